@@ -1,0 +1,153 @@
+"""The command code: a command and who asked, in; the Slack messages to answer with, out.
+
+Both the Slack handlers and `toggl-bot ask` call `answer`, so what the CLI prints is exactly
+what Slack would show. Every failure ends here as a friendly message, never an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+
+from bot import toggl
+from bot.commands import (
+    Command,
+    Connect,
+    Disconnect,
+    Help,
+    ListProjects,
+    ListTasks,
+    ListWorkspaces,
+    ShowMe,
+    SwitchWorkspace,
+)
+from bot.matching import find_project
+from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.toggl.models import Project
+from bot.views import account as account_views
+from bot.views.common import Message, notice
+from bot.views.errors import toggl_error_message, unexpected_error
+from bot.views.help import help_message
+from bot.views.projects import projects_page
+from bot.views.tasks import no_project, project_chooser, tasks_page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: messages to send, and whether to open the connect modal instead."""
+
+    messages: list[Message] = field(default_factory=list)
+    open_connect_modal: bool = False
+
+
+def answer(command: Command, asker: Asker, service: Service) -> Reply:
+    """Run one command for one person; always returns something to say."""
+    try:
+        return _answer(command, asker, service)
+    except NotConnected:
+        return Reply([account_views.not_connected()])
+    except ReconnectNeeded:
+        return Reply([account_views.not_connected("Your Toggl connection needs renewing. Please connect again.")])
+    except toggl.TogglError as err:
+        log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
+        return Reply([toggl_error_message(err)])
+    except Exception:
+        log.exception("Unexpected failure answering a %s command", type(command).__name__)
+        return Reply([unexpected_error()])
+
+
+def _answer(command: Command, asker: Asker, service: Service) -> Reply:
+    match command:
+        case Help(unknown=unknown):
+            return Reply([help_message(unknown)])
+        case Connect(token=None):
+            return Reply(open_connect_modal=True)
+        case Connect(token=token):
+            return Reply([connect(asker, service, token or "")])
+        case Disconnect():
+            if asker.team_id is None or asker.user_id is None:
+                return Reply([notice("There is no stored connection to delete when a token is given directly.")])
+            return Reply([account_views.disconnected(service.disconnect(asker.team_id, asker.user_id))])
+    account = service.account(asker)
+    try:
+        return Reply(_with_account(command, account, service))
+    except toggl.TokenRejected:
+        service.token_rejected(account)
+        raise
+
+
+def connect(asker: Asker, service: Service, token: str) -> Message:
+    """Check and store a token; the modal's submission and `connect <token>` both end here."""
+    if asker.team_id is None or asker.user_id is None:
+        return notice("Connecting needs a Slack person; with `--toggl-token` the token is used directly.")
+    try:
+        me, workspace = service.connect(asker.team_id, asker.user_id, token)
+    except toggl.TokenRejected:
+        return notice("Toggl did not accept that API token.", account_views.TOKEN_HELP)
+    return account_views.connected(me, workspace)
+
+
+def _with_account(command: Command, account: Account, service: Service) -> list[Message]:
+    match command:
+        case ShowMe():
+            me = service.me(account)
+            workspace_id = account.workspace_id or me.default_workspace_id
+            workspace = next((w for w in service.workspaces(account) if w.id == workspace_id), None)
+            return [account_views.me_message(me, workspace)]
+        case ListWorkspaces():
+            workspaces = service.workspaces(account)
+            current = account.workspace_id or service.me(account).default_workspace_id
+            return [account_views.workspaces_message(workspaces, current)]
+        case SwitchWorkspace(query=query):
+            found = service.switch_workspace(account, query)
+            if found is None:
+                return [account_views.no_workspace(query, service.workspaces(account))]
+            return [account_views.workspace_switched(found)]
+        case ListProjects():
+            workspace_id = service.workspace_id(account)
+            projects = service.projects(account, workspace_id, active=_active_flag(command))
+            return [projects_page(filter_projects(projects, command), command)]
+        case ListTasks():
+            return [tasks_answer(command, account, service)]
+    return [help_message()]
+
+
+def _active_flag(command: ListProjects) -> bool | str:
+    return {"active": True, "archived": False}.get(command.status, "both")
+
+
+def filter_projects(projects: list[Project], command: ListProjects) -> list[Project]:
+    """The projects the filters ask for; names and clients match in any case, by part."""
+    shown = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
+    if command.status == "active":
+        shown = [p for p in shown if not p.is_archived]
+    elif command.status == "archived":
+        shown = [p for p in shown if p.is_archived]
+    if command.client:
+        wanted = command.client.casefold()
+        shown = [p for p in shown if wanted in (p.client_name or "").casefold()]
+    if command.text:
+        wanted = command.text.casefold()
+        shown = [p for p in shown if wanted in p.name.casefold()]
+    return shown
+
+
+def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:
+    workspace_id = service.workspace_id(account)
+    projects = [p for p in service.projects(account, workspace_id) if p.server_deleted_at is None]
+    match = find_project(command.project, projects)
+    if match.choices:
+        return project_chooser(command.project, match.choices, command)
+    if match.project is None:
+        return no_project(command.project, match.closest)
+    project = match.project
+    command = dataclasses.replace(command, project=str(project.id))  # later pages need no name lookup
+    tasks = service.tasks(account, project.workspace_id or workspace_id, project.id)
+    if not command.include_done:
+        tasks = [t for t in tasks if t.active]
+    tasks = [t for t in tasks if t.server_deleted_at is None]
+    period_tracked, note = service.period_tracked(account, project)
+    return tasks_page(project, tasks, command, period_tracked=period_tracked, period_note=note)

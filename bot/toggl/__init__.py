@@ -1,0 +1,34 @@
+"""Everything that speaks to Toggl Track: the HTTP client, its models and its errors."""
+
+from bot.toggl.client import TogglClient, TogglClients
+from bot.toggl.errors import (
+    BadResponse,
+    FeatureUnavailable,
+    NotFound,
+    NoWorkspaceAccess,
+    QuotaExceeded,
+    RateLimited,
+    TogglError,
+    TogglUnavailable,
+    TokenRejected,
+)
+from bot.toggl.models import Me, Project, Quota, Task, Workspace
+
+__all__ = [
+    "BadResponse",
+    "FeatureUnavailable",
+    "Me",
+    "NoWorkspaceAccess",
+    "NotFound",
+    "Project",
+    "Quota",
+    "QuotaExceeded",
+    "RateLimited",
+    "Task",
+    "TogglClient",
+    "TogglClients",
+    "TogglError",
+    "TogglUnavailable",
+    "TokenRejected",
+    "Workspace",
+]

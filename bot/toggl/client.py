@@ -1,0 +1,310 @@
+"""The Toggl Track client: one `requests.Session` per token, retries in the transport, errors as our own classes.
+
+Retry policy lives in urllib3's `Retry`, mounted on the session: 429 honours `Retry-After`
+(capped), 5xx and connection errors back off with jitter, and everything is bounded so that a
+person never waits much more than ten seconds. The Reports API gets its own adapter that may
+retry POST, since those POSTs are read-only queries; nothing else retries a POST.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from bot import __version__
+from bot.toggl.errors import (
+    BadResponse,
+    FeatureUnavailable,
+    NotFound,
+    NoWorkspaceAccess,
+    QuotaExceeded,
+    RateLimited,
+    TogglError,
+    TogglUnavailable,
+    TokenRejected,
+)
+from bot.toggl.models import Me, Project, Quota, Task, Workspace
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
+PROJECTS_PER_PAGE = 200
+"""Toggl's maximum; the default of 151 would cost more requests."""
+TASKS_PER_PAGE = 200
+MAX_PAGES = 500
+"""A guard against a server that never sends a short page: 100,000 items."""
+TIMEOUT = (3.05, 4.0)
+"""(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
+
+
+def default_retry(methods: Iterable[str] = ("GET",)) -> Retry:
+    """The retry policy for Toggl: 429 and 5xx retried with jittered backoff, all waits capped."""
+    return Retry(
+        total=4,
+        connect=2,
+        read=1,
+        status=3,
+        other=0,
+        allowed_methods=frozenset(methods),
+        status_forcelist=frozenset({429, 500, 502, 503, 504}),
+        backoff_factor=0.3,
+        backoff_jitter=0.3,
+        backoff_max=3,
+        respect_retry_after_header=True,
+        retry_after_max=3,
+        raise_on_status=False,
+    )
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class TogglClient:
+    """One person's Toggl, reached with their API token. Safe to share between threads for reads.
+
+    >>> client = TogglClient("0123abcd", base_url="https://api.track.toggl.com")
+    >>> client.me().fullname  # doctest: +SKIP
+    'Ada Lovelace'
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        timeout: tuple[float, float] = TIMEOUT,
+        retry: Callable[[Iterable[str]], Retry] = default_retry,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._session = requests.Session()
+        self._session.auth = (token, "api_token")
+        self._session.headers["User-Agent"] = USER_AGENT
+        self._session.mount(self._base_url + "/", HTTPAdapter(max_retries=retry(("GET",))))
+        self._session.mount(self._base_url + "/reports/", HTTPAdapter(max_retries=retry(("GET", "POST"))))
+        self.quota = Quota()
+        """The latest quota headers Toggl sent for this token."""
+
+    def __repr__(self) -> str:
+        return f"TogglClient(base_url={self._base_url!r}, token=<hidden>)"
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- the endpoints ---------------------------------------------------------------------------
+
+    def me(self) -> Me:
+        """The token's owner. Raises `TokenRejected` on 401 and on 403, which `/me` also uses for a bad token."""
+        return self._model(Me, self._request("GET", "/api/v9/me", me=True))
+
+    def workspaces(self) -> list[Workspace]:
+        """Every workspace the person can use."""
+        return self._models(Workspace, self._request("GET", "/api/v9/me/workspaces", me=True))
+
+    def projects(
+        self,
+        workspace_id: int,
+        *,
+        active: bool | str = "both",
+        statuses: Iterable[str] | None = None,
+        name: str | None = None,
+        client_ids: Iterable[int] | None = None,
+        since: int | None = None,
+    ) -> list[Project]:
+        """Every project of a workspace matching the filters, fetching all pages of 200.
+
+        `active` is True, False or "both"; `since` is UNIX time and returns deleted ones too.
+        Pinned projects come first, as Toggl sorts them.
+        """
+        params: dict[str, Any] = {"per_page": PROJECTS_PER_PAGE, "sort_pinned": "true", "active": _flag(active)}
+        if statuses:
+            params["statuses"] = ",".join(statuses)
+        if name:
+            params["name"] = name
+        if client_ids:
+            params["client_ids"] = ",".join(str(c) for c in client_ids)
+        if since is not None:
+            params["since"] = since
+        found: dict[int, Project] = {}
+        for page in range(1, MAX_PAGES + 1):
+            batch = self._request("GET", f"/api/v9/workspaces/{workspace_id}/projects", params={**params, "page": page})
+            if batch is None:
+                batch = []
+            for project in self._models(Project, batch):
+                found[project.id] = project
+            if len(batch) < PROJECTS_PER_PAGE:
+                break
+        return list(found.values())
+
+    def project(self, workspace_id: int, project_id: int) -> Project:
+        """One project; raises `NotFound` when it does not exist."""
+        return self._model(Project, self._request("GET", f"/api/v9/workspaces/{workspace_id}/projects/{project_id}"))
+
+    def tasks(
+        self,
+        workspace_id: int,
+        *,
+        project_id: int | None = None,
+        active: bool | str = "both",
+        since: int | None = None,
+    ) -> list[Task]:
+        """Every task of a workspace (or of one project), fetching all pages; times in seconds."""
+        params: dict[str, Any] = {"per_page": TASKS_PER_PAGE, "active": _flag(active), "sort_field": "name"}
+        if project_id is not None:
+            params["pid"] = project_id
+        if since is not None:
+            params["since"] = since
+        found: dict[int, Task] = {}
+        for page in range(1, MAX_PAGES + 1):
+            body = self._request("GET", f"/api/v9/workspaces/{workspace_id}/tasks", params={**params, "page": page})
+            if not isinstance(body, dict) or not isinstance(body.get("data") or [], list):
+                raise BadResponse("Toggl sent tasks in an unexpected shape", path="/tasks")
+            batch = body.get("data") or []
+            try:
+                for task in (Task.from_toggl(item) for item in batch):
+                    found[task.id] = task
+            except ValidationError as err:
+                raise BadResponse("Toggl sent a task we could not read", path="/tasks") from err
+            total = body.get("total_count")
+            if len(batch) < TASKS_PER_PAGE or (isinstance(total, int) and len(found) >= total):
+                break
+        return list(found.values())
+
+    def project_tracked_seconds(self, workspace_id: int, project_id: int, start: dt.date, end: dt.date) -> int:
+        """Seconds tracked on a project from `start` to `end` (inclusive days), from the Reports API v3.
+
+        This is how recurring projects are measured: their tasks' `tracked_seconds` come back as 0.
+        """
+        if end <= start:
+            end = start + dt.timedelta(days=1)
+        body = self._request(
+            "POST",
+            f"/reports/api/v3/workspace/{workspace_id}/projects/{project_id}/summary",
+            json={"start_date": start.isoformat(), "end_date": end.isoformat()},
+        )
+        seconds = body.get("seconds") if isinstance(body, dict) else None
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            raise BadResponse("Toggl's report had no tracked seconds", path="/reports")
+        return int(seconds)
+
+    # -- the one place that speaks HTTP ----------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, params: dict | None = None, json: Any = None, me: bool = False) -> Any:
+        try:
+            response = self._session.request(method, self._base_url + path, params=params, json=json, timeout=self._timeout)
+        except requests.Timeout as err:
+            raise TogglUnavailable("Toggl did not answer in time", path=path) from err
+        except requests.RequestException as err:
+            raise TogglUnavailable("Toggl could not be reached", path=path) from err
+        self._note_quota(response)
+        if response.status_code >= 400:
+            raise self._error_for(response, path, me=me)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as err:
+            raise BadResponse("Toggl sent a reply that is not valid JSON", status=response.status_code, path=path) from err
+
+    def _note_quota(self, response: requests.Response) -> None:
+        remaining = _int_header(response, "X-Toggl-Quota-Remaining")
+        resets_in = _int_header(response, "X-Toggl-Quota-Resets-In")
+        if remaining is not None or resets_in is not None:
+            self.quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=time.time())
+
+    def _error_for(self, response: requests.Response, path: str, *, me: bool) -> TogglError:
+        """Map a failed answer to our error tree; the message names the status and path, never the token."""
+        status = response.status_code
+        where = f"{response.request.method} {path}"
+        if status == 401 or (status == 403 and me):
+            return TokenRejected(f"Toggl rejected the API token ({status} on {where})", status=status, path=path)
+        if status == 402:
+            resets_in = _int_header(response, "X-Toggl-Quota-Resets-In")
+            has_quota_headers = resets_in is not None or "X-Toggl-Quota-Remaining" in response.headers
+            if path.startswith("/reports/") and not has_quota_headers:
+                return FeatureUnavailable(f"Toggl's plan lacks this report (402 on {where})", status=status, path=path)
+            return QuotaExceeded(f"Toggl's hourly quota is spent (402 on {where})", resets_in=resets_in, path=path)
+        if status == 403:
+            return NoWorkspaceAccess(f"No access to this in Toggl (403 on {where})", status=status, path=path)
+        if status == 404:
+            return NotFound(f"Toggl has no such thing (404 on {where})", status=status, path=path)
+        if status == 429:
+            retry_after = _int_header(response, "Retry-After")
+            return RateLimited(f"Toggl is rate limiting (429 on {where})", retry_after=retry_after, path=path)
+        if status >= 500:
+            return TogglUnavailable(f"Toggl is unavailable ({status} on {where})", status=status, path=path)
+        return TogglError(f"Toggl refused the request ({status} on {where})", status=status, path=path)
+
+    @staticmethod
+    def _model(cls: Any, data: Any) -> Any:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise BadResponse(f"Toggl sent a {cls.__name__.lower()} we could not read") from err
+
+    @classmethod
+    def _models(cls, model: Any, data: Any) -> list[Any]:
+        if not isinstance(data, list):
+            raise BadResponse(f"Toggl sent {model.__name__.lower()}s in an unexpected shape")
+        return [cls._model(model, item) for item in data]
+
+
+def _flag(value: bool | str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+class TogglClients:
+    """Hands out one `TogglClient` per token and keeps it, so sessions and quota readings survive between commands.
+
+    Tokens are keyed by their SHA-256, so this registry holds no token in a key or a repr.
+    """
+
+    def __init__(self, base_url: str, *, max_clients: int = 1000, **client_options: Any) -> None:
+        self._base_url = base_url
+        self._options = client_options
+        self._max = max_clients
+        self._clients: OrderedDict[str, TogglClient] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TogglClients(base_url={self._base_url!r}, clients={len(self._clients)})"
+
+    def for_token(self, token: str) -> TogglClient:
+        """The client for this token, made on first use."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = TogglClient(token, base_url=self._base_url, **self._options)
+                self._clients[key] = client
+                while len(self._clients) > self._max:
+                    _, old = self._clients.popitem(last=False)
+                    old.close()
+            self._clients.move_to_end(key)
+            return client
+
+    def forget(self, token: str) -> None:
+        """Drop a token's client, as when a person disconnects."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            client = self._clients.pop(key, None)
+        if client is not None:
+            client.close()

@@ -1,0 +1,152 @@
+"""Typed views of Toggl's JSON. Every model tolerates nulls and unknown fields, as the real API sends both.
+
+Units are settled here and nowhere else: every `*_seconds` field is seconds. Toggl's task
+`tracked_seconds` is in milliseconds, so `Task.from_toggl` divides it once; a `Task` built from
+our own cache (already seconds) goes through `Task.model_validate` and is never divided again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _lenient_date(value: Any) -> Any:
+    """Toggl sends dates as `YYYY-MM-DD`, sometimes with a time, sometimes empty; keep the day or None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return value
+
+
+Day = Annotated[dt.date | None, BeforeValidator(_lenient_date)]
+
+
+class TogglModel(BaseModel):
+    """Base for every Toggl model: ignores fields we do not use, so Toggl can add fields freely."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Me(TogglModel):
+    """The person a token belongs to (`GET /me`). Toggl also returns `api_token` here; we drop it."""
+
+    id: int
+    fullname: str | None = None
+    email: str | None = None
+    default_workspace_id: int | None = None
+    timezone: str | None = None
+    """An IANA zone such as `Europe/Berlin`, as set in the person's Toggl profile."""
+    beginning_of_week: int | None = None
+
+
+class Workspace(TogglModel):
+    """A workspace the person can use (`GET /me/workspaces`)."""
+
+    id: int
+    name: str = ""
+    organization_id: int | None = None
+    premium: bool | None = None
+    role: str | None = None
+
+
+class Period(TogglModel):
+    """The current period of a recurring project: both ends are days, inclusive."""
+
+    start_date: Day = None
+    end_date: Day = None
+
+
+class RecurringParameters(TogglModel):
+    """How a recurring project repeats; `estimated_seconds` is the estimate for one period."""
+
+    period: str | None = None
+    custom_period: int | None = None
+    estimated_seconds: int | None = None
+    parameter_start_date: Day = None
+    parameter_end_date: Day = None
+
+
+class Project(TogglModel):
+    """A project (`GET /workspaces/{wid}/projects`)."""
+
+    id: int
+    workspace_id: int | None = None
+    name: str = ""
+    client_id: int | None = None
+    client_name: str | None = None
+    active: bool = True
+    """False when the project is archived."""
+    status: str | None = None
+    """One of upcoming, active, ended, archived, deleted; older answers leave it out."""
+    pinned: bool = False
+    actual_seconds: int | None = None
+    """All time ever tracked on the project, in seconds (use this, not the truncated `actual_hours`)."""
+    estimated_seconds: int | None = None
+    start_date: Day = None
+    end_date: Day = None
+    recurring: bool = False
+    recurring_parameters: list[RecurringParameters] | None = None
+    current_period: Period | None = None
+    at: dt.datetime | None = None
+    server_deleted_at: dt.datetime | None = None
+
+    @property
+    def period_estimate_seconds(self) -> int | None:
+        """The estimate of one period of a recurring project, from its first recurring parameters."""
+        for params in self.recurring_parameters or []:
+            if params.estimated_seconds:
+                return params.estimated_seconds
+        return None
+
+    @property
+    def is_archived(self) -> bool:
+        return not self.active or self.status == "archived"
+
+
+class Task(TogglModel):
+    """A task (`GET /workspaces/{wid}/tasks`). `tracked_seconds` is seconds, or None when unknown."""
+
+    id: int
+    name: str = ""
+    project_id: int | None = None
+    workspace_id: int | None = None
+    active: bool = True
+    """False when the task is done."""
+    estimated_seconds: int | None = None
+    tracked_seconds: int | None = None
+    """Seconds; None where Toggl's figure is known to be wrong (tasks of recurring projects report 0)."""
+    recurring: bool = False
+    at: dt.datetime | None = None
+    server_deleted_at: dt.datetime | None = None
+
+    @classmethod
+    def from_toggl(cls, data: Any) -> Task:
+        """Build a task from Toggl's JSON, turning `tracked_seconds` from milliseconds into seconds."""
+        if not isinstance(data, dict):
+            return cls.model_validate(data)  # let pydantic say what is wrong with it
+        fields = dict(data)
+        tracked_ms = fields.pop("tracked_seconds", None)
+        if fields.get("recurring"):
+            fields["tracked_seconds"] = None
+        elif isinstance(tracked_ms, int | float) and not isinstance(tracked_ms, bool):
+            fields["tracked_seconds"] = round(tracked_ms / 1000)
+        else:
+            fields["tracked_seconds"] = tracked_ms
+        return cls.model_validate(fields)
+
+
+class Quota(TogglModel):
+    """The latest `X-Toggl-Quota-*` headers seen for one token."""
+
+    remaining: int | None = None
+    resets_in: int | None = None
+    """Seconds until the hourly quota refills, as of `seen_at`."""
+    seen_at: float = Field(default=0.0)
+    """`time.time()` when the headers arrived."""

@@ -1,0 +1,47 @@
+"""What to tell a person when something failed: one friendly, private sentence per kind of failure."""
+
+from __future__ import annotations
+
+import math
+
+from bot import toggl
+from bot.views.account import not_connected
+from bot.views.common import Message, notice
+
+
+def minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return "within the hour"
+    mins = max(1, math.ceil(seconds / 60))
+    return f"in {mins} min" if mins != 1 else "in 1 min"
+
+
+def toggl_error_message(error: toggl.TogglError) -> Message:
+    """A message for each Toggl failure; it names no token and shows no trace."""
+    match error:
+        case toggl.TokenRejected():
+            return not_connected("Toggl no longer accepts your API token (it may have been reset). Please connect again.")
+        case toggl.QuotaExceeded(resets_in=resets_in):
+            return notice(
+                f"Toggl's hourly request limit for your account is used up; it resets {minutes(resets_in)}.",
+                "Nothing is lost: ask again then.",
+            )
+        case toggl.FeatureUnavailable():
+            return notice("Your Toggl plan does not include the report this needs.")
+        case toggl.NoWorkspaceAccess():
+            return notice(
+                "Your Toggl account has no access to that workspace or project.",
+                "See `workspaces`, and switch with `workspace <name or id>`.",
+            )
+        case toggl.NotFound():
+            return notice("Toggl says that does not exist (any more).", "See `projects` for what there is.")
+        case toggl.RateLimited(retry_after=retry_after):
+            wait = f"in {retry_after} s" if retry_after else "in a few seconds"
+            return notice(f"Toggl is asking us to slow down. Please try again {wait}.")
+        case toggl.TogglUnavailable():
+            return notice("Toggl is not answering right now. Please try again in a few minutes.")
+    return notice("Toggl could not do that. Please try again, or check `help`.")
+
+
+def unexpected_error() -> Message:
+    return notice("Sorry, something went wrong on our side. It is logged; please try again.")

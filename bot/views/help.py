@@ -1,0 +1,27 @@
+"""The help message: every word the bot understands, the same in `/toggl`, a DM or a mention."""
+
+from __future__ import annotations
+
+from bot.views.common import Message, context, escape, header, message, section
+
+WORDS: list[tuple[str, str]] = [
+    ("help", "this list"),
+    ("connect [token]", "connect your Toggl account (without a token, a form asks for it)"),
+    ("disconnect", "delete your Toggl token from this app"),
+    ("me", "who you are in Toggl"),
+    ("workspaces", "your Toggl workspaces"),
+    ("workspace <name or id>", "switch your default workspace"),
+    ("projects [active|archived|all] [client:<name>] [text]", "your projects, tracked against estimate"),
+    ("tasks <project name or id> [all]", "a project's tasks (`all` adds done ones)"),
+]
+
+
+def help_message(unknown: str = "") -> Message:
+    lines = "\n".join(f"`{words}`: {what}" for words, what in WORDS)
+    blocks = []
+    intro = "Here is what I understand."
+    if unknown:
+        intro = f"Sorry, I did not understand “{escape(unknown)}”. Here is what I understand."
+    blocks += [header("Toggl for Slack"), section(intro), section(lines)]
+    blocks.append(context("Use `/toggl <words>`, or send me the words in a direct message. Replies are private to you."))
+    return message(intro, blocks)
