@@ -119,6 +119,7 @@ def _split(text: str) -> list[str]:
         lexer.whitespace_split = True
         lexer.quotes = '"'
         lexer.escape = ""
+        lexer.commenters = ""
         return list(lexer)
     except ValueError:
         return text.split()

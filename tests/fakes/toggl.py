@@ -1,0 +1,422 @@
+"""A fake Toggl Track on loopback, faithful to the v9 and Reports v3 specs and to design.md's facts.
+
+It pages projects as bare arrays (per_page at most 200, default 151) and tasks wrapped in
+`{data, total_count, ...}` (default 50); task `tracked_seconds` is in milliseconds, and is 0 for
+tasks of recurring projects (the bug Toggl users reported in January 2026). Every answer carries
+`X-Toggl-Quota-*` headers; a spent quota answers 402; an unknown token gets 401 with an empty
+body; a workspace the token cannot see gets 403. Faults are scripted per path: any status, slow
+answers, malformed or truncated JSON, and dropped connections.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import LoopbackServer
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering, for requests whose path contains `path` (the next `times` of them)."""
+
+    path: str = ""
+    status: int = 500
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    kind: str = "status"
+    """status | malformed | truncated | reset | slow (answers normally after `delay`)."""
+    times: int = 1
+    quota_headers: bool = True
+    """False answers without `X-Toggl-Quota-*`, as Reports does for a missing plan feature."""
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    token: str | None
+    body: Any = None
+    user_agent: str = ""
+
+
+@dataclass
+class Person:
+    token: str
+    me: dict
+    workspace_ids: list[int]
+    quota_left: int | None = None
+    """None: unlimited (headers still sent, counting down from 600)."""
+    quota_used: int = 0
+
+
+class FakeToggl:
+    """The state the server serves, and the record of every request it got."""
+
+    def __init__(self, latency: float = 0.0, quota_resets_in: int = 1800) -> None:
+        self.people: dict[str, Person] = {}
+        self.workspaces: dict[int, dict] = {}
+        self.projects: dict[int, dict[int, dict]] = {}
+        self.tasks: dict[int, dict[int, dict]] = {}
+        self.report_seconds: dict[tuple[int, int], int] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[Recorded] = []
+        self.latency = latency
+        self.quota_resets_in = quota_resets_in
+        self.me_rejects_with = 401
+        self.lock = threading.Lock()
+        self.server = LoopbackServer(_handler_for(self))
+        self._next_id = 1000
+
+    # -- set-up ----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def __enter__(self) -> FakeToggl:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def new_id(self) -> int:
+        with self.lock:
+            self._next_id += 1
+            return self._next_id
+
+    def add_workspace(self, name: str = "Acme", wid: int | None = None) -> int:
+        wid = wid or self.new_id()
+        self.workspaces[wid] = {"id": wid, "name": name, "organization_id": 9, "premium": True, "role": "admin"}
+        self.projects.setdefault(wid, {})
+        self.tasks.setdefault(wid, {})
+        return wid
+
+    def add_person(
+        self, token: str, *, name: str = "Ada Lovelace", workspaces: list[int] | None = None, quota: int | None = None
+    ) -> Person:
+        wids = workspaces or [self.add_workspace()]
+        me = {
+            "id": self.new_id(),
+            "api_token": token,
+            "email": f"{name.split()[0].lower()}@example.com",
+            "fullname": name,
+            "default_workspace_id": wids[0],
+            "timezone": "Europe/Berlin",
+            "beginning_of_week": 1,
+            "at": "2026-01-01T00:00:00+00:00",
+        }
+        person = Person(token=token, me=me, workspace_ids=wids, quota_left=quota)
+        self.people[token] = person
+        return person
+
+    def add_project(self, wid: int, name: str, **fields: Any) -> dict:
+        pid = fields.pop("id", None) or self.new_id()
+        project = {
+            "id": pid,
+            "workspace_id": wid,
+            "wid": wid,
+            "name": name,
+            "active": True,
+            "status": "active",
+            "pinned": False,
+            "client_id": None,
+            "client_name": None,
+            "actual_hours": None,
+            "actual_seconds": None,
+            "estimated_hours": None,
+            "estimated_seconds": None,
+            "start_date": "2026-01-01",
+            "end_date": None,
+            "recurring": False,
+            "recurring_parameters": None,
+            "current_period": None,
+            "billable": False,
+            "is_private": False,
+            "color": "#06aaf5",
+            "rate": None,
+            "at": _now(),
+            "created_at": "2026-01-01T00:00:00+00:00",
+        }
+        project.update(fields)
+        if project["actual_seconds"] is not None:
+            project["actual_hours"] = project["actual_seconds"] // 3600
+        self.projects[wid][pid] = project
+        return project
+
+    def add_task(self, wid: int, pid: int, name: str, *, tracked_ms: int = 0, **fields: Any) -> dict:
+        tid = fields.pop("id", None) or self.new_id()
+        project = self.projects[wid][pid]
+        task = {
+            "id": tid,
+            "name": name,
+            "project_id": pid,
+            "workspace_id": wid,
+            "active": True,
+            "estimated_seconds": None,
+            "tracked_seconds": tracked_ms,
+            "recurring": bool(project.get("recurring")),
+            "user_id": None,
+            "project_name": project["name"],
+            "client_name": project.get("client_name"),
+            "at": _now(),
+        }
+        task.update(fields)
+        self.tasks[wid][tid] = task
+        return task
+
+    def change_project(self, wid: int, pid: int, **fields: Any) -> None:
+        self.projects[wid][pid].update(fields, at=_now())
+
+    def delete_project(self, wid: int, pid: int) -> None:
+        self.projects[wid][pid].update(server_deleted_at=_now(), at=_now(), status="deleted")
+
+    def fail(self, path: str = "", **fault: Any) -> Fault:
+        """Script a fault for the next request(s) whose path contains `path`."""
+        scripted = Fault(path=path, **fault)
+        with self.lock:
+            self.faults.append(scripted)
+        return scripted
+
+    def count(self, path_part: str = "", token: str | None = None) -> int:
+        """How many requests reached paths containing `path_part` (for one token, if given)."""
+        return sum(1 for r in self.requests if path_part in r.path and (token is None or r.token == token))
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.path in path and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def answer(self, method: str, path: str, query: dict[str, list[str]], token: str | None, body: Any) -> tuple[int, Any]:
+        person = self.people.get(token or "")
+        if person is None:
+            return 401, None
+        routes = [
+            ("GET", r"/api/v9/me", lambda: (200, person.me)),
+            ("GET", r"/api/v9/me/workspaces", lambda: (200, [self.workspaces[w] for w in person.workspace_ids])),
+            ("GET", r"/api/v9/workspaces/(\d+)/projects", lambda wid: self._projects(person, int(wid), query)),
+            ("GET", r"/api/v9/workspaces/(\d+)/projects/(\d+)", lambda wid, pid: self._project(person, int(wid), int(pid))),
+            ("GET", r"/api/v9/workspaces/(\d+)/tasks", lambda wid: self._tasks(person, int(wid), query)),
+            (
+                "POST",
+                r"/reports/api/v3/workspace/(\d+)/projects/(\d+)/summary",
+                lambda wid, pid: self._summary(person, int(wid), int(pid), body),
+            ),
+        ]
+        for verb, pattern, route in routes:
+            match = re.fullmatch(pattern, path)
+            if match and verb == method:
+                return route(*match.groups())
+        return 404, "Not found"
+
+    def _can_see(self, person: Person, wid: int) -> bool:
+        return wid in person.workspace_ids and wid in self.workspaces
+
+    def _projects(self, person: Person, wid: int, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        q = {k: v[-1] for k, v in query.items()}
+        per_page = min(int(q.get("per_page", 151)), 200)
+        page = max(1, int(q.get("page", 1)))
+        items = list(self.projects[wid].values())
+        since = int(q["since"]) if "since" in q else None
+        if since is None:
+            items = [p for p in items if not p.get("server_deleted_at")]
+        else:
+            items = [p for p in items if _epoch(p["at"]) >= since]
+        active = q.get("active", "true")
+        if active in ("true", "false"):
+            items = [p for p in items if bool(p["active"]) == (active == "true") or p.get("server_deleted_at")]
+        if q.get("statuses"):
+            wanted = set(q["statuses"].split(","))
+            items = [p for p in items if p.get("status") in wanted]
+        needle = (q.get("name") or q.get("search") or "").casefold()
+        if needle:
+            items = [p for p in items if needle in p["name"].casefold()]
+        pinned_first = q.get("sort_pinned") == "true"
+        items.sort(key=lambda p: ((not p["pinned"]) if pinned_first else False, p["name"].casefold(), p["id"]))
+        return 200, items[(page - 1) * per_page : page * per_page]
+
+    def _project(self, person: Person, wid: int, pid: int) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        project = self.projects[wid].get(pid)
+        return (200, project) if project and not project.get("server_deleted_at") else (404, "Project not found")
+
+    def _tasks(self, person: Person, wid: int, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        q = {k: v[-1] for k, v in query.items()}
+        per_page = int(q.get("per_page", 50))
+        page = max(1, int(q.get("page", 1)))
+        items = list(self.tasks[wid].values())
+        if "pid" in q:
+            items = [t for t in items if t["project_id"] == int(q["pid"])]
+        if "since" in q:
+            items = [t for t in items if _epoch(t["at"]) >= int(q["since"])]
+        else:
+            items = [t for t in items if not t.get("server_deleted_at")]
+        active = q.get("active", "true")
+        if active in ("true", "false"):
+            items = [t for t in items if bool(t["active"]) == (active == "true")]
+        items.sort(key=lambda t: (t["name"].casefold(), t["id"]))
+        shown = []
+        for task in items[(page - 1) * per_page : page * per_page]:
+            project = self.projects[wid].get(task["project_id"], {})
+            shown.append({**task, "tracked_seconds": 0} if project.get("recurring") else task)
+        return 200, {
+            "data": shown,
+            "page": page,
+            "per_page": per_page,
+            "sort_field": q.get("sort_field", "name"),
+            "sort_order": q.get("sort_order", "ASC"),
+            "total_count": len(items),
+        }
+
+    def _summary(self, person: Person, wid: int, pid: int, body: Any) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "Workspace not found/accessible"
+        if not isinstance(body, dict) or "start_date" not in body or "end_date" not in body:
+            return 400, "The start_date parameter is required"
+        return 200, {"seconds": self.report_seconds.get((wid, pid), 0), "tracked_days": 3, "resolution": "day"}
+
+    def quota_headers(self, token: str | None) -> tuple[dict[str, str], bool]:
+        """Headers for this answer, and whether the quota is spent (a 402 is due)."""
+        person = self.people.get(token or "")
+        if person is None:
+            return {}, False
+        with self.lock:
+            person.quota_used += 1
+            if person.quota_left is None:
+                remaining = max(0, 600 - person.quota_used)
+                spent = False
+            else:
+                spent = person.quota_left <= 0
+                person.quota_left = max(0, person.quota_left - 1)
+                remaining = person.quota_left
+        headers = {"X-Toggl-Quota-Remaining": str(remaining), "X-Toggl-Quota-Resets-In": str(self.quota_resets_in)}
+        return headers, spent
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _epoch(stamp: str) -> int:
+    return int(dt.datetime.fromisoformat(stamp).timestamp())
+
+
+def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def _token(self) -> str | None:
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Basic "):
+                return None
+            user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            return user if password == "api_token" else None
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            parts = urlsplit(self.path)
+            token = self._token()
+            with fake.lock:
+                fake.requests.append(
+                    Recorded(
+                        self.command, parts.path, parse_qs(parts.query), token, body, self.headers.get("User-Agent", "")
+                    )
+                )
+            if fake.latency:
+                time.sleep(fake.latency)
+            fault = fake.take_fault(parts.path)
+            headers, spent = fake.quota_headers(token)
+            if fault is not None:
+                if fault.delay:
+                    time.sleep(fault.delay)
+                if fault.kind == "reset":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault.kind == "malformed":
+                    return self._send(200, b'{"id": 1, "name": "broken', headers)
+                if fault.kind == "truncated":
+                    return self._send(200, b'[{"id": 1, "na', headers, length=500)
+                if fault.kind == "status":
+                    return self._send(
+                        fault.status, fault.body, {**(headers if fault.quota_headers else {}), **fault.headers}
+                    )
+            if spent:
+                return self._send(402, b"Quota exceeded", headers)
+            status, payload = fake.answer(self.command, parts.path, parse_qs(parts.query), token, body)
+            if payload is None:
+                data = b""
+            elif isinstance(payload, str):
+                data = payload.encode()
+            else:
+                data = json.dumps(payload).encode()
+            self._send(status, data, headers if status != 401 else {})
+
+        def _send(self, status: int, data: bytes, headers: dict[str, str], length: int | None = None) -> None:
+            try:
+                self.send_response(status)
+                content_type = "application/json" if data[:1] in (b"{", b"[") else "text/plain; charset=utf-8"
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(length if length is not None else len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if length is not None:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+    return Handler
+
+
+def standard_world(fake: FakeToggl, token: str = "tok-ada", projects: int = 0) -> dict[str, Any]:
+    """A person with one workspace, a 'Website redesign' project with tasks, and `projects` more projects."""
+    person = fake.add_person(token)
+    wid = person.workspace_ids[0]
+    website = fake.add_project(
+        wid, "Website redesign", client_name="Acme & Sons", estimated_seconds=36_000, actual_seconds=19_800
+    )
+    fake.add_task(wid, website["id"], "Design <mockups>", tracked_ms=19_800_000, estimated_seconds=36_000)
+    fake.add_task(wid, website["id"], "Launch", tracked_ms=0, active=False)
+    for n in range(projects):
+        fake.add_project(wid, f"Project {n:04d}", actual_seconds=n * 60, estimated_seconds=3600 if n % 3 else None)
+    return {"token": token, "wid": wid, "person": person, "website": website}

@@ -1,0 +1,114 @@
+"""The store: people and their encrypted tokens, WAL and concurrent writers, and the key file."""
+
+from __future__ import annotations
+
+import logging
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.crypto import TokenCipher, UnreadableToken, cipher_from, key_file_for
+from bot.store import Store
+
+
+def save(store: Store, user: str = "U1", ciphertext: str = "ct", workspace: int = 5) -> None:
+    store.save_person(
+        "T1", user, token_ciphertext=ciphertext, toggl_user_id=7, toggl_name="Ada", workspace_id=workspace, timezone="UTC"
+    )
+
+
+def test_save_get_update_delete(store: Store) -> None:
+    save(store)
+    person = store.get_person("T1", "U1")
+    assert person is not None and person.workspace_id == 5 and person.token_valid
+    store.set_workspace("T1", "U1", 9)
+    store.mark_token_invalid("T1", "U1")
+    person = store.get_person("T1", "U1")
+    assert person is not None and person.workspace_id == 9 and not person.token_valid
+    assert store.get_person("T1", "U2") is None
+    assert store.delete_person("T1", "U1") is True
+    assert store.delete_person("T1", "U1") is False
+    assert store.get_person("T1", "U1") is None
+
+
+def test_reconnect_keeps_created_at_and_revalidates(store: Store) -> None:
+    save(store)
+    first = store.get_person("T1", "U1")
+    store.mark_token_invalid("T1", "U1")
+    save(store, ciphertext="new")
+    again = store.get_person("T1", "U1")
+    assert first and again and again.created_at == first.created_at and again.token_valid
+
+
+def test_people_are_keyed_by_team_and_user(store: Store) -> None:
+    save(store, "U1", "a")
+    store.save_person("T2", "U1", token_ciphertext="b", toggl_user_id=8, toggl_name="Bo", workspace_id=1, timezone=None)
+    assert store.get_person("T1", "U1").token_ciphertext == "a"  # type: ignore[union-attr]
+    assert store.get_person("T2", "U1").token_ciphertext == "b"  # type: ignore[union-attr]
+
+
+def test_migrations_are_idempotent_and_wal_is_on(store: Store) -> None:
+    store.migrate()
+    with store._db() as db:
+        assert db.journal_mode == "wal"
+        assert "people" in db.table_names()
+
+
+def test_concurrent_writers_never_meet_a_locked_database(store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for round_ in range(5):
+                save(store, f"U{n}", f"ct-{n}-{round_}", workspace=round_)
+                store.set_workspace("T1", f"U{n}", 100 + round_)
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    people = store.people()
+    assert len(people) == 50
+    assert {p.workspace_id for p in people} == {104}
+
+
+def test_person_repr_hides_the_ciphertext(store: Store) -> None:
+    save(store, ciphertext="secret-cipher-text")
+    assert "secret-cipher-text" not in repr(store.get_person("T1", "U1"))
+
+
+def test_cipher_round_trip_and_rotation() -> None:
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    stored = TokenCipher([old]).encrypt("canary-55e1")
+    rotated_cipher = TokenCipher([new, old])
+    assert rotated_cipher.decrypt(stored) == "canary-55e1"
+    rotated = rotated_cipher.rotate(stored)
+    assert TokenCipher([new]).decrypt(rotated) == "canary-55e1"
+    with pytest.raises(UnreadableToken) as caught:
+        TokenCipher([Fernet.generate_key()]).decrypt(stored)
+    assert "canary-55e1" not in str(caught.value)
+
+
+def test_key_file_is_made_once_with_mode_0600_and_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    database = tmp_path / "bot.db"
+    first = cipher_from(None, database)
+    key_file = key_file_for(database)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len([r for r in caplog.records if "key file" in r.getMessage()]) == 1
+    second = cipher_from(None, database)
+    assert second.decrypt(first.encrypt("tok")) == "tok"  # the same key is read back
+
+
+def test_configured_keys_need_no_file(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    cipher = cipher_from(f"{key}, {Fernet.generate_key().decode()}", tmp_path / "bot.db")
+    assert TokenCipher([key.encode()]).decrypt(cipher.encrypt("tok")) == "tok"
+    assert not key_file_for(tmp_path / "bot.db").exists()
