@@ -76,7 +76,7 @@ def test_very_long_input_is_clipped() -> None:
 
 
 def test_commands_round_trip_through_button_values() -> None:
-    for command in [ListProjects(status="all", client="Ácme", text="a \"b\"", page=3), ListTasks("123", True, 2), ShowMe()]:
+    for command in [ListProjects(status="all", client="Ácme", text='a "b"', page=3), ListTasks("123", True, 2), ShowMe()]:
         assert decode(encode(command)) == command
     assert with_page(ListProjects(), 0).page == 1  # type: ignore[union-attr]
 

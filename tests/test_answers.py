@@ -1,0 +1,170 @@
+"""The command code end to end over the fake Toggl: what a person is told for each command and failure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import SecretStr
+
+from bot.answers import answer
+from bot.commands import parse
+from bot.service import Asker, Service
+from tests.blockkit import all_text, assert_valid_message
+from tests.fakes.toggl import FakeToggl, standard_world
+
+ADA = Asker(team_id="T1", user_id="U1")
+
+
+def say(service: Service, words: str, asker: Asker = ADA) -> str:
+    reply = answer(parse(words), asker, service)
+    for message in reply.messages:
+        assert_valid_message(message)
+    return "\n".join(all_text(m) for m in reply.messages)
+
+
+@pytest.fixture
+def world(fake_toggl: FakeToggl, service: Service) -> dict:
+    world = standard_world(fake_toggl, projects=449)
+    assert "Connected" in say(service, f"connect {world['token']}")
+    fake_toggl.requests.clear()
+    return world
+
+
+def test_projects_for_a_bare_token_costs_me_plus_three_pages(fake_toggl: FakeToggl, service: Service) -> None:
+    world = standard_world(fake_toggl, projects=449)
+    text = say(service, "projects", Asker(token=SecretStr(world["token"])))
+    assert "1–40 of 450 active projects" in text
+    assert fake_toggl.count() == 4
+
+
+def test_stored_person_skips_me(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    assert "1–40 of 450" in say(service, "projects")
+    assert fake_toggl.count() == 3 and fake_toggl.count("/me") == 0
+
+
+def test_tasks_by_partial_name_in_hours_and_minutes(world: dict, service: Service) -> None:
+    text = say(service, "tasks website")
+    assert "Design &lt;mockups&gt;" in text
+    assert "5 h 30 min of 10 h · 55%" in text
+    assert "Launch" not in text  # done tasks need `all`
+    assert "Launch" in say(service, "tasks website all")
+
+
+def test_tasks_by_id(world: dict, service: Service) -> None:
+    assert "Design &lt;mockups&gt;" in say(service, f"tasks {world['website']['id']}")
+
+
+def test_ambiguous_name_offers_a_chooser(world: dict, service: Service) -> None:
+    text = say(service, "tasks project 000")
+    assert "projects match “project 000”" in text
+
+
+def test_unknown_project_names_the_closest(world: dict, service: Service) -> None:
+    text = say(service, "tasks Websight redezign plan")
+    assert "No project matches" in text and "Website redesign" in text
+
+
+def test_recurring_project_uses_the_reports_api(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    wid = world["wid"]
+    project = fake_toggl.add_project(
+        wid,
+        "Retainer",
+        recurring=True,
+        recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000, "custom_period": None}],
+        current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+    )
+    fake_toggl.add_task(wid, project["id"], "Support", tracked_ms=5_000_000)
+    fake_toggl.report_seconds[(wid, project["id"])] = 27_000
+    text = say(service, "tasks retainer")
+    assert "this period (1 Nov–30 Nov): 7 h 30 min of 10 h · 75%" in text
+    assert not re.search(r"(?<!\d)0 min", text)
+    (report,) = [r for r in fake_toggl.requests if r.path.startswith("/reports/")]
+    assert report.body == {"start_date": "2026-11-01", "end_date": "2026-11-30"}
+
+
+def test_not_connected_gets_a_connect_button(service: Service, fake_toggl: FakeToggl) -> None:
+    reply = answer(parse("projects"), Asker(team_id="T1", user_id="U9"), service)
+    (message,) = reply.messages
+    assert any(b["type"] == "actions" and b["elements"][0]["action_id"] == "connect_open" for b in message["blocks"])
+    assert fake_toggl.count() == 0
+
+
+def test_connect_without_a_token_opens_the_modal(service: Service) -> None:
+    assert answer(parse("connect"), ADA, service).open_connect_modal
+
+
+def test_a_wrong_token_is_refused_and_not_stored(fake_toggl: FakeToggl, service: Service) -> None:
+    standard_world(fake_toggl)
+    assert "did not accept that API token" in say(service, "connect wrong-token")
+    assert service.store.get_person("T1", "U1") is None
+
+
+def test_a_token_rejected_later_asks_to_reconnect_without_retrying(
+    world: dict, fake_toggl: FakeToggl, service: Service
+) -> None:
+    del fake_toggl.people[world["token"]]
+    assert "no longer accepts your API token" in say(service, "projects")
+    fake_toggl.requests.clear()
+    assert "connect again" in say(service, "projects")
+    assert fake_toggl.count() == 0
+
+
+def test_quota_exhausted_says_when_it_resets(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    fake_toggl.people[world["token"]].quota_left = 0
+    fake_toggl.quota_resets_in = 600
+    assert "resets in 10 min" in say(service, "projects")
+
+
+def test_toggl_down_is_said_plainly(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    fake_toggl.fail("/projects", status=503, times=10)
+    assert "Toggl is not answering right now" in say(service, "projects")
+
+
+def test_switch_workspace_and_no_access(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    other = fake_toggl.add_workspace("Beta & Co")
+    fake_toggl.people[world["token"]].workspace_ids.append(other)
+    assert "Beta &amp; Co" in say(service, "workspaces")
+    assert "now *Beta &amp; Co*" in say(service, "workspace beta")
+    assert "No active projects" in say(service, "projects")
+    fake_toggl.people[world["token"]].workspace_ids.remove(other)
+    assert "no access to that workspace" in say(service, "projects")
+
+
+def test_me_and_unknown_words(world: dict, service: Service) -> None:
+    assert "Ada Lovelace" in say(service, "me")
+    assert "did not understand “dance”" in say(service, "dance")
+
+
+def test_disconnect_deletes_the_token(world: dict, service: Service) -> None:
+    assert "deleted" in say(service, "disconnect")
+    assert service.store.get_person("T1", "U1") is None
+    assert "not connected your Toggl account" in say(service, "projects")
+
+
+def test_tokens_are_encrypted_at_rest_and_absent_from_logs(
+    fake_toggl: FakeToggl, service: Service, all_logs: pytest.LogCaptureFixture
+) -> None:
+    canary = "canary-d41d8cd98f00b204"
+    standard_world(fake_toggl, token=canary)
+    fake_toggl.fail("/tasks", status=500, times=10)
+    for words in ["connect " + canary, "me", "projects", "tasks website", "workspaces", "bogus"]:
+        say(service, words)
+    del fake_toggl.people[canary]
+    say(service, "projects")
+    database = service.store.path
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert canary.encode() not in raw
+    assert canary not in all_logs.text
+    assert service.store.get_person("T1", "U1") is not None
+
+
+def test_unexpected_errors_are_logged_and_answered_politely(
+    world: dict, service: Service, monkeypatch: pytest.MonkeyPatch, all_logs: pytest.LogCaptureFixture
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "projects", explode)  # a last resort: there is no other way to make a bug
+    assert "something went wrong on our side" in say(service, "projects")
+    assert "boom" in all_logs.text

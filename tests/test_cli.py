@@ -1,0 +1,71 @@
+"""`toggl-bot` as a person runs it: a real subprocess, the fake Toggl on loopback, a fresh directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.blockkit import all_text, assert_valid_message
+from tests.fakes.toggl import FakeToggl, standard_world
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_ask_projects_shows_a_valid_first_page_of_450(fake_toggl: FakeToggl, tmp_path: Path) -> None:
+    world = standard_world(fake_toggl, projects=449)
+    result = run(["ask", "projects", "--toggl-token", world["token"]], tmp_path, TOGGL_API_URL=fake_toggl.url)
+    assert result.returncode == 0, result.stderr
+    (message,) = json.loads(result.stdout)
+    assert_valid_message(message)
+    assert "1–40 of 450" in all_text(message)
+    assert fake_toggl.count() == 4  # /me, then three pages of 200
+    assert world["token"] not in result.stderr
+    assert (tmp_path / "toggl_bot.db.key").exists()  # the embedded default made its key file
+
+
+def test_ask_tasks_with_the_token_from_the_environment(fake_toggl: FakeToggl, tmp_path: Path) -> None:
+    world = standard_world(fake_toggl)
+    result = run(["ask", "tasks website"], tmp_path, TOGGL_API_URL=fake_toggl.url, TOGGL_API_TOKEN=world["token"])
+    assert result.returncode == 0, result.stderr
+    assert "5 h 30 min" in result.stdout
+
+
+def test_ask_for_a_stored_person(fake_toggl: FakeToggl, tmp_path: Path) -> None:
+    world = standard_world(fake_toggl)
+    env = {"TOGGL_API_URL": fake_toggl.url, "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.db'}"}
+    connected = run(["ask", f"connect {world['token']}", "--team", "T1", "--user", "U1"], tmp_path, **env)
+    assert "Connected to Toggl as *Ada Lovelace*" in connected.stdout
+    shown = run(["ask", "me", "--team", "T1", "--user", "U1"], tmp_path, **env)
+    assert "ada@example.com" in shown.stdout
+    other = run(["ask", "me", "--team", "T1", "--user", "U2"], tmp_path, **env)
+    assert "not connected your Toggl account" in other.stdout
+
+
+def test_ask_without_anyone_to_ask_as_explains(tmp_path: Path) -> None:
+    result = run(["ask", "projects"], tmp_path)
+    assert result.returncode == 2
+    assert "--toggl-token" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_without_a_slack_token_says_what_is_missing_in_one_line(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_BOT_TOKEN" in result.stderr and "api.slack.com/apps" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_is_one_line_too(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path, PORT="not-a-port")
+    assert result.returncode == 2 and "PORT" in result.stderr and "Traceback" not in result.stderr

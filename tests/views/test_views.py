@@ -1,0 +1,185 @@
+"""Views are pure: build messages from models and check them against Block Kit's limits and escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from bot import toggl
+from bot.commands import ListProjects, ListTasks, decode
+from bot.toggl.models import Me, Period, Project, RecurringParameters, Task, Workspace
+from bot.views import account, errors, help
+from bot.views.common import against_estimate, bar, clip, duration, escape
+from bot.views.projects import projects_page
+from bot.views.tasks import no_project, project_chooser, tasks_page
+from tests.blockkit import all_text, assert_valid_message
+
+NASTY = "<script> & <@U123> " + "Ω" * 300
+
+
+def projects(n: int) -> list[Project]:
+    return [
+        Project(id=i, name=f"P{i:04d}", actual_seconds=i * 600, estimated_seconds=36_000 if i % 2 else None)
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 min"), (59, "1 min"), (45 * 60, "45 min"), (19_800, "5 h 30 min"), (36_000, "10 h"), (None, "n/a")],
+)
+def test_duration(seconds: int | None, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_progress_bar_and_percent() -> None:
+    assert bar(5, 10) == "▓▓▓▓▓░░░░░"
+    assert bar(30, 10) == "▓" * 10
+    assert "55%" in against_estimate(19_800, 36_000)
+    assert "no estimate" in against_estimate(60, None)
+    assert ":warning:" in against_estimate(40_000, 36_000)
+
+
+def test_escape_and_clip() -> None:
+    assert escape("a<b>&c") == "a&lt;b&gt;&amp;c"
+    clipped = clip(escape("x" * 10 + "&&&"), 14)
+    assert clipped.endswith("…") and "&am…" not in clipped and len(clipped) <= 14
+
+
+def test_first_page_of_450_projects_says_how_many_and_offers_the_next() -> None:
+    message = projects_page(projects(450), ListProjects())
+    assert_valid_message(message)
+    text = all_text(message)
+    assert "1–40 of 450" in text
+    (paging,) = [b for b in message["blocks"] if b["type"] == "actions"]
+    (next_button,) = paging["elements"]
+    assert decode(next_button["value"]) == ListProjects(page=2)
+
+
+def test_every_page_is_valid_and_together_they_show_every_project() -> None:
+    seen: set[str] = set()
+    page = 1
+    while True:
+        message = projects_page(projects(450), ListProjects(page=page))
+        assert_valid_message(message)
+        seen |= {b["text"]["text"].split("*")[1] for b in message["blocks"] if b["type"] == "section"}
+        buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        following = [e for e in buttons if e["action_id"] == "page_next"]
+        if not following:
+            break
+        page = decode(following[0]["value"]).page  # type: ignore[union-attr]
+    assert page == 12 and len(seen) == 450
+    assert "441–450 of 450" in all_text(message)
+
+
+def test_pinned_projects_come_first() -> None:
+    listed = [*projects(5), Project(id=99, name="zzz pinned", pinned=True)]
+    first = projects_page(listed, ListProjects())["blocks"][2]["text"]["text"]
+    assert "zzz pinned" in first and ":pushpin:" in first
+
+
+def test_names_are_escaped_and_long_names_fit() -> None:
+    listed = [Project(id=i, name=NASTY, client_name=NASTY, estimated_seconds=10, actual_seconds=5) for i in range(40)]
+    message = projects_page(listed, ListProjects(client="<x>", text="&"))
+    assert_valid_message(message)
+    text = all_text(message)
+    assert "<script>" not in text and "<@U123>" not in text
+    assert "&lt;script&gt; &amp; &lt;@U123&gt;" in text
+
+
+def test_no_projects_says_so() -> None:
+    message = projects_page([], ListProjects(text="nothing"))
+    assert_valid_message(message)
+    assert "No active, matching “nothing” projects" in message["text"]
+
+
+def test_tasks_show_milliseconds_turned_into_hours_and_minutes() -> None:
+    project = Project(id=1, name="Website", estimated_seconds=36_000, actual_seconds=19_800)
+    task = Task.from_toggl({"id": 2, "name": "Design", "tracked_seconds": 19_800_000, "estimated_seconds": 36_000})
+    message = tasks_page(project, [task], ListTasks("Website"))
+    assert_valid_message(message)
+    assert "5 h 30 min of 10 h · 55%" in all_text(message)
+
+
+def test_recurring_project_tasks_never_show_zero() -> None:
+    project = Project(
+        id=1,
+        name="Support",
+        recurring=True,
+        recurring_parameters=[RecurringParameters(period="monthly", estimated_seconds=36_000)],
+        current_period=Period(start_date=dt.date(2026, 11, 1), end_date=dt.date(2026, 11, 30)),
+    )
+    task = Task(id=2, name="Tickets", tracked_seconds=0)
+    message = tasks_page(project, [task], ListTasks("Support"), period_tracked=7200)
+    text = all_text(message)
+    assert not re.search(r"(?<!\d)0 min", text)
+    assert "this period (1 Nov–30 Nov): 2 h of 10 h · 20%" in text
+    assert "not available for tasks of recurring projects" in text
+    unknown = tasks_page(project, [task], ListTasks("Support"), period_note="reports need a paid Toggl plan")
+    assert "reports need a paid Toggl plan" in all_text(unknown)
+
+
+def test_many_tasks_page() -> None:
+    project = Project(id=1, name="Big")
+    tasks = [Task(id=i, name=NASTY, tracked_seconds=i, estimated_seconds=100) for i in range(130)]
+    message = tasks_page(project, tasks, ListTasks("1", page=4))
+    assert_valid_message(message)
+    assert "121–130 of 130" in all_text(message)
+
+
+def test_chooser_shows_ten_and_counts_the_rest() -> None:
+    matches = [Project(id=i, name=f"Web {i} " + "x" * 100, client_name="Acme") for i in range(30)]
+    message = project_chooser("web", matches, ListTasks("web", include_done=True))
+    assert_valid_message(message)
+    buttons = message["blocks"][1]["elements"]
+    assert len(buttons) == 10
+    assert decode(buttons[3]["value"]) == ListTasks("3", include_done=True)
+    assert "and 20 more" in all_text(message)
+
+
+def test_no_project_offers_the_closest_names() -> None:
+    message = no_project("<wbsite>", ["Website & shop"])
+    assert_valid_message(message)
+    assert "No project matches “&lt;wbsite&gt;”" in message["text"]
+    assert "Website &amp; shop" in all_text(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        help.help_message(),
+        help.help_message(NASTY),
+        account.me_message(Me(id=1, fullname=NASTY, email="a@b", timezone="UTC"), Workspace(id=2, name=NASTY)),
+        account.workspaces_message([Workspace(id=i, name=NASTY) for i in range(60)], 3),
+        account.workspaces_message([], None),
+        account.no_workspace(NASTY, [Workspace(id=1, name=NASTY)]),
+        account.connected(Me(id=1, fullname=NASTY), None),
+        account.disconnected(True),
+        account.not_connected(),
+        *(
+            errors.toggl_error_message(e)
+            for e in [
+                toggl.TokenRejected("x"),
+                toggl.QuotaExceeded("x", resets_in=754),
+                toggl.QuotaExceeded("x", resets_in=None),
+                toggl.FeatureUnavailable("x"),
+                toggl.NoWorkspaceAccess("x"),
+                toggl.NotFound("x"),
+                toggl.RateLimited("x", retry_after=3),
+                toggl.TogglUnavailable("x"),
+                toggl.BadResponse("x"),
+                toggl.TogglError("x"),
+            ]
+        ),
+        errors.unexpected_error(),
+    ],
+)
+def test_every_other_message_is_valid_and_escaped(message: dict) -> None:
+    assert_valid_message(message)
+    assert "<script>" not in all_text(message)
+
+
+def test_quota_message_says_when_it_resets() -> None:
+    assert "resets in 13 min" in errors.toggl_error_message(toggl.QuotaExceeded("x", resets_in=754))["text"]
