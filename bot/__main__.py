@@ -11,9 +11,9 @@ from pydantic import SecretStr, ValidationError
 
 from bot.answers import answer
 from bot.commands import parse
+from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
-from bot.views.account import not_connected
 
 log = logging.getLogger("bot")
 
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging()
     try:
         settings = Settings()
     except ValidationError as err:
@@ -62,10 +62,7 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     service = Service.from_settings(settings)
     reply = answer(parse(args.words), asker, service)
-    messages = reply.messages
-    if reply.open_connect_modal:
-        messages = [not_connected("In Slack this opens a form for your Toggl API token.")]
-    print(json.dumps(messages, indent=2, ensure_ascii=False))
+    print(json.dumps(reply.messages, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -24,7 +24,7 @@ from bot.commands import (
 )
 from bot.matching import find_project
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
-from bot.toggl.models import Project
+from bot.toggl.models import Me, Project
 from bot.views import account as account_views
 from bot.views.common import Message, notice
 from bot.views.errors import toggl_error_message, unexpected_error
@@ -64,7 +64,7 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         case Help(unknown=unknown):
             return Reply([help_message(unknown)])
         case Connect(token=None):
-            return Reply(open_connect_modal=True)
+            return Reply([account_views.connect_prompt()], open_connect_modal=True)
         case Connect(token=token):
             return Reply([connect(asker, service, token or "")])
         case Disconnect():
@@ -79,14 +79,16 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         raise
 
 
-def connect(asker: Asker, service: Service, token: str) -> Message:
+def connect(asker: Asker, service: Service, token: str, me: Me | None = None) -> Message:
     """Check and store a token; the modal's submission and `connect <token>` both end here."""
     if asker.team_id is None or asker.user_id is None:
         return notice("Connecting needs a Slack person; with `--toggl-token` the token is used directly.")
     try:
-        me, workspace = service.connect(asker.team_id, asker.user_id, token)
+        me, workspace = service.connect(asker.team_id, asker.user_id, token, me=me)
     except toggl.TokenRejected:
         return notice("Toggl did not accept that API token.", account_views.TOKEN_HELP)
+    except toggl.TogglError as err:
+        return toggl_error_message(err)
     return account_views.connected(me, workspace)
 
 

@@ -67,6 +67,11 @@ def default_retry(methods: Iterable[str] = ("GET",)) -> Retry:
     )
 
 
+def no_retry(methods: Iterable[str] = ("GET",)) -> Retry:
+    """No retries at all: for a check that must finish inside Slack's 3 seconds."""
+    return Retry(total=0, allowed_methods=frozenset(methods), respect_retry_after_header=False, raise_on_status=False)
+
+
 def _int_header(response: requests.Response, name: str) -> int | None:
     value = response.headers.get(name)
     try:
@@ -278,6 +283,7 @@ class TogglClients:
     """
 
     def __init__(self, base_url: str, *, max_clients: int = 1000, **client_options: Any) -> None:
+        self.base_url = base_url
         self._base_url = base_url
         self._options = client_options
         self._max = max_clients
@@ -300,6 +306,14 @@ class TogglClients:
                     old.close()
             self._clients.move_to_end(key)
             return client
+
+    def quick_me(self, token: str, timeout: tuple[float, float] = (1.0, 1.6)) -> Me:
+        """`/me` with short timeouts and no retry, for checks that must end within Slack's 3-second ack."""
+        client = TogglClient(token, base_url=self._base_url, timeout=timeout, retry=no_retry)
+        try:
+            return client.me()
+        finally:
+            client.close()
 
     def forget(self, token: str) -> None:
         """Drop a token's client, as when a person disconnects."""

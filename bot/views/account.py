@@ -65,7 +65,18 @@ def not_connected(reason: str = "") -> Message:
     return message(text, blocks)
 
 
+def connect_prompt() -> Message:
+    """Where no form can be opened directly (a DM, a mention): a button that opens it."""
+    text = "Press the button to connect your Toggl account."
+    blocks = [
+        section(f"{text} {TOKEN_HELP}"),
+        actions(button("Connect Toggl", CONNECT_ACTION, "connect", style="primary")),
+    ]
+    return message(text, blocks)
+
+
 def connect_in_private() -> Message:
     return notice(
-        "Please connect from a direct message with me or with `/toggl connect`, so your token stays private.",
+        "Please never paste your Toggl token in a channel: everyone there can read it.",
+        "Reset it at https://track.toggl.com/profile, then connect with `/toggl connect` or in a direct message with me.",
     )

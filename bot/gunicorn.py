@@ -1,0 +1,51 @@
+"""HTTP serving with gunicorn's embedding API: one worker, many threads, a large backlog.
+
+Bolt's own `app.start()` is a single-threaded `http.server` with a small listen backlog; under a
+burst of commands it resets connections. The app is built inside the worker (`load`), so no
+thread or connection crosses gunicorn's fork.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from bot.settings import Settings
+
+
+class _Embedded(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from bot.app import create_app, wsgi_app
+
+        return wsgi_app(create_app(self._settings))
+
+
+def options(port: int) -> dict[str, Any]:
+    from bot.app import HTTP_BACKLOG, HTTP_THREADS
+
+    return {
+        "bind": f"0.0.0.0:{port}",
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": HTTP_THREADS,
+        "backlog": HTTP_BACKLOG,
+        "timeout": 60,
+        "accesslog": None,
+    }
+
+
+def serve_http(settings: Settings, bind_host: str | None = None) -> None:
+    opts = options(settings.port)
+    if bind_host:
+        opts["bind"] = f"{bind_host}:{settings.port}"
+    _Embedded(settings, opts).run()

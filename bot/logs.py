@@ -1,0 +1,49 @@
+"""Logging set-up, with a filter that blanks anything shaped like a secret before it is written.
+
+Our own code never logs a token; this is the second line of defence, for a library that logs a
+request body at DEBUG or an exception that quotes its input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+SECRET_PATTERNS = [
+    re.compile(r"\b[0-9a-f]{32}\b"),  # a Toggl API token
+    re.compile(r"\bxox[abposr]-[0-9A-Za-z-]+"),  # Slack tokens
+    re.compile(r"\bxapp-[0-9A-Za-z-]+"),
+    re.compile(r"\bgAAAAA[0-9A-Za-z_=-]{20,}"),  # a Fernet ciphertext
+]
+
+
+def redact(text: str) -> str:
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub("[redacted]", text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites each record's message with secrets blanked out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Log to stderr, redacted; Bolt and slack_sdk at INFO so request bodies never reach the log."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(level, logging.INFO))

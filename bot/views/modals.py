@@ -1,0 +1,85 @@
+"""The connect modal and the Home tab: surfaces that hold up to 100 blocks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.store import Person
+from bot.views.account import CONNECT_ACTION, TOKEN_HELP
+from bot.views.common import actions, button, context, escape, header, section
+from bot.views.help import WORDS
+
+CONNECT_CALLBACK = "connect_modal"
+TOKEN_BLOCK = "token"
+TOKEN_INPUT = "token_input"
+MAX_PRIVATE_METADATA = 3000
+
+
+def connect_modal(reply_to: dict[str, str]) -> dict[str, Any]:
+    """A form asking for the Toggl API token; `reply_to` says where to confirm (a response_url or a channel)."""
+    metadata = json.dumps(reply_to)
+    return {
+        "type": "modal",
+        "callback_id": CONNECT_CALLBACK,
+        "title": {"type": "plain_text", "text": "Connect Toggl"},
+        "submit": {"type": "plain_text", "text": "Connect"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": metadata if len(metadata) <= MAX_PRIVATE_METADATA else "{}",
+        "blocks": [
+            section(f"Paste your Toggl Track API token. {TOKEN_HELP}"),
+            {
+                "type": "input",
+                "block_id": TOKEN_BLOCK,
+                "label": {"type": "plain_text", "text": "API token"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TOKEN_INPUT,
+                    "min_length": 8,
+                    "max_length": 200,
+                    "placeholder": {"type": "plain_text", "text": "e.g. 1971800d4d82861d8f2c1651fea4d212"},
+                },
+            },
+            context("The token is stored encrypted and used only to show you your own Toggl data."),
+        ],
+    }
+
+
+def token_from(view: dict[str, Any]) -> str:
+    """The token typed into the connect modal, stripped; empty when missing."""
+    try:
+        value = view["state"]["values"][TOKEN_BLOCK][TOKEN_INPUT]["value"]
+    except (KeyError, TypeError):
+        return ""
+    return (value or "").strip()
+
+
+def reply_to_from(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def home_view(person: Person | None) -> dict[str, Any]:
+    """The Home tab: connection state and the words, with no Toggl call (it opens often)."""
+    if person is None:
+        status = [section("You have not connected Toggl yet."), actions(button("Connect Toggl", CONNECT_ACTION, "connect"))]
+    elif not person.token_valid:
+        status = [
+            section("Toggl no longer accepts your token. Please connect again."),
+            actions(button("Reconnect Toggl", CONNECT_ACTION, "connect")),
+        ]
+    else:
+        status = [section(f"Connected as *{escape(person.toggl_name or 'you')}*. `disconnect` to forget your token.")]
+    words = "\n".join(f"`{w}`: {what}" for w, what in WORDS)
+    return {
+        "type": "home",
+        "blocks": [
+            header("Toggl for Slack"),
+            *status,
+            section(words),
+            context("Type the words after `/toggl`, or send them to me here in Messages. Replies are private."),
+        ],
+    }

@@ -1,0 +1,69 @@
+"""The after-ack work pool: Toggl calls run here, never on Bolt's listener threads, so acks stay fast.
+
+Bolt runs listeners on a small thread pool. A listener that waited on Toggl (seconds, with
+retries) would hold its thread, and the next commands could not even be acknowledged within
+Slack's 3 seconds. So listeners `ack()`, then hand the slow part to this bounded pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class WorkPool:
+    """A fixed number of worker threads and a bounded queue in front of them.
+
+    >>> pool = WorkPool(workers=16, max_pending=500)
+    >>> pool.submit(print, "hello")  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, workers: int = 16, max_pending: int = 500) -> None:
+        self.workers = workers
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toggl-work")
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"WorkPool(workers={self.workers}, pending={self._pending})"
+
+    @property
+    def will_queue(self) -> bool:
+        """True when a job submitted now would wait for a free worker."""
+        with self._lock:
+            return self._pending >= self.workers
+
+    def submit(self, job: Callable[..., object], *args: object) -> bool:
+        """Run `job(*args)` on a worker; False (and nothing queued) when the queue is full."""
+        if not self._slots.acquire(blocking=False):
+            return False
+        with self._lock:
+            self._pending += 1
+        try:
+            self._executor.submit(self._run, job, args)
+        except RuntimeError:  # shut down
+            self._done()
+            return False
+        return True
+
+    def _run(self, job: Callable[..., object], args: tuple[object, ...]) -> None:
+        try:
+            job(*args)
+        except Exception:
+            log.exception("A background job failed")
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+        self._slots.release()
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)

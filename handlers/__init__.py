@@ -1,0 +1,16 @@
+"""Slack listeners, one module per kind; every id the app answers is wired in a `register` here."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, home, messages, views
+from handlers.deps import Deps
+
+
+def register_all(app: App, deps: Deps) -> None:
+    commands.register(app, deps)
+    messages.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)
+    home.register(app, deps)

@@ -1,0 +1,124 @@
+"""What every listener needs besides Bolt's own arguments, and the one way of answering after the ack."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answers import Reply
+from bot.service import Service
+from bot.views.common import Message, notice
+from bot.views.errors import unexpected_error
+from bot.work import WorkPool
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Message], Any]
+
+WORKING = notice(":hourglass_flowing_sand: Working on it: many people are asking at once, so this may take a moment.")
+TOO_BUSY = notice("Sorry, I am overloaded right now and could not take this request. Please try again in a minute.")
+
+
+class NotDelivered(Exception):
+    """Slack did not accept a reply (an expired response_url, say)."""
+
+
+@dataclass
+class Deps:
+    """The service, the after-ack pool, and a memory of recent event ids (Slack resends unanswered events)."""
+
+    service: Service
+    pool: WorkPool
+    _seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _seen_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None) -> None:
+        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken."""
+        if self.pool.will_queue:
+            deliver(WORKING, send, fallback)
+        if not self.pool.submit(_run_and_deliver, job, send, fallback):
+            deliver(TOO_BUSY, send, fallback)
+
+    def first_time(self, event_id: str | None) -> bool:
+        """False for an event id seen recently, so an event Slack resends is answered once."""
+        if not event_id:
+            return True
+        with self._seen_lock:
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = None
+            while len(self._seen) > 5000:
+                self._seen.popitem(last=False)
+            return True
+
+
+def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None) -> None:
+    try:
+        messages = job().messages
+    except Exception:
+        log.exception("A reply could not be made")
+        messages = [unexpected_error()]
+    for message in messages:
+        deliver(message, send, fallback)
+
+
+def deliver(message: Message, send: Send, fallback: Send | None = None) -> bool:
+    """Send; if Slack refuses, try the fallback (a direct message). Logs, never raises: True if delivered."""
+    for attempt in (send, fallback):
+        if attempt is None:
+            continue
+        try:
+            attempt(message)
+            return True
+        except (SlackApiError, NotDelivered, OSError) as err:
+            log.warning("Slack did not take a reply: %s", describe(err))
+    return False
+
+
+def describe(err: Exception) -> str:
+    if isinstance(err, SlackApiError):
+        return str(err.response.get("error", "unknown error"))
+    return f"{type(err).__name__}: {err}"
+
+
+def via_respond(respond: Respond, *, replace: bool = False) -> Send:
+    """Answer through the response_url: private to the person, replacing the message a button was on."""
+
+    def send(message: Message) -> None:
+        extra: dict[str, Any] = {"replace_original": True} if replace else {"response_type": "ephemeral"}
+        response = respond(**message, **extra)
+        if response.status_code != 200:
+            raise NotDelivered(f"response_url answered {response.status_code}")
+
+    return send
+
+
+def via_dm(client: WebClient, user_id: str) -> Send:
+    """Post into the person's direct messages with the app (its Messages tab): seen by them alone."""
+
+    def send(message: Message) -> None:
+        client.chat_postMessage(channel=user_id, **message)
+
+    return send
+
+
+def via_channel(client: WebClient, channel: str) -> Send:
+    def send(message: Message) -> None:
+        client.chat_postMessage(channel=channel, **message)
+
+    return send
+
+
+def via_ephemeral(client: WebClient, channel: str, user_id: str) -> Send:
+    def send(message: Message) -> None:
+        client.chat_postEphemeral(channel=channel, user=user_id, **message)
+
+    return send

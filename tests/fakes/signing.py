@@ -1,0 +1,112 @@
+"""Requests signed as Slack signs them, sent to the running app over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+class SlackSender:
+    """Posts slash commands, events and interactions to the app at `url`, signed unless told otherwise."""
+
+    def __init__(self, url: str, response_url: str, team_id: str = "T1") -> None:
+        self.url = url
+        self.response_url = response_url
+        self.team_id = team_id
+        self.session = requests.Session()
+
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> requests.Response:
+        all_headers = {"Content-Type": content_type, **(signed_headers(body) if headers is None else headers)}
+        return self.session.post(self.url, data=body.encode(), headers=all_headers, timeout=10)
+
+    def command_body(self, text: str, user: str = "U1", channel: str = "C1", response_url: str | None = None) -> str:
+        return urlencode(
+            {
+                "token": "legacy",
+                "team_id": self.team_id,
+                "team_domain": "acme",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/toggl",
+                "text": text,
+                "api_app_id": "A1",
+                "response_url": response_url or self.response_url,
+                "trigger_id": "trigger-1",
+            }
+        )
+
+    def command(self, text: str, user: str = "U1", **kwargs: Any) -> requests.Response:
+        return self.post(self.command_body(text, user, **kwargs), "application/x-www-form-urlencoded")
+
+    def event(self, event: dict[str, Any], event_id: str = "Ev1") -> requests.Response:
+        body = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(body), "application/json")
+
+    def dm(self, text: str, user: str = "U1", event_id: str = "Ev1", **extra: Any) -> requests.Response:
+        event = {"type": "message", "channel_type": "im", "channel": "D1", "user": user, "text": text, "ts": "1.1", **extra}
+        return self.event(event, event_id)
+
+    def mention(self, text: str, user: str = "U1", event_id: str = "Ev2") -> requests.Response:
+        event = {"type": "app_mention", "channel": "C1", "user": user, "text": f"<@UBOT> {text}", "ts": "1.2"}
+        return self.event(event, event_id)
+
+    def interaction(self, payload: dict[str, Any]) -> requests.Response:
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def button(self, action_id: str, value: str, user: str = "U1", response_url: str | None = None) -> requests.Response:
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "api_app_id": "A1",
+                "trigger_id": "trigger-2",
+                "response_url": response_url or self.response_url,
+                "channel": {"id": "C1"},
+                "container": {"type": "message", "is_ephemeral": True},
+                "actions": [{"type": "button", "action_id": action_id, "block_id": "paging", "value": value}],
+            }
+        )
+
+    def submit_view(
+        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U1"
+    ) -> requests.Response:
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "user": {"id": user, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "api_app_id": "A1",
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": callback_id,
+                    "private_metadata": private_metadata,
+                    "state": {"values": values},
+                },
+            }
+        )

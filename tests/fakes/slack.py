@@ -1,0 +1,143 @@
+"""A fake Slack on loopback: the Web API methods the bot calls, and a catcher for `response_url` posts.
+
+Every request is recorded; tests wait for the ones they expect with `wait_for` (a condition
+variable, not a sleep loop). Errors are scripted per method: `{"ok": false, "error": ...}`,
+or HTTP 429 with Retry-After, as Slack sends them. A response URL can be made to expire (404).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import LoopbackServer
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+
+
+@dataclass
+class Call:
+    path: str
+    """`/api/chat.postMessage`, or `/hooks/<name>` for a response_url."""
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.errors: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        self.expired_hooks: set[str] = set()
+        self.users: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, set[str]] = {}
+        self._changed = threading.Condition()
+        self.server = LoopbackServer(_handler_for(self))
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url + "/api/"
+
+    def hook(self, name: str = "r1") -> str:
+        """A response_url that lands in this fake."""
+        return f"{self.server.url}/hooks/{name}"
+
+    def __enter__(self) -> FakeSlack:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def fail(self, method: str, error: str = "", *, status: int = 200, times: int = 1, headers: dict | None = None) -> None:
+        """Make the next `times` calls of `method` fail with Slack's `error` (or an HTTP status)."""
+        body = {"ok": False, "error": error} if error else {"ok": False}
+        self.errors.setdefault(method, []).extend([(status, body, headers or {})] * times)
+
+    def record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method or c.path.endswith(method)]
+
+    def wait_for(self, predicate: Callable[[list[Call]], Any], timeout: float = 10.0) -> Any:
+        """Block until `predicate(calls)` is truthy; return its value, or raise after `timeout` seconds."""
+        with self._changed:
+            result = self._changed.wait_for(lambda: predicate(self.calls), timeout=timeout)
+        if not result:
+            raise AssertionError(f"fake Slack did not see what was expected; it saw {[c.path for c in self.calls]}")
+        return result
+
+    def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        return self.wait_for(lambda calls: (found := self.of(method)) and len(found) >= count and found, timeout)
+
+    def answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        scripted = self.errors.get(method)
+        if scripted:
+            return scripted.pop(0)
+        if method == "auth.test":
+            return 200, {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": "T1", "user": "toggl"}, {}
+        if method == "chat.postMessage":
+            return 200, {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}, {}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": "1700000000.000200"}, {}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")), {"id": body.get("user"), "tz": "Europe/Berlin", "is_admin": False})
+            return 200, {"ok": True, "user": user}, {}
+        if method == "conversations.info":
+            return 200, {"ok": True, "channel": {"id": body.get("channel"), "is_member": True}}, {}
+        return 200, {"ok": True}, {}
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            if raw.startswith("{"):
+                body = json.loads(raw)
+            else:
+                body = {k: v[-1] for k, v in parse_qs(raw).items()}
+                for key in ("blocks", "view", "attachments"):
+                    if isinstance(body.get(key), str):
+                        body[key] = json.loads(body[key])
+            path = urlsplit(self.path).path
+            fake.record(Call(path, body, dict(self.headers)))
+            if path.startswith("/hooks/"):
+                name = path.rsplit("/", 1)[-1]
+                if name in fake.expired_hooks:
+                    return self._send(404, b"no_active_hooks", "text/plain")
+                return self._send(200, b"ok", "text/plain")
+            status, answer, headers = fake.answer(path.rsplit("/", 1)[-1], body)
+            self._send(status, json.dumps(answer).encode(), "application/json", headers)
+
+        def _send(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
