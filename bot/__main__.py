@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the digest scheduler in this process")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on in HTTP mode (default: all)")
 
     ask = commands.add_parser("ask", help="print, as JSON, the Slack messages the bot would answer these words with")
     ask.add_argument("words", help='what a person would type after /toggl, e.g. "projects archived"')
@@ -73,7 +74,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.app import run
 
-    run(settings, scheduler=not args.no_scheduler)
+    run(settings, scheduler=not args.no_scheduler, host=args.host)
     return 0
 
 

@@ -66,7 +66,7 @@ def wsgi_app(app: App) -> Any:
     return handler
 
 
-def run(settings: Settings, *, scheduler: bool) -> None:
+def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
     """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under gunicorn."""
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -77,4 +77,4 @@ def run(settings: Settings, *, scheduler: bool) -> None:
         return
     from bot.gunicorn import serve_http
 
-    serve_http(settings)
+    serve_http(settings, host)

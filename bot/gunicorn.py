@@ -30,11 +30,11 @@ class _Embedded(BaseApplication):
         return wsgi_app(create_app(self._settings))
 
 
-def options(port: int) -> dict[str, Any]:
+def options(host: str, port: int) -> dict[str, Any]:
     from bot.app import HTTP_BACKLOG, HTTP_THREADS
 
     return {
-        "bind": f"0.0.0.0:{port}",
+        "bind": f"{host}:{port}",
         "workers": 1,
         "worker_class": "gthread",
         "threads": HTTP_THREADS,
@@ -44,8 +44,5 @@ def options(port: int) -> dict[str, Any]:
     }
 
 
-def serve_http(settings: Settings, bind_host: str | None = None) -> None:
-    opts = options(settings.port)
-    if bind_host:
-        opts["bind"] = f"{bind_host}:{settings.port}"
-    _Embedded(settings, opts).run()
+def serve_http(settings: Settings, host: str = "0.0.0.0") -> None:
+    _Embedded(settings, options(host, settings.port)).run()

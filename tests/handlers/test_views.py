@@ -1,0 +1,50 @@
+"""The connect form's submission: a bad token is shown in the form; a good one is stored and confirmed privately."""
+
+from __future__ import annotations
+
+import json
+
+from tests.blockkit import all_text
+from tests.handlers.conftest import Running
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def values(token: str) -> dict:
+    return {"token": {"token_input": {"type": "plain_text_input", "value": token}}}
+
+
+def test_a_rejected_token_is_an_inline_error(running: Running) -> None:
+    response = running.send.submit_view("connect_modal", values("wrong-token-123"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert "did not accept this token" in body["errors"]["token"]
+    assert running.service.store.get_person("T1", "U1") is None
+
+
+def test_toggl_down_during_the_check_is_an_inline_error_not_a_timeout(running: Running) -> None:
+    running.toggl.add_person(TOKEN)
+    running.toggl.fail("/me", kind="slow", delay=2.5, times=3)
+    response = running.send.submit_view("connect_modal", values(TOKEN))
+    assert response.elapsed.total_seconds() < 3
+    assert "did not answer in time" in response.json()["errors"]["token"]
+
+
+def test_a_good_token_is_stored_and_confirmed_at_the_response_url(running: Running) -> None:
+    running.toggl.add_person(TOKEN)
+    metadata = json.dumps({"response_url": running.slack.hook("from-command")})
+    response = running.send.submit_view("connect_modal", values(TOKEN), private_metadata=metadata)
+    assert response.status_code == 200 and response.text == ""
+    (confirmation,) = running.slack.wait_for_calls("/hooks/from-command")
+    assert "Connected to Toggl as *Ada Lovelace*" in all_text(confirmation.body)
+    person = running.service.store.get_person("T1", "U1")
+    assert person is not None and TOKEN not in person.token_ciphertext
+    assert [r.path for r in running.toggl.requests].count("/api/v9/me") == 1  # the check's /me is reused
+
+
+def test_confirmation_goes_to_a_dm_without_a_response_url(running: Running) -> None:
+    running.toggl.add_person(TOKEN)
+    running.send.submit_view("connect_modal", values(TOKEN), private_metadata="")
+    (post,) = running.slack.wait_for_calls("chat.postMessage")
+    assert post.body["channel"] == "U1" and "Connected" in all_text(post.body)
