@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the digest scheduler in this process")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on in HTTP mode (default: all)")
 
+    commands.add_parser("scheduler", help="run only the digest scheduler (the Procfile's clock process)")
+    digest = commands.add_parser("digest", help="digest maintenance")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True)
+    digest_run = digest_commands.add_parser("run", help="post every digest that is due now, then exit (for cron)")
+    digest_run.add_argument("--force", action="store_true", help="post every subscription now, claiming no scheduled slot")
+
     ask = commands.add_parser("ask", help="print, as JSON, the Slack messages the bot would answer these words with")
     ask.add_argument("words", help='what a person would type after /toggl, e.g. "projects archived"')
     ask.add_argument("--toggl-token", help="a Toggl API token to use directly (or set TOGGL_API_TOKEN)")
@@ -47,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return ask(settings, args)
     if args.command == "serve":
         return serve(settings, args)
+    if args.command == "scheduler":
+        return scheduler(settings)
+    if args.command == "digest":
+        return digest_run(settings, force=args.force)
     return 2
 
 
@@ -64,6 +74,44 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
     service = Service.from_settings(settings)
     reply = answer(parse(args.words), asker, service)
     print(json.dumps(reply.messages, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _needs_bot_token(settings: Settings, command: str) -> bool:
+    if settings.slack_bot_token is None:
+        print(
+            f"toggl-bot {command}: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
+            "'OAuth & Permissions' page at https://api.slack.com/apps into the environment or .env.",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def scheduler(settings: Settings) -> int:
+    """Tick once a minute, posting due digests, until stopped."""
+    if not _needs_bot_token(settings, "scheduler"):
+        return 2
+    from bot.app import digest_runner
+    from bot.digest.schedule import blocking_scheduler
+
+    log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
+    blocking_scheduler(digest_runner(settings).run_due).start()
+    return 0
+
+
+def digest_run(settings: Settings, *, force: bool) -> int:
+    """Post what is due (or everything, with --force) once, print one line per subscription, exit."""
+    if not _needs_bot_token(settings, "digest run"):
+        return 2
+    from bot.app import digest_runner
+
+    runner = digest_runner(settings)
+    outcomes = runner.run_forced() if force else runner.run_due()
+    for outcome in outcomes:
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        print(f"subscription {outcome.subscription_id} in {outcome.channel_id}: {outcome.status}{detail}")
+    print(f"{len(outcomes)} digest(s) handled, {sum(o.status == 'posted' for o in outcomes)} posted")
     return 0
 
 

@@ -14,14 +14,23 @@ from bot import toggl
 from bot.commands import (
     Command,
     Connect,
+    DigestEmpty,
+    DigestList,
+    DigestMute,
+    DigestPreview,
+    DigestSubscribe,
+    DigestThreshold,
+    DigestUnsubscribe,
     Disconnect,
     Help,
+    Invalid,
     ListProjects,
     ListTasks,
     ListWorkspaces,
     ShowMe,
     SwitchWorkspace,
 )
+from bot.digest.manage import answer_digest
 from bot.matching import find_project
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
 from bot.toggl.models import Me, Project
@@ -63,6 +72,8 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
     match command:
         case Help(unknown=unknown):
             return Reply([help_message(unknown)])
+        case Invalid(reason=reason, usage=usage):
+            return Reply([notice(reason, f"Usage: {usage}" if usage else "")])
         case Connect(token=None):
             return Reply([account_views.connect_prompt()], open_connect_modal=True)
         case Connect(token=token):
@@ -73,7 +84,7 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
             return Reply([account_views.disconnected(service.disconnect(asker.team_id, asker.user_id))])
     account = service.account(asker)
     try:
-        return Reply(_with_account(command, account, service))
+        return Reply(_with_account(command, asker, account, service))
     except toggl.TokenRejected:
         service.token_rejected(account)
         raise
@@ -92,7 +103,7 @@ def connect(asker: Asker, service: Service, token: str, me: Me | None = None) ->
     return account_views.connected(me, workspace)
 
 
-def _with_account(command: Command, account: Account, service: Service) -> list[Message]:
+def _with_account(command: Command, asker: Asker, account: Account, service: Service) -> list[Message]:
     match command:
         case ShowMe():
             me = service.me(account)
@@ -114,6 +125,16 @@ def _with_account(command: Command, account: Account, service: Service) -> list[
             return [projects_page(filter_projects(projects, command), command)]
         case ListTasks():
             return [tasks_answer(command, account, service)]
+        case (
+            DigestSubscribe()
+            | DigestUnsubscribe()
+            | DigestList()
+            | DigestPreview()
+            | DigestThreshold()
+            | DigestMute()
+            | DigestEmpty()
+        ):
+            return answer_digest(command, asker, account, service)
     return [help_message()]
 
 

@@ -14,8 +14,11 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.digest.runner import DigestRunner
+from bot.digest.schedule import background_scheduler
 from bot.service import Service
 from bot.settings import Settings
+from bot.slack import SlackGateway
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import Deps
@@ -49,7 +52,9 @@ def create_app(settings: Settings, *, service: Service | None = None, pool: Work
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
         request_verification_enabled=settings.slack_app_token is None or bool(signing_secret),
     )
-    deps = Deps(service=service or Service.from_settings(settings), pool=pool or WorkPool(workers=WORK_THREADS))
+    service = service or Service.from_settings(settings)
+    service.slack = SlackGateway(app.client)
+    deps = Deps(service=service, pool=pool or WorkPool(workers=WORK_THREADS))
     register_all(app, deps)
     app.error(_log_error)
     return app
@@ -66,15 +71,32 @@ def wsgi_app(app: App) -> Any:
     return handler
 
 
+def digest_runner(settings: Settings, service: Service | None = None) -> DigestRunner:
+    """The digest poster, with its own WebClient (it runs outside any Slack request)."""
+    service = service or Service.from_settings(settings)
+    gateway = SlackGateway(slack_client(settings))
+    service.slack = service.slack or gateway
+    return DigestRunner(service, gateway)
+
+
+def start_scheduler(settings: Settings, service: Service | None = None) -> None:
+    """The digest scheduler on a background thread of this process."""
+    background_scheduler(digest_runner(settings, service).run_due).start()
+    log.info("Digest scheduler started")
+
+
 def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
     """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under gunicorn."""
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        app = create_app(settings)
+        service = Service.from_settings(settings)
+        app = create_app(settings, service=service)
+        if scheduler:
+            start_scheduler(settings, service)
         log.info("Connecting to Slack in Socket Mode")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return
     from bot.gunicorn import serve_http
 
-    serve_http(settings, host)
+    serve_http(settings, host, scheduler=scheduler)

@@ -15,9 +15,10 @@ from bot.settings import Settings
 
 
 class _Embedded(BaseApplication):
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, options: dict[str, Any], scheduler: bool) -> None:
         self._settings = settings
         self._options = options
+        self._scheduler = scheduler
         super().__init__()
 
     def load_config(self) -> None:
@@ -25,9 +26,14 @@ class _Embedded(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from bot.app import create_app, wsgi_app
+        from bot.app import create_app, start_scheduler, wsgi_app
+        from bot.service import Service
 
-        return wsgi_app(create_app(self._settings))
+        service = Service.from_settings(self._settings)
+        app = create_app(self._settings, service=service)
+        if self._scheduler:
+            start_scheduler(self._settings, service)
+        return wsgi_app(app)
 
 
 def options(host: str, port: int) -> dict[str, Any]:
@@ -44,5 +50,5 @@ def options(host: str, port: int) -> dict[str, Any]:
     }
 
 
-def serve_http(settings: Settings, host: str = "0.0.0.0") -> None:
-    _Embedded(settings, options(host, settings.port)).run()
+def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = True) -> None:
+    _Embedded(settings, options(host, settings.port), scheduler).run()

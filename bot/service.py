@@ -7,6 +7,7 @@ which calls this.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -14,11 +15,25 @@ from pydantic import SecretStr
 
 from bot import toggl
 from bot.crypto import TokenCipher, UnreadableToken, cipher_from
+from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
+from bot.slack import SlackGateway
 from bot.store import Person, Store
 from bot.toggl.models import Me, Project, Task, Workspace
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkspaceData:
+    """What a digest is computed from: one person's projects and open tasks in one workspace."""
+
+    workspace_id: int
+    workspace_name: str
+    projects: list[Project]
+    tasks: list[Task]
+    period_tracked: dict[int, int | str]
+    """Recurring project id -> seconds this period, or the reason the figure is missing."""
 
 
 class NotConnected(Exception):
@@ -36,6 +51,8 @@ class Asker:
     team_id: str | None = None
     user_id: str | None = None
     token: SecretStr | None = None
+    channel_id: str | None = None
+    """Where they asked; the digest words act on this channel."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +67,14 @@ class Account:
 class Service:
     """Everything the commands need, over the store and one Toggl client per token."""
 
-    def __init__(self, store: Store, cipher: TokenCipher, clients: toggl.TogglClients) -> None:
+    def __init__(
+        self, store: Store, cipher: TokenCipher, clients: toggl.TogglClients, slack: SlackGateway | None = None
+    ) -> None:
         self.store = store
         self.cipher = cipher
         self.clients = clients
+        self.slack = slack
+        """Set when a Slack bot token is configured: time zones, admin checks and channel posts."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Service:
@@ -114,6 +135,7 @@ class Service:
             workspace_id=workspace.id if workspace else me.default_workspace_id,
             timezone=me.timezone,
         )
+        self.store.resume_subscriptions_of(team_id, user_id)
         return me, workspace
 
     def disconnect(self, team_id: str, user_id: str) -> bool:
@@ -163,6 +185,20 @@ class Service:
 
     def tasks(self, account: Account, workspace_id: int, project_id: int) -> list[Task]:
         return self.client(account).tasks(workspace_id, project_id=project_id, active="both")
+
+    def digest_data(self, account: Account, today: dt.date) -> WorkspaceData:
+        """Everything a digest needs, fetched once per person however many channels they subscribed."""
+        workspace_id = self.workspace_id(account)
+        client = self.client(account)
+        projects = client.projects(workspace_id, active=True)
+        tasks = client.tasks(workspace_id, active=True)
+        period: dict[int, int | str] = {}
+        for project in projects:
+            if needs_period_figure(project, today):
+                seconds, note = self.period_tracked(account, project)
+                period[project.id] = seconds if seconds is not None else note
+        name = next((w.name for w in self.workspaces(account) if w.id == workspace_id), f"id {workspace_id}")
+        return WorkspaceData(workspace_id, name, projects, tasks, period)
 
     def period_tracked(self, account: Account, project: Project) -> tuple[int | None, str]:
         """Seconds tracked on a recurring project in its current period, or None and the reason why not."""

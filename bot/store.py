@@ -11,6 +11,7 @@ This module never sees a token in clear: callers hand it ciphertext from `bot.cr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +46,38 @@ def create_people(db: Database) -> None:
     )
 
 
+@migrations()
+def create_digests(db: Database) -> None:
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "team_id": str,
+            "channel_id": str,
+            "user_id": str,
+            "cadence": str,
+            "weekday": int,
+            "at_time": str,
+            "timezone": str,
+            "threshold": int,
+            "skip_empty": int,
+            "muted": str,
+            "paused_reason": str,
+            "last_posted_at": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"team_id", "channel_id", "user_id", "cadence", "at_time", "timezone", "threshold", "skip_empty", "muted"},
+        defaults={"threshold": 80, "skip_empty": 0, "muted": "[]"},
+    )
+    db["subscriptions"].create_index(["team_id", "channel_id", "user_id"], unique=True)
+    db["digest_posts"].create(
+        {"subscription_id": int, "slot": str, "status": str, "detail": str, "claimed_at": str},
+        pk=("subscription_id", "slot"),
+        not_null={"subscription_id", "slot", "status", "claimed_at"},
+    )
+
+
 @dataclass(frozen=True)
 class Person:
     """A Slack user who connected their Toggl account."""
@@ -59,6 +92,36 @@ class Person:
     timezone: str | None
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's digest, posted with the Toggl data of the person who subscribed (`user_id`)."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    user_id: str
+    cadence: str
+    """daily, weekdays or weekly."""
+    weekday: int | None
+    """0 = Monday; only for weekly."""
+    at_time: str
+    """HH:MM in `timezone`."""
+    timezone: str
+    threshold: int
+    """Percent of the estimate from which a project counts as approaching it."""
+    skip_empty: bool
+    muted: list[dict]
+    """Projects left out: [{"id": 1, "name": "Website"}]."""
+    paused_reason: str | None
+    last_posted_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class Conflict(Exception):
+    """The write would break a uniqueness rule (a second subscription for the same person and channel)."""
 
 
 def _now() -> str:
@@ -175,9 +238,132 @@ class Store:
                     [ciphertext, team_id, user_id],
                 )
 
+    def delete_team(self, team_id: str) -> int:
+        """Forget a whole workspace (the app was uninstalled): people, tokens and subscriptions. Returns rows removed."""
+        with self._write() as db:
+            subs = [row["id"] for row in db.query("select id from subscriptions where team_id = ?", [team_id])]
+            for sub_id in subs:
+                db.execute("delete from digest_posts where subscription_id = ?", [sub_id])
+            removed = db.execute("delete from subscriptions where team_id = ?", [team_id]).rowcount
+            return removed + db.execute("delete from people where team_id = ?", [team_id]).rowcount
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    def subscribe(
+        self, team_id: str, channel_id: str, user_id: str, *, cadence: str, weekday: int | None, at_time: str, timezone: str
+    ) -> Subscription:
+        """Create the person's subscription for this channel, or change its schedule (keeping threshold and mutes)."""
+        now = _now()
+        with self._write() as db:
+            existing = self._find_subscription(db, team_id, channel_id, user_id)
+            values = {"cadence": cadence, "weekday": weekday, "at_time": at_time, "timezone": timezone, "updated_at": now}
+            if existing is None:
+                row = {"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "created_at": now, **values}
+                db["subscriptions"].insert(row)
+            else:
+                db["subscriptions"].update(existing.id, {**values, "paused_reason": None})
+        found = self.subscription(team_id, channel_id, user_id)
+        assert found is not None
+        return found
+
+    def subscription(self, team_id: str, channel_id: str, user_id: str) -> Subscription | None:
+        """The person's subscription for this channel, if any."""
+        with self._db() as db:
+            return self._find_subscription(db, team_id, channel_id, user_id)
+
+    def subscription_by_id(self, subscription_id: int) -> Subscription | None:
+        with self._db() as db:
+            rows = list(db.query("select * from subscriptions where id = ?", [subscription_id]))
+        return _subscription(rows[0]) if rows else None
+
+    def channel_subscriptions(self, team_id: str, channel_id: str) -> list[Subscription]:
+        """Every subscription of a channel, oldest first."""
+        with self._db() as db:
+            rows = db.query(
+                "select * from subscriptions where team_id = ? and channel_id = ? order by id", [team_id, channel_id]
+            )
+            return [_subscription(row) for row in rows]
+
+    def all_subscriptions(self) -> list[Subscription]:
+        with self._db() as db:
+            return [_subscription(row) for row in db.query("select * from subscriptions order by id")]
+
+    def update_subscription(self, subscription_id: int, **values: object) -> None:
+        """Change settings: threshold, skip_empty, muted (a list), paused_reason, last_posted_at."""
+        if "muted" in values:
+            values["muted"] = json.dumps(values["muted"])
+        if "skip_empty" in values:
+            values["skip_empty"] = int(bool(values["skip_empty"]))
+        with self._write() as db:
+            db["subscriptions"].update(subscription_id, {**values, "updated_at": _now()})
+
+    def pause_subscriptions_of(self, team_id: str, user_id: str, reason: str) -> None:
+        """Pause every subscription the person owns (their token was rejected)."""
+        with self._write() as db:
+            db.execute(
+                "update subscriptions set paused_reason = ?, updated_at = ? where team_id = ? and user_id = ?",
+                [reason, _now(), team_id, user_id],
+            )
+
+    def resume_subscriptions_of(self, team_id: str, user_id: str) -> None:
+        """Resume the person's paused subscriptions (they reconnected)."""
+        with self._write() as db:
+            db.execute(
+                "update subscriptions set paused_reason = null, updated_at = ? where team_id = ? and user_id = ?",
+                [_now(), team_id, user_id],
+            )
+
+    def unsubscribe(self, subscription_id: int) -> bool:
+        """Delete a subscription and its record of posts; True if it existed."""
+        with self._write() as db:
+            db.execute("delete from digest_posts where subscription_id = ?", [subscription_id])
+            return db.execute("delete from subscriptions where id = ?", [subscription_id]).rowcount > 0
+
+    # -- exactly once ----------------------------------------------------------------------------
+
+    def claim_slot(self, subscription_id: int, slot: str, status: str = "claimed") -> bool:
+        """Take the right to post this slot. True for exactly one caller, across processes; False if taken."""
+        try:
+            with self._write() as db:
+                db.execute(
+                    "insert into digest_posts (subscription_id, slot, status, claimed_at) values (?, ?, ?, ?)",
+                    [subscription_id, slot, status, _now()],
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def finish_slot(self, subscription_id: int, slot: str, status: str, detail: str = "") -> None:
+        """Record how a claimed slot ended: posted, failed (with why) or skipped."""
+        with self._write() as db:
+            db.execute(
+                "update digest_posts set status = ?, detail = ? where subscription_id = ? and slot = ?",
+                [status, detail, subscription_id, slot],
+            )
+
+    def slot_status(self, subscription_id: int, slot: str) -> str | None:
+        with self._db() as db:
+            rows = list(
+                db.query("select status from digest_posts where subscription_id = ? and slot = ?", [subscription_id, slot])
+            )
+        return rows[0]["status"] if rows else None
+
+    def _find_subscription(self, db: Database, team_id: str, channel_id: str, user_id: str) -> Subscription | None:
+        rows = list(
+            db.query(
+                "select * from subscriptions where team_id = ? and channel_id = ? and user_id = ?",
+                [team_id, channel_id, user_id],
+            )
+        )
+        return _subscription(rows[0]) if rows else None
+
     def _update_person(self, team_id: str, user_id: str, **values: object) -> None:
         with self._write() as db:
             db["people"].update((team_id, user_id), {**values, "updated_at": _now()})
+
+
+def _subscription(row: dict) -> Subscription:
+    return Subscription(**{**row, "skip_empty": bool(row["skip_empty"]), "muted": json.loads(row["muted"] or "[]")})
 
 
 def _person(row: dict) -> Person:

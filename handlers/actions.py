@@ -21,7 +21,8 @@ PAGE_ACTIONS = re.compile(r"^(page_previous|page_next|choose_project_\d+)$")
 def asker_of(body: dict[str, Any]) -> Asker:
     """Always the person who pressed the button, whoever the message was first for."""
     user = body["user"]
-    return Asker(team_id=user.get("team_id") or (body.get("team") or {}).get("id"), user_id=user["id"])
+    team_id = user.get("team_id") or (body.get("team") or {}).get("id")
+    return Asker(team_id=team_id, user_id=user["id"], channel_id=(body.get("channel") or {}).get("id"))
 
 
 def register(app: App, deps: Deps) -> None:

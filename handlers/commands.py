@@ -26,7 +26,7 @@ def register(app: App, deps: Deps) -> None:
                 trigger_id=command["trigger_id"], view=connect_modal({"response_url": command["response_url"]})
             )
             return
-        asker = Asker(team_id=command["team_id"], user_id=user_id)
+        asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
         deps.later(lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id))
 
     app.command(COMMAND)(toggl_command)

@@ -37,7 +37,7 @@ def register(app: App, deps: Deps) -> None:
         if not deps.first_time(body.get("event_id")):
             return
         words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
-        asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=event["user"])
+        asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=event["user"], channel_id=event["channel"])
         deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]))
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -49,7 +49,7 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(words, Connect) and words.token is not None:
             deliver(connect_in_private(), send, fallback)  # the token is already public: never use it
             return
-        asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id)
+        asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id, channel_id=channel)
         deps.later(lambda: answer(words, asker, deps.service), send, fallback)
 
     app.event("message")(direct_message)

@@ -13,6 +13,9 @@ WORDS: list[tuple[str, str]] = [
     ("workspace <name or id>", "switch your default workspace"),
     ("projects [active|archived|all] [client:<name>] [text]", "your projects, tracked against estimate"),
     ("tasks <project name or id> [all]", "a project's tasks (`all` adds done ones)"),
+    ("digest subscribe [daily|weekdays|weekly <day>] [at HH:MM] [<Area/City>|UTC]", "post a budget digest in this channel"),
+    ("digest list | unsubscribe [number] | preview", "this channel's digests; stop one; see yours now, privately"),
+    ("digest threshold <percent> | mute <project> | unmute <project> | empty skip|post", "tune your digest here"),
 ]
 
 

@@ -1,0 +1,142 @@
+"""What a digest lists, decided from Toggl data alone. Pure: no I/O, no clock (today is passed in).
+
+- Over estimate: tracked at or above the estimate.
+- Ended: status ended, or an end date in the past, and not archived; new if it ended since the last digest.
+  An ended project that is also over its estimate is listed once, under over estimate, marked ended.
+- Approaching: tracked at or above `threshold` percent of the estimate.
+- Tasks over estimate: active tasks of projects still running (not ended, not archived).
+- Unknown: recurring projects whose current-period time could not be had, with the reason.
+- Never listed: archived, deleted, muted, healthy, and estimate-less projects.
+
+A recurring project is judged on its current period: the Reports API's time for the period
+against the period estimate in `recurring_parameters`, never the recurring `tracked_seconds` (0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bot.toggl.models import Project, Task
+from bot.views.common import percent
+
+NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One project worth a line in the digest."""
+
+    project: Project
+    tracked_seconds: int | None
+    estimate_seconds: int | None
+    percent: int | None = None
+    ended: bool = False
+    new: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TaskFinding:
+    task: Task
+    project: Project
+    percent: int
+
+
+@dataclass(frozen=True)
+class Report:
+    over: list[Finding] = field(default_factory=list)
+    ended: list[Finding] = field(default_factory=list)
+    approaching: list[Finding] = field(default_factory=list)
+    tasks_over: list[TaskFinding] = field(default_factory=list)
+    unknown: list[Finding] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.over or self.ended or self.approaching or self.tasks_over or self.unknown)
+
+
+def is_ended(project: Project, today: dt.date) -> bool:
+    return project.status == "ended" or (project.end_date is not None and project.end_date < today)
+
+
+def is_gone(project: Project) -> bool:
+    """Archived or deleted: never in a digest."""
+    return project.is_archived or project.status == "deleted" or project.server_deleted_at is not None
+
+
+def judge(
+    projects: Iterable[Project],
+    tasks: Iterable[Task],
+    period_tracked: Mapping[int, int | str],
+    *,
+    threshold: int,
+    muted_ids: Iterable[int] = (),
+    today: dt.date,
+    previous: dt.date | None = None,
+) -> Report:
+    """The digest's findings. `period_tracked` maps a recurring project's id to its seconds this period,
+    or to the reason the figure is missing; `previous` is the day of the last digest, for marking new endings."""
+    muted = set(muted_ids)
+    live = [p for p in projects if not is_gone(p) and p.id not in muted]
+    report = Report()
+    for project in live:
+        estimate, tracked, reason = _figures(project, period_tracked)
+        ended = is_ended(project, today)
+        used = percent(tracked, estimate) if tracked is not None and estimate else None
+        if ended:
+            new = _ended_recently(project, today, previous)
+            finding = Finding(project, tracked, estimate, used, ended=True, new=new, reason=reason)
+            (report.over if used is not None and used >= 100 else report.ended).append(finding)
+        elif not estimate:
+            continue
+        elif tracked is None:
+            report.unknown.append(Finding(project, None, estimate, reason=reason or "no time figure from Toggl"))
+        elif used is not None and used >= 100:
+            report.over.append(Finding(project, tracked, estimate, used))
+        elif used is not None and used >= threshold:
+            report.approaching.append(Finding(project, tracked, estimate, used))
+    running = {p.id: p for p in live if not is_ended(p, today) and not p.recurring}
+    for task in tasks:
+        project = running.get(task.project_id or -1)
+        if project is None or not task.active or task.server_deleted_at is not None:
+            continue
+        if task.tracked_seconds is None or not task.estimated_seconds:
+            continue
+        if task.tracked_seconds >= task.estimated_seconds:
+            report.tasks_over.append(TaskFinding(task, project, percent(task.tracked_seconds, task.estimated_seconds)))
+    report.over.sort(key=lambda f: (-(f.percent or 0), f.project.name.casefold()))
+    report.approaching.sort(key=lambda f: (-(f.percent or 0), f.project.name.casefold()))
+    report.ended.sort(key=lambda f: (not f.new, -(f.project.end_date or dt.date.min).toordinal(), f.project.name.casefold()))
+    report.tasks_over.sort(key=lambda f: (-f.percent, f.task.name.casefold()))
+    report.unknown.sort(key=lambda f: f.project.name.casefold())
+    return report
+
+
+def _figures(project: Project, period_tracked: Mapping[int, int | str]) -> tuple[int | None, int | None, str]:
+    """(estimate, tracked, reason tracked is missing) for one project, per period if it recurs."""
+    if not project.recurring:
+        return project.estimated_seconds, project.actual_seconds or 0, ""
+    figure = period_tracked.get(project.id)
+    if isinstance(figure, int) and not isinstance(figure, bool):
+        return project.period_estimate_seconds, figure, ""
+    return project.period_estimate_seconds, None, figure if isinstance(figure, str) else "this period's time was not fetched"
+
+
+def _ended_recently(project: Project, today: dt.date, previous: dt.date | None) -> bool:
+    if project.end_date is None:
+        return False
+    since = previous if previous is not None else today - NEW_WHEN_NO_PREVIOUS
+    return project.end_date >= since
+
+
+def needs_period_figure(project: Project, today: dt.date, muted_ids: Iterable[int] = ()) -> bool:
+    """True for the recurring projects whose current-period time the digest must ask the Reports API for."""
+    return (
+        project.recurring
+        and not is_gone(project)
+        and project.id not in set(muted_ids)
+        and bool(project.period_estimate_seconds)
+        and not is_ended(project, today)
+    )

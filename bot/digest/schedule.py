@@ -1,0 +1,97 @@
+"""When digests are due. Slot arithmetic uses APScheduler's `CronTrigger` with `zoneinfo` zones, so
+weekdays, weeks and daylight-saving changes are the library's job, not ours.
+
+A slot is the moment a subscription should post, as an aware datetime. The scheduler itself
+only ticks once a minute; each tick asks the database which slots are due and claims them, so
+any number of schedulers (or `digest run` from cron) post each slot once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.store import Subscription
+
+GRACE = dt.timedelta(hours=2)
+"""A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
+CRON_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def trigger_for(cadence: str, weekday: int | None, at_time: str, timezone: str) -> CronTrigger:
+    hour, minute = (int(part) for part in at_time.split(":"))
+    if cadence == "daily":
+        days = "*"
+    elif cadence == "weekly":
+        days = CRON_DAYS[weekday or 0]
+    else:
+        days = "mon-fri"
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=ZoneInfo(timezone))
+
+
+def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:
+    """The first slot strictly after `after`."""
+    trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
+    found = trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
+    assert found is not None
+    return found
+
+
+def latest_slot(subscription: Subscription, now: dt.datetime) -> dt.datetime | None:
+    """The last slot at or before `now` (looking back at most eight days)."""
+    trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
+    slot = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
+    latest = None
+    while slot is not None and slot <= now:
+        latest = slot
+        slot = trigger.get_next_fire_time(slot, slot + dt.timedelta(seconds=1))
+    return latest
+
+
+def slot_key(slot: dt.datetime) -> str:
+    """The slot as the database keys it: UTC, to the minute."""
+    return slot.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def describe(subscription: Subscription) -> str:
+    """`weekdays at 09:00 (Europe/Berlin)`."""
+    when = {"daily": "every day", "weekdays": "weekdays"}.get(subscription.cadence)
+    if when is None:
+        when = f"every {CRON_DAYS[subscription.weekday or 0].title()}"
+    return f"{when} at {subscription.at_time} ({subscription.timezone})"
+
+
+TICK_SECONDS = 60
+
+
+def _add_tick(scheduler: BaseScheduler, tick: Callable[[], object]) -> None:
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(seconds=TICK_SECONDS),
+        id="digest-tick",
+        next_run_time=dt.datetime.now(dt.UTC),  # at start too: a slot missed while down is posted within the grace
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=TICK_SECONDS,
+    )
+
+
+def background_scheduler(tick: Callable[[], object]) -> BackgroundScheduler:
+    """A scheduler thread beside the Slack app (`toggl-bot serve`); call `.start()`."""
+    scheduler = BackgroundScheduler(timezone=dt.UTC)
+    _add_tick(scheduler, tick)
+    return scheduler
+
+
+def blocking_scheduler(tick: Callable[[], object]) -> BlockingScheduler:
+    """The scheduler alone (`toggl-bot scheduler`, the Procfile's clock process); `.start()` blocks."""
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    _add_tick(scheduler, tick)
+    return scheduler
