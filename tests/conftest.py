@@ -13,12 +13,19 @@ from bot.crypto import TokenCipher
 from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients
+from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
 
 
 @pytest.fixture
 def fake_toggl() -> Iterator[FakeToggl]:
     with FakeToggl() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
         yield fake
 
 

@@ -8,7 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
+from bot.crypto import TokenCipher
+from bot.service import Service
+from bot.store import Store
+from bot.toggl import TogglClients
 from tests.blockkit import all_text, assert_valid_message
+from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,3 +76,34 @@ def test_serve_without_a_slack_token_says_what_is_missing_in_one_line(tmp_path: 
 def test_a_bad_setting_is_one_line_too(tmp_path: Path) -> None:
     result = run(["serve"], tmp_path, PORT="not-a-port")
     assert result.returncode == 2 and "PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_digest_run_force_posts_a_digest(fake_toggl: FakeToggl, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    world = standard_world(fake_toggl)
+    fake_toggl.add_project(world["wid"], "Over & out", client_name="Acme", actual_seconds=45_000, estimated_seconds=36_000)
+    key = Fernet.generate_key().decode()
+    database = tmp_path / "bot.db"
+    service = Service(Store(database), TokenCipher([key.encode()]), TogglClients(fake_toggl.url))
+    service.store.migrate()
+    service.connect("T1", "U1", world["token"])
+    service.store.subscribe("T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="UTC")
+    env = {
+        "TOGGL_API_URL": fake_toggl.url,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "TOKEN_ENCRYPTION_KEY": key,
+    }
+    result = run(["digest", "run", "--force"], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert "subscription 1 in C1: posted" in result.stdout
+    (post,) = fake_slack.of("chat.postMessage")
+    assert_valid_message(post.body)
+    assert "Over &amp; out" in all_text(post.body)
+    again = run(["digest", "run"], tmp_path, **env)  # nothing is due at this hour on a fresh subscription
+    assert "0 digest(s) handled" in again.stdout
+
+
+def test_scheduler_without_a_slack_token_says_so(tmp_path: Path) -> None:
+    result = run(["scheduler"], tmp_path)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr

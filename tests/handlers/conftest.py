@@ -39,12 +39,6 @@ def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, db_path: Path) ->
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, db_path: Path) -> Iterator[Running]:
     pool = WorkPool(workers=8)
     app = create_app(settings_for(fake_slack, fake_toggl, db_path), service=service, pool=pool)

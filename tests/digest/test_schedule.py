@@ -1,0 +1,60 @@
+"""Slot arithmetic: weekdays, weekly, daily, daylight-saving changes and several time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.digest.schedule import describe, latest_slot, next_slot, slot_key
+from bot.store import Subscription
+
+
+def sub(cadence: str = "weekdays", at: str = "09:00", tz: str = "Europe/Berlin", weekday: int | None = None) -> Subscription:
+    return Subscription(1, "T", "C", "U", cadence, weekday, at, tz, 80, False, [], None, None, "", "")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_weekdays_skip_the_weekend() -> None:
+    friday_noon = utc(2026, 11, 20, 12)
+    assert next_slot(sub(), friday_noon) == dt.datetime.fromisoformat("2026-11-23T09:00:00+01:00")
+    assert latest_slot(sub(), utc(2026, 11, 22, 12)) == dt.datetime.fromisoformat("2026-11-20T09:00:00+01:00")
+
+
+def test_weekly_on_a_day() -> None:
+    thursday = sub("weekly", "17:30", "America/New_York", weekday=3)
+    assert next_slot(thursday, utc(2026, 11, 22)) == dt.datetime.fromisoformat("2026-11-26T17:30:00-05:00")
+    assert describe(thursday) == "every Thu at 17:30 (America/New_York)"
+
+
+def test_daily_across_the_spring_daylight_saving_change() -> None:
+    daily = sub("daily")
+    slots = [next_slot(daily, utc(2026, 3, 27, 12))]
+    for _ in range(2):
+        slots.append(next_slot(daily, slots[-1]))
+    assert [s.astimezone(dt.UTC).hour for s in slots] == [8, 7, 7]  # 09:00 local, before and after the change
+    assert all(s.hour == 9 for s in slots)
+
+
+def test_autumn_change_in_another_hemisphere() -> None:
+    sydney = sub("daily", "08:15", "Australia/Sydney")  # daylight saving starts there on 4 Oct 2026
+    before = next_slot(sydney, utc(2026, 10, 2, 12))
+    after = next_slot(sydney, utc(2026, 10, 4, 12))
+    assert before.utcoffset() == dt.timedelta(hours=10) and after.utcoffset() == dt.timedelta(hours=11)
+    assert (before.hour, before.minute) == (after.hour, after.minute) == (8, 15)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Auckland"])
+def test_slots_are_at_local_time_in_any_zone(tz: str) -> None:
+    slot = next_slot(sub("daily", "07:45", tz), utc(2026, 6, 1))
+    assert (slot.hour, slot.minute) == (7, 45)
+    assert slot_key(slot).endswith("Z")
+
+
+def test_latest_slot_looks_back_to_last_week() -> None:
+    assert latest_slot(sub("weekly", weekday=0), utc(2026, 11, 23, 7, 59)) == dt.datetime.fromisoformat(
+        "2026-11-16T09:00:00+01:00"
+    )
