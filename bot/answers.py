@@ -7,8 +7,10 @@ what Slack would show. Every failure ends here as a friendly message, never an e
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
 from bot.commands import (
@@ -32,10 +34,10 @@ from bot.commands import (
 )
 from bot.digest.manage import answer_digest
 from bot.matching import find_project
-from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service, Snapshot
 from bot.toggl.models import Me, Project
 from bot.views import account as account_views
-from bot.views.common import Message, notice
+from bot.views.common import Message, notice, stale_note, with_note
 from bot.views.errors import toggl_error_message, unexpected_error
 from bot.views.help import help_message
 from bot.views.projects import projects_page
@@ -111,7 +113,7 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             workspace = next((w for w in service.workspaces(account) if w.id == workspace_id), None)
             return [account_views.me_message(me, workspace)]
         case ListWorkspaces():
-            workspaces = service.workspaces(account)
+            workspaces = service.workspaces(account, fresh=True)  # asked for outright: show the current list
             current = account.workspace_id or service.me(account).default_workspace_id
             return [account_views.workspaces_message(workspaces, current)]
         case SwitchWorkspace(query=query):
@@ -120,9 +122,9 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
                 return [account_views.no_workspace(query, service.workspaces(account))]
             return [account_views.workspace_switched(found)]
         case ListProjects():
-            workspace_id = service.workspace_id(account)
-            projects = service.projects(account, workspace_id, active=_active_flag(command))
-            return [projects_page(filter_projects(projects, command), command)]
+            snapshot = service.projects(account, service.workspace_id(account))
+            page = projects_page(filter_projects(snapshot.items, command), command)
+            return [with_staleness(page, snapshot, account)]
         case ListTasks():
             return [tasks_answer(command, account, service)]
         case (
@@ -138,8 +140,16 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
     return [help_message()]
 
 
-def _active_flag(command: ListProjects) -> bool | str:
-    return {"active": True, "archived": False}.get(command.status, "both")
+def with_staleness(message: Message, snapshot: Snapshot, account: Account) -> Message:
+    """The message, with a note of the data's age when it could not be refreshed."""
+    if snapshot.stale is None:
+        return message
+    zone = account.person.timezone if account.person and account.person.timezone else "UTC"
+    try:
+        as_of = dt.datetime.fromtimestamp(snapshot.as_of, ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        as_of = dt.datetime.fromtimestamp(snapshot.as_of, dt.UTC)
+    return with_note(message, stale_note(as_of, snapshot.stale, snapshot.retry_in))
 
 
 def filter_projects(projects: list[Project], command: ListProjects) -> list[Project]:
@@ -160,17 +170,16 @@ def filter_projects(projects: list[Project], command: ListProjects) -> list[Proj
 
 def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:
     workspace_id = service.workspace_id(account)
-    projects = [p for p in service.projects(account, workspace_id) if p.server_deleted_at is None]
-    match = find_project(command.project, projects)
+    projects = service.projects(account, workspace_id)
+    match = find_project(command.project, projects.items)
     if match.choices:
         return project_chooser(command.project, match.choices, command)
     if match.project is None:
         return no_project(command.project, match.closest)
     project = match.project
     command = dataclasses.replace(command, project=str(project.id))  # later pages need no name lookup
-    tasks = service.tasks(account, project.workspace_id or workspace_id, project.id)
-    if not command.include_done:
-        tasks = [t for t in tasks if t.active]
-    tasks = [t for t in tasks if t.server_deleted_at is None]
+    snapshot = service.tasks(account, project.workspace_id or workspace_id, project.id)
+    tasks = [t for t in snapshot.items if t.active or command.include_done]
     period_tracked, note = service.period_tracked(account, project)
-    return tasks_page(project, tasks, command, period_tracked=period_tracked, period_note=note)
+    page = tasks_page(project, tasks, command, period_tracked=period_tracked, period_note=note)
+    return with_staleness(page, snapshot if snapshot.stale else projects, account)

@@ -1,15 +1,26 @@
-"""The app's one service: who is asking, their Toggl client, and the store. The only place that calls Toggl.
+"""The app's one service: who is asking, their Toggl client, the store, and the cache between them.
 
 Handlers and the CLI never talk to Toggl or the database directly; they call `bot.answers`,
-which calls this.
+which calls this. It is the only place that chooses between the cache and Toggl:
+
+- within the freshness window (`CachePolicy.fresh_seconds`) a command makes no request at all;
+- after it, a refresh asks only for what changed (`since=` Toggl's clock at the last fetch, less
+  an overlap) and merges it, dropping what comes back with `server_deleted_at`;
+- when the token's hourly quota is down to the reserve, or Toggl answers 402 or is down, the
+  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from pydantic import SecretStr
 
@@ -18,10 +29,34 @@ from bot.crypto import TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.store import Person, Store
+from bot.store import CacheState, Person, Store
 from bot.toggl.models import Me, Project, Task, Workspace
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T", Project, Task)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How long copies stay fresh, and how many requests of the hourly quota to keep in reserve."""
+
+    fresh_seconds: float = 60
+    overlap_seconds: float = 60
+    me_seconds: float = 3600
+    workspaces_seconds: float = 900
+    quota_reserve: int = 2
+
+
+@dataclass(frozen=True)
+class Snapshot(Generic[T]):
+    """Items with the time they were fetched; `stale` says why they could not be refreshed, if they were not."""
+
+    items: list[T]
+    as_of: float
+    stale: str | None = None
+    """None, "quota" (the hourly limit; see `retry_in`) or "unavailable" (Toggl down or rate limiting)."""
+    retry_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,22 +103,34 @@ class Service:
     """Everything the commands need, over the store and one Toggl client per token."""
 
     def __init__(
-        self, store: Store, cipher: TokenCipher, clients: toggl.TogglClients, slack: SlackGateway | None = None
+        self,
+        store: Store,
+        cipher: TokenCipher,
+        clients: toggl.TogglClients,
+        slack: SlackGateway | None = None,
+        policy: CachePolicy | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.cipher = cipher
         self.clients = clients
         self.slack = slack
         """Set when a Slack bot token is configured: time zones, admin checks and channel posts."""
+        self.policy = policy or CachePolicy()
+        self.clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Service:
-        """The service as configured: the database migrated, the key loaded (or its file made)."""
+    def from_settings(cls, settings: Settings, *, min_interval: float = 0.0) -> Service:
+        """The service as configured: the database migrated, the key loaded (or its file made).
+
+        `min_interval` paces each token's requests (the digest uses about one a second).
+        """
         store = Store(settings.database_path)
         store.migrate()
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
         cipher = cipher_from(key, settings.database_path)
-        return cls(store, cipher, toggl.TogglClients(settings.toggl_api_url))
+        policy = CachePolicy(fresh_seconds=settings.cache_fresh_seconds, quota_reserve=settings.quota_reserve)
+        return cls(store, cipher, toggl.TogglClients(settings.toggl_api_url, min_interval=min_interval), policy=policy)
 
     # -- identities ----------------------------------------------------------------------------
 
@@ -136,6 +183,11 @@ class Service:
             timezone=me.timezone,
         )
         self.store.resume_subscriptions_of(team_id, user_id)
+        self.store.clear_cache(team_id, user_id)  # it may be another Toggl account now
+        now = self.clock()
+        self.store.put_cache_doc(team_id, user_id, "me", me.model_dump_json(), now)
+        if workspace is not None:
+            self.store.put_cache_doc(team_id, user_id, "workspaces", _dump(workspaces), now)
         return me, workspace
 
     def disconnect(self, team_id: str, user_id: str) -> bool:
@@ -154,10 +206,23 @@ class Service:
     # -- Toggl data ----------------------------------------------------------------------------
 
     def me(self, account: Account) -> Me:
-        return self.client(account).me()
+        """The person's Toggl profile, cached for an hour: `/me` has its own small quota."""
+        cached = self._doc(account, "me", self.policy.me_seconds)
+        if cached is not None:
+            return Me.model_validate_json(cached)
+        me = self.client(account).me()
+        self._put_doc(account, "me", me.model_dump_json())
+        return me
 
-    def workspaces(self, account: Account) -> list[Workspace]:
-        return sorted(self.client(account).workspaces(), key=lambda w: w.name.casefold())
+    def workspaces(self, account: Account, *, fresh: bool = False) -> list[Workspace]:
+        """The person's workspaces by name, cached for a quarter of an hour unless `fresh` is asked for."""
+        cached = None if fresh else self._doc(account, "workspaces", self.policy.workspaces_seconds)
+        if cached is not None:
+            found = [Workspace.model_validate(w) for w in json.loads(cached)]
+        else:
+            found = self.client(account).workspaces()
+            self._put_doc(account, "workspaces", _dump(found))
+        return sorted(found, key=lambda w: w.name.casefold())
 
     def workspace_id(self, account: Account) -> int:
         """The chosen workspace, or the person's default one in Toggl."""
@@ -170,28 +235,39 @@ class Service:
 
     def switch_workspace(self, account: Account, query: str) -> Workspace | None:
         """Find the workspace by id or name and make it the person's default; None when none matches."""
-        workspaces = self.workspaces(account)
-        wanted = query.strip().casefold()
-        found = next((w for w in workspaces if str(w.id) == wanted), None)
-        found = found or next((w for w in workspaces if w.name.casefold() == wanted), None)
-        partial = [w for w in workspaces if wanted in w.name.casefold()]
-        found = found or (partial[0] if len(partial) == 1 else None)
+        found = _find_workspace(self.workspaces(account), query)
+        if found is None:  # maybe one they were added to since the list was cached
+            found = _find_workspace(self.workspaces(account, fresh=True), query)
         if found is not None and account.person is not None:
             self.store.set_workspace(account.person.team_id, account.person.user_id, found.id)
         return found
 
-    def projects(self, account: Account, workspace_id: int, *, active: bool | str = "both") -> list[Project]:
-        return self.client(account).projects(workspace_id, active=active)
+    def projects(self, account: Account, workspace_id: int) -> Snapshot[Project]:
+        """Every project of the workspace, archived ones too (filters are applied by the caller)."""
+        client = self.client(account)
 
-    def tasks(self, account: Account, workspace_id: int, project_id: int) -> list[Task]:
-        return self.client(account).tasks(workspace_id, project_id=project_id, active="both")
+        def fetch(since: int | None) -> toggl.Listing:
+            return client.projects(workspace_id, active="both", since=since)
+
+        return self._snapshot(account, workspace_id, "projects", Project, fetch)
+
+    def tasks(self, account: Account, workspace_id: int, project_id: int | None = None) -> Snapshot[Task]:
+        """Every task of one project (or, with no project, of the whole workspace), done ones too."""
+        client = self.client(account)
+        scope = f"tasks:{project_id}" if project_id is not None else "tasks"
+        return self._snapshot(
+            account,
+            workspace_id,
+            scope,
+            Task,
+            lambda since: client.tasks(workspace_id, project_id=project_id, active="both", since=since),
+        )
 
     def digest_data(self, account: Account, today: dt.date) -> WorkspaceData:
         """Everything a digest needs, fetched once per person however many channels they subscribed."""
         workspace_id = self.workspace_id(account)
-        client = self.client(account)
-        projects = client.projects(workspace_id, active=True)
-        tasks = client.tasks(workspace_id, active=True)
+        projects = self.projects(account, workspace_id).items
+        tasks = [t for t in self.tasks(account, workspace_id).items if t.active]
         period: dict[int, int | str] = {}
         for project in projects:
             if needs_period_figure(project, today):
@@ -217,6 +293,80 @@ class Service:
             log.info("No period figure for project %s: %s", project.id, err)
             return None, "this period's time is unavailable: " + _reason(err)
         return seconds, ""
+
+    # -- the cache -----------------------------------------------------------------------------
+
+    def _snapshot(
+        self, account: Account, workspace_id: int, scope: str, model: type[T], fetch: Callable[[int | None], toggl.Listing]
+    ) -> Snapshot[T]:
+        person = account.person
+        now = self.clock()
+        if person is None:  # a bare token (toggl-bot ask): nothing is kept
+            return Snapshot(list(fetch(None)), now)
+        key = (person.team_id, person.user_id, workspace_id, scope)
+
+        def cached(state: CacheState, stale: str | None = None, retry_in: int | None = None) -> Snapshot[T]:
+            items = [model.model_validate_json(data) for data in self.store.cache_items(*key)]  # type: ignore[attr-defined]
+            return Snapshot(items, state.fetched_at, stale, retry_in)
+
+        state = self.store.cache_state(*key)
+        if state is not None and now - state.fetched_at < self.policy.fresh_seconds:
+            return cached(state)
+        wait = self._quota_wait(account, now)
+        if wait is not None:
+            if state is not None:
+                return cached(state, "quota", wait)
+            raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        try:
+            fresh = fetch(int(state.server_time - self.policy.overlap_seconds) if state is not None else None)
+        except toggl.QuotaExceeded as err:
+            if state is None:
+                raise
+            return cached(state, "quota", err.resets_in)
+        except (toggl.TogglUnavailable, toggl.RateLimited):
+            if state is None:
+                raise
+            return cached(state, "unavailable")
+        upserts = {item.id: item.model_dump_json() for item in fresh if item.server_deleted_at is None}
+        deletes = [item.id for item in fresh if item.server_deleted_at is not None]
+        new_state = CacheState(server_time=fresh.server_time or now, fetched_at=now)
+        self.store.cache_merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=state is None)
+        if state is None:
+            return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
+        return cached(new_state)
+
+    def _quota_wait(self, account: Account, now: float) -> int | None:
+        """Seconds until the quota resets, when it is down to the reserve; else None."""
+        quota = self.client(account).quota
+        if quota.remaining is None or quota.remaining > self.policy.quota_reserve:
+            return None
+        left = quota.seen_at + (quota.resets_in or 0) - now
+        return math.ceil(left) if left > 0 else None
+
+    def _doc(self, account: Account, name: str, max_age: float) -> str | None:
+        if account.person is None:
+            return None
+        found = self.store.cache_doc(account.person.team_id, account.person.user_id, name)
+        if found is None or self.clock() - found[1] >= max_age:
+            return None
+        return found[0]
+
+    def _put_doc(self, account: Account, name: str, data: str) -> None:
+        if account.person is not None:
+            self.store.put_cache_doc(account.person.team_id, account.person.user_id, name, data, self.clock())
+
+
+def _find_workspace(workspaces: list[Workspace], query: str) -> Workspace | None:
+    """By id, exact name, or a part of the name that only one workspace has."""
+    wanted = query.strip().casefold()
+    found = next((w for w in workspaces if str(w.id) == wanted), None)
+    found = found or next((w for w in workspaces if w.name.casefold() == wanted), None)
+    partial = [w for w in workspaces if wanted in w.name.casefold()]
+    return found or (partial[0] if len(partial) == 1 else None)
+
+
+def _dump(models: list[Workspace]) -> str:
+    return json.dumps([m.model_dump(mode="json") for m in models])
 
 
 def _reason(error: toggl.TogglError) -> str:

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///toggl_bot.db"
     token_encryption_key: SecretStr | None = None
     port: int = 3000
+    cache_fresh_seconds: float = 60
+    """Within this many seconds of a fetch, commands answer from the cache without asking Toggl."""
+    quota_reserve: int = 2
+    """At this many requests left in the hourly quota, answer from the cache instead of spending them."""
     toggl_api_token: SecretStr | None = None
     """Only for `toggl-bot ask`: a token to use instead of a stored person."""
 

@@ -78,6 +78,28 @@ def create_digests(db: Database) -> None:
     )
 
 
+@migrations()
+def create_cache(db: Database) -> None:
+    """Each person's copy of their Toggl projects and tasks, refreshed with `since`; see `bot.service`."""
+    owner = {"team_id": str, "user_id": str, "workspace_id": int, "scope": str}
+    owner_pk = ("team_id", "user_id", "workspace_id", "scope")
+    db["cache_items"].create({**owner, "item_id": int, "data": str}, pk=(*owner_pk, "item_id"), not_null={"data"})
+    db["cache_state"].create({**owner, "server_time": float, "fetched_at": float}, pk=owner_pk)
+    db["cache_docs"].create(
+        {"team_id": str, "user_id": str, "name": str, "data": str, "fetched_at": float},
+        pk=("team_id", "user_id", "name"),
+        not_null={"data", "fetched_at"},
+    )
+
+
+@dataclass(frozen=True)
+class CacheState:
+    server_time: float
+    """Toggl's clock at the last fetch: the next `since=` starts here, less an overlap."""
+    fetched_at: float
+    """Our clock at the last fetch, for the freshness window."""
+
+
 @dataclass(frozen=True)
 class Person:
     """A Slack user who connected their Toggl account."""
@@ -221,6 +243,8 @@ class Store:
     def delete_person(self, team_id: str, user_id: str) -> bool:
         """Forget a person and their token; True when there was one to forget."""
         with self._write() as db:
+            for table in ("cache_items", "cache_state", "cache_docs"):
+                db.execute(f"delete from {table} where team_id = ? and user_id = ?", [team_id, user_id])
             cursor = db.execute("delete from people where team_id = ? and user_id = ?", [team_id, user_id])
             return cursor.rowcount > 0
 
@@ -245,6 +269,8 @@ class Store:
             for sub_id in subs:
                 db.execute("delete from digest_posts where subscription_id = ?", [sub_id])
             removed = db.execute("delete from subscriptions where team_id = ?", [team_id]).rowcount
+            for table in ("cache_items", "cache_state", "cache_docs"):
+                db.execute(f"delete from {table} where team_id = ?", [team_id])
             return removed + db.execute("delete from people where team_id = ?", [team_id]).rowcount
 
     # -- subscriptions ---------------------------------------------------------------------------
@@ -356,6 +382,84 @@ class Store:
             )
         )
         return _subscription(rows[0]) if rows else None
+
+    # -- the Toggl cache ---------------------------------------------------------------------------
+
+    def cache_state(self, team_id: str, user_id: str, workspace_id: int, scope: str) -> CacheState | None:
+        """When this person's `scope` (projects, tasks, tasks:<pid>) was last fetched, or None if never."""
+        with self._db() as db:
+            rows = list(
+                db.query(
+                    "select server_time, fetched_at from cache_state"
+                    " where team_id = ? and user_id = ? and workspace_id = ? and scope = ?",
+                    [team_id, user_id, workspace_id, scope],
+                )
+            )
+        return CacheState(**rows[0]) if rows else None
+
+    def cache_items(self, team_id: str, user_id: str, workspace_id: int, scope: str) -> list[str]:
+        """The cached items as the JSON they were stored as."""
+        with self._db() as db:
+            rows = db.query(
+                "select data from cache_items where team_id = ? and user_id = ? and workspace_id = ? and scope = ?",
+                [team_id, user_id, workspace_id, scope],
+            )
+            return [row["data"] for row in rows]
+
+    def cache_merge(
+        self,
+        team_id: str,
+        user_id: str,
+        workspace_id: int,
+        scope: str,
+        *,
+        upserts: dict[int, str],
+        deletes: list[int],
+        state: CacheState,
+        replace: bool,
+    ) -> None:
+        """Apply a fetch in one transaction: `replace` drops what was there (a full fetch), else merge a `since` delta."""
+        owner = [team_id, user_id, workspace_id, scope]
+        where = "team_id = ? and user_id = ? and workspace_id = ? and scope = ?"
+        with self._write() as db:
+            if replace:
+                db.execute(f"delete from cache_items where {where}", owner)
+            for item_id in deletes:
+                db.execute(f"delete from cache_items where {where} and item_id = ?", [*owner, item_id])
+            db.conn.executemany(
+                "insert or replace into cache_items (team_id, user_id, workspace_id, scope, item_id, data)"
+                " values (?, ?, ?, ?, ?, ?)",
+                [(*owner, item_id, data) for item_id, data in upserts.items()],
+            )
+            db.execute(
+                "insert or replace into cache_state (team_id, user_id, workspace_id, scope, server_time, fetched_at)"
+                " values (?, ?, ?, ?, ?, ?)",
+                [*owner, state.server_time, state.fetched_at],
+            )
+
+    def cache_doc(self, team_id: str, user_id: str, name: str) -> tuple[str, float] | None:
+        """A cached single answer (`me`, `workspaces`) and when it was fetched."""
+        with self._db() as db:
+            rows = list(
+                db.query(
+                    "select data, fetched_at from cache_docs where team_id = ? and user_id = ? and name = ?",
+                    [team_id, user_id, name],
+                )
+            )
+        return (rows[0]["data"], rows[0]["fetched_at"]) if rows else None
+
+    def put_cache_doc(self, team_id: str, user_id: str, name: str, data: str, fetched_at: float) -> None:
+        with self._write() as db:
+            db.execute(
+                "insert or replace into cache_docs (team_id, user_id, name, data, fetched_at) values (?, ?, ?, ?, ?)",
+                [team_id, user_id, name, data, fetched_at],
+            )
+
+    def clear_cache(self, team_id: str, user_id: str) -> None:
+        """Forget everything cached for a person (they disconnected, or connected another account)."""
+        with self._write() as db:
+            for table in ("cache_items", "cache_state", "cache_docs"):
+                db.execute(f"delete from {table} where team_id = ? and user_id = ?", [team_id, user_id])
 
     def _update_person(self, team_id: str, user_id: str, **values: object) -> None:
         with self._write() as db:

@@ -121,7 +121,7 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account,
     owner_account = (
         account if sub.user_id == asker.user_id else service.account(Asker(team_id=sub.team_id, user_id=sub.user_id))
     )
-    projects = service.projects(owner_account, service.workspace_id(owner_account))
+    projects = service.projects(owner_account, service.workspace_id(owner_account)).items
     match = find_project(command.project, projects)
     if match.choices:
         names = ", ".join(f"*{escape(p.name)}* (id {p.id})" for p in match.choices[:10])

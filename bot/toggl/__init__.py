@@ -1,6 +1,6 @@
 """Everything that speaks to Toggl Track: the HTTP client, its models and its errors."""
 
-from bot.toggl.client import TogglClient, TogglClients
+from bot.toggl.client import Listing, TogglClient, TogglClients
 from bot.toggl.errors import (
     BadResponse,
     FeatureUnavailable,
@@ -17,6 +17,7 @@ from bot.toggl.models import Me, Project, Quota, Task, Workspace
 __all__ = [
     "BadResponse",
     "FeatureUnavailable",
+    "Listing",
     "Me",
     "NoWorkspaceAccess",
     "NotFound",

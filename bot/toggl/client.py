@@ -15,6 +15,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -72,12 +74,34 @@ def no_retry(methods: Iterable[str] = ("GET",)) -> Retry:
     return Retry(total=0, allowed_methods=frozenset(methods), respect_retry_after_header=False, raise_on_status=False)
 
 
+class Listing(list):  # type: ignore[type-arg]
+    """A list of models plus `server_time`: Toggl's clock (UNIX seconds) when the first page was answered.
+
+    The next `since=` refresh starts from this, minus an overlap, so changes made while we paged are not lost.
+    """
+
+    server_time: float | None = None
+
+
+def _server_time(response: requests.Response) -> float | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _int_header(response: requests.Response, name: str) -> int | None:
     value = response.headers.get(name)
     try:
         return int(float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    body: Any
+    server_time: float | None
 
 
 class TogglClient:
@@ -95,9 +119,13 @@ class TogglClient:
         base_url: str,
         timeout: tuple[float, float] = TIMEOUT,
         retry: Callable[[Iterable[str]], Retry] = default_retry,
+        min_interval: float = 0.0,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._min_interval = min_interval
+        self._next_at = 0.0
+        self._pace_lock = threading.Lock()
         self._session = requests.Session()
         self._session.auth = (token, "api_token")
         self._session.headers["User-Agent"] = USER_AGENT
@@ -147,15 +175,17 @@ class TogglClient:
         if since is not None:
             params["since"] = since
         found: dict[int, Project] = {}
+        listing = Listing()
         for page in range(1, MAX_PAGES + 1):
-            batch = self._request("GET", f"/api/v9/workspaces/{workspace_id}/projects", params={**params, "page": page})
-            if batch is None:
-                batch = []
+            answer = self._call("GET", f"/api/v9/workspaces/{workspace_id}/projects", params={**params, "page": page})
+            listing.server_time = listing.server_time or answer.server_time
+            batch = answer.body or []
             for project in self._models(Project, batch):
                 found[project.id] = project
             if len(batch) < PROJECTS_PER_PAGE:
                 break
-        return list(found.values())
+        listing.extend(found.values())
+        return listing
 
     def project(self, workspace_id: int, project_id: int) -> Project:
         """One project; raises `NotFound` when it does not exist."""
@@ -176,8 +206,11 @@ class TogglClient:
         if since is not None:
             params["since"] = since
         found: dict[int, Task] = {}
+        listing = Listing()
         for page in range(1, MAX_PAGES + 1):
-            body = self._request("GET", f"/api/v9/workspaces/{workspace_id}/tasks", params={**params, "page": page})
+            answer = self._call("GET", f"/api/v9/workspaces/{workspace_id}/tasks", params={**params, "page": page})
+            listing.server_time = listing.server_time or answer.server_time
+            body = answer.body
             if not isinstance(body, dict) or not isinstance(body.get("data") or [], list):
                 raise BadResponse("Toggl sent tasks in an unexpected shape", path="/tasks")
             batch = body.get("data") or []
@@ -189,7 +222,8 @@ class TogglClient:
             total = body.get("total_count")
             if len(batch) < TASKS_PER_PAGE or (isinstance(total, int) and len(found) >= total):
                 break
-        return list(found.values())
+        listing.extend(found.values())
+        return listing
 
     def project_tracked_seconds(self, workspace_id: int, project_id: int, start: dt.date, end: dt.date) -> int:
         """Seconds tracked on a project from `start` to `end` (inclusive days), from the Reports API v3.
@@ -211,6 +245,11 @@ class TogglClient:
     # -- the one place that speaks HTTP ----------------------------------------------------------
 
     def _request(self, method: str, path: str, *, params: dict | None = None, json: Any = None, me: bool = False) -> Any:
+        return self._call(method, path, params=params, json=json, me=me).body
+
+    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None, me: bool = False) -> _Answer:
+        """The one HTTP call: pacing, timeout, error mapping, quota headers, JSON decoding."""
+        self._pace()
         try:
             response = self._session.request(method, self._base_url + path, params=params, json=json, timeout=self._timeout)
         except requests.Timeout as err:
@@ -221,11 +260,21 @@ class TogglClient:
         if response.status_code >= 400:
             raise self._error_for(response, path, me=me)
         if not response.content:
-            return None
+            return _Answer(None, _server_time(response))
         try:
-            return response.json()
+            return _Answer(response.json(), _server_time(response))
         except ValueError as err:
             raise BadResponse("Toggl sent a reply that is not valid JSON", status=response.status_code, path=path) from err
+
+    def _pace(self) -> None:
+        """Keep at least `min_interval` seconds between this token's requests (Toggl's ~1 a second bucket)."""
+        if not self._min_interval:
+            return
+        with self._pace_lock:
+            wait = self._next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._next_at = time.monotonic() + self._min_interval
 
     def _note_quota(self, response: requests.Response) -> None:
         remaining = _int_header(response, "X-Toggl-Quota-Remaining")

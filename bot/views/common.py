@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 MAX_BLOCKS = 50
@@ -112,6 +113,23 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def with_note(message: Message, note: str) -> Message:
+    """The message with a context line added at the top, staying within the block limit."""
+    blocks = list(message.get("blocks") or [section(message["text"])])
+    if len(blocks) >= MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1]
+    blocks.insert(1 if blocks and blocks[0]["type"] == "header" else 0, context(note))
+    return {**message, "blocks": blocks}
+
+
+def stale_note(as_of: dt.datetime, why: str, retry_in: int | None) -> str:
+    """`As of 14:05; Toggl's hourly limit resets in 12 min.`"""
+    if why == "quota":
+        when = f"in {max(1, -(-retry_in // 60))} min" if retry_in else "within the hour"
+        return f":hourglass: As of {as_of:%H:%M}; Toggl's hourly limit resets {when}."
+    return f":hourglass: As of {as_of:%H:%M}; Toggl is not answering right now."
 
 
 def notice(text: str, detail: str = "") -> Message:
