@@ -27,12 +27,10 @@ class _Embedded(BaseApplication):
 
     def load(self) -> Any:
         from bot.app import create_app, start_scheduler, wsgi_app
-        from bot.service import Service
 
-        service = Service.from_settings(self._settings)
-        app = create_app(self._settings, service=service)
+        app = create_app(self._settings)
         if self._scheduler:
-            start_scheduler(self._settings, service)
+            start_scheduler(self._settings)
         return wsgi_app(app)
 
 

@@ -15,6 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 log = logging.getLogger(__name__)
 
 
+def prestart(executor: ThreadPoolExecutor, workers: int) -> None:
+    """Start all of an executor's threads now. It would start them one per submit, and a thread's start
+    costs milliseconds under load: on the ack path of the first commands of a burst, exactly when it hurts."""
+    everyone = threading.Barrier(workers + 1)
+    for _ in range(workers):
+        executor.submit(everyone.wait)
+    everyone.wait()
+
+
 class WorkPool:
     """A fixed number of worker threads and a bounded queue in front of them.
 
@@ -29,6 +38,7 @@ class WorkPool:
         self._slots = threading.BoundedSemaphore(max_pending)
         self._pending = 0
         self._lock = threading.Lock()
+        prestart(self._executor, workers)
 
     def __repr__(self) -> str:
         return f"WorkPool(workers={self.workers}, pending={self._pending})"

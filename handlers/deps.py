@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot.answers import Reply
 from bot.service import Service
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
-from bot.work import WorkPool
+from bot.work import WorkPool, prestart
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +38,21 @@ class Deps:
 
     service: Service
     pool: WorkPool
+    _notes: ThreadPoolExecutor = field(
+        default_factory=lambda: _started(ThreadPoolExecutor(2, thread_name_prefix="notes"), 2)
+    )
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _seen_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None) -> None:
-        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken."""
+        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
+
+        The notes go out on their own small pool, so the listener (and with it the ack) never waits on Slack.
+        """
         if self.pool.will_queue:
-            deliver(WORKING, send, fallback)
+            self._notes.submit(deliver, WORKING, send, fallback)
         if not self.pool.submit(_run_and_deliver, job, send, fallback):
-            deliver(TOO_BUSY, send, fallback)
+            self._notes.submit(deliver, TOO_BUSY, send, fallback)
 
     def first_time(self, event_id: str | None) -> bool:
         """False for an event id seen recently, so an event Slack resends is answered once."""
@@ -58,6 +65,11 @@ class Deps:
             while len(self._seen) > 5000:
                 self._seen.popitem(last=False)
             return True
+
+
+def _started(executor: ThreadPoolExecutor, workers: int) -> ThreadPoolExecutor:
+    prestart(executor, workers)
+    return executor
 
 
 def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None) -> None:

@@ -256,6 +256,8 @@ class TogglClient:
             raise TogglUnavailable("Toggl did not answer in time", path=path) from err
         except requests.RequestException as err:
             raise TogglUnavailable("Toggl could not be reached", path=path) from err
+        finally:
+            self._next_at = time.monotonic() + self._min_interval
         self._note_quota(response)
         if response.status_code >= 400:
             raise self._error_for(response, path, me=me)
@@ -267,14 +269,16 @@ class TogglClient:
             raise BadResponse("Toggl sent a reply that is not valid JSON", status=response.status_code, path=path) from err
 
     def _pace(self) -> None:
-        """Keep at least `min_interval` seconds between this token's requests (Toggl's ~1 a second bucket)."""
+        """Wait until `min_interval` seconds after this token's last answer (Toggl's ~1 a second bucket).
+
+        Counting from the answer, not the request, keeps the gap at Toggl's end even when a request is slow.
+        """
         if not self._min_interval:
             return
         with self._pace_lock:
             wait = self._next_at - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            self._next_at = time.monotonic() + self._min_interval
 
     def _note_quota(self, response: requests.Response) -> None:
         remaining = _int_header(response, "X-Toggl-Quota-Remaining")

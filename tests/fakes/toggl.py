@@ -63,7 +63,7 @@ class Person:
 class FakeToggl:
     """The state the server serves, and the record of every request it got."""
 
-    def __init__(self, latency: float = 0.0, quota_resets_in: int = 1800) -> None:
+    def __init__(self, latency: float = 0.0, quota_resets_in: int = 1800, per_token_per_second: float | None = None) -> None:
         self.people: dict[str, Person] = {}
         self.workspaces: dict[int, dict] = {}
         self.projects: dict[int, dict[int, dict]] = {}
@@ -73,7 +73,10 @@ class FakeToggl:
         self.requests: list[Recorded] = []
         self.latency = latency
         self.quota_resets_in = quota_resets_in
-        self.me_rejects_with = 401
+        self.per_token_per_second = per_token_per_second
+        """Toggl's leaky bucket: a token asking faster than this gets 429 with Retry-After."""
+        self.last_seen: dict[str, float] = {}
+        self.too_fast = 0
         self.lock = threading.Lock()
         self.server = LoopbackServer(_handler_for(self))
         self._next_id = 1000
@@ -176,6 +179,12 @@ class FakeToggl:
         self.tasks[wid][tid] = task
         return task
 
+    def age(self, stamp: str = "2026-01-01T00:00:00+00:00") -> None:
+        """Make every project and task look last changed at `stamp`, as long-lived data does."""
+        for items in (*self.projects.values(), *self.tasks.values()):
+            for item in items.values():
+                item["at"] = stamp
+
     def change_project(self, wid: int, pid: int, **fields: Any) -> None:
         self.projects[wid][pid].update(fields, at=_now())
 
@@ -194,6 +203,19 @@ class FakeToggl:
         return sum(1 for r in self.requests if path_part in r.path and (token is None or r.token == token))
 
     # -- serving ---------------------------------------------------------------------------------
+
+    def over_rate(self, token: str | None) -> bool:
+        """True (and counted) when this token came back sooner than the bucket allows."""
+        if self.per_token_per_second is None or token is None:
+            return False
+        now = time.monotonic()
+        with self.lock:
+            last = self.last_seen.get(token)
+            self.last_seen[token] = now
+            if last is not None and now - last < 0.95 / self.per_token_per_second:
+                self.too_fast += 1
+                return True
+        return False
 
     def take_fault(self, path: str) -> Fault | None:
         with self.lock:
@@ -361,6 +383,8 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
                 )
             if fake.latency:
                 time.sleep(fake.latency)
+            if fake.over_rate(token):
+                return self._send(429, b"Too Many Requests", {"Retry-After": "1"})
             fault = fake.take_fault(parts.path)
             headers, spent = fake.quota_headers(token)
             if fault is not None:

@@ -1,0 +1,19 @@
+"""Run every benchmark in turn: `python -m bench`. Each prints a table; none is part of the test run."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from bench import ack_latency, digest_run, projects_cache, render
+
+
+def main() -> None:
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    for module in (ack_latency, projects_cache, digest_run, render):
+        module.main()
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""(c) One digest run: 1,000 subscriptions owned by 200 Toggl people with 500 projects each.
+
+The fake Toggl answers in 50 ms and allows each token one request a second (429 beyond). The
+runner (the production `DigestRunner`, paced clients, 32 people at once) posts to the fake
+Slack. Prints wall time, Toggl requests per person, and 429s seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from slack_sdk import WebClient
+
+from bench.common import table
+from bot.app import DIGEST_REQUEST_INTERVAL
+from bot.crypto import TokenCipher
+from bot.digest.runner import OWNERS_AT_ONCE, DigestRunner
+from bot.service import Service
+from bot.slack import SlackGateway
+from bot.store import Store
+from bot.toggl import TogglClients
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--subscriptions", type=int, default=1000)
+    parser.add_argument("--projects", type=int, default=500)
+    parser.add_argument("--owners-at-once", type=int, default=OWNERS_AT_ONCE)
+    args = parser.parse_args()
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeToggl(latency=0.05, per_token_per_second=1.0) as toggl,
+        FakeSlack() as slack,
+    ):
+        cipher = TokenCipher([Fernet.generate_key()])
+        store = Store(Path(tmp) / "bot.db")
+        store.migrate()
+        tokens = {}
+        for n in range(args.people):
+            token = f"{n:032x}"
+            wid = toggl.add_workspace(f"Workspace {n}")
+            person = toggl.add_person(token, name=f"Person {n}", workspaces=[wid])
+            for p in range(args.projects):
+                over = p % 10 == 0
+                toggl.add_project(wid, f"P{n}-{p}", actual_seconds=7200 if over else 600, estimated_seconds=3600)
+            first = next(iter(toggl.projects[wid]))
+            for t in range(20):
+                toggl.add_task(wid, first, f"T{t}", tracked_ms=1000 * 60, estimated_seconds=3600)
+            store.save_person(
+                "T1", f"U{n}", token_ciphertext=cipher.encrypt(token), toggl_user_id=person.me["id"],
+                toggl_name=f"Person {n}", workspace_id=wid, timezone="UTC",
+            )  # fmt: skip
+            tokens[token] = f"U{n}"
+        for s in range(args.subscriptions):
+            owner = f"U{s % args.people}"
+            store.subscribe("T1", f"C{s}", owner, cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+        toggl.requests.clear()
+
+        service = Service(store, cipher, TogglClients(toggl.url, min_interval=DIGEST_REQUEST_INTERVAL))
+        gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
+        service.slack = gateway
+        tomorrow_0901 = dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(9, 1), dt.UTC)
+        runner = DigestRunner(service, gateway, clock=lambda: tomorrow_0901, owners_at_once=args.owners_at_once)
+        started = time.perf_counter()
+        outcomes = runner.run_due()
+        wall = time.perf_counter() - started
+
+        per_person = Counter(r.token for r in toggl.requests)
+        counts = [per_person[t] for t in tokens]
+        statuses = Counter(o.status for o in outcomes)
+        posts = len(slack.of("chat.postMessage"))
+        pages = -(-args.projects // 200) + 1 + 1  # project pages, one page of tasks, the workspace list
+    print(
+        table(
+            f"(c) digest run: {args.subscriptions} subscriptions, {args.people} people x {args.projects} projects, "
+            f"Toggl 50 ms and 1 request/s per token",
+            [
+                ("wall time", f"{wall:.1f} s ({args.owners_at_once} people at once)"),
+                ("outcomes", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + f"; {posts} Slack posts"),
+                (
+                    "Toggl requests per person",
+                    f"min {min(counts)}, median {statistics.median(counts):g}, max {max(counts)} (pages needed: {pages})",
+                ),
+                ("Toggl requests in all", str(len(toggl.requests))),
+                ("429s seen", str(toggl.too_fast)),
+                ("one person's paging alone", f"about {(pages - 1) * DIGEST_REQUEST_INTERVAL + pages * 0.05:.1f} s"),
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
