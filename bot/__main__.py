@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     digest_run = digest_commands.add_parser("run", help="post every digest that is due now, then exit (for cron)")
     digest_run.add_argument("--force", action="store_true", help="post every subscription now, claiming no scheduled slot")
 
+    rotate = commands.add_parser("rotate-key", help="re-encrypt every stored Toggl token under the newest key")
+    rotate.add_argument(
+        "--new-key",
+        action="store_true",
+        help="with the key file (no TOKEN_ENCRYPTION_KEY): add a fresh key to it first, then re-encrypt under it",
+    )
+
     ask = commands.add_parser("ask", help="print, as JSON, the Slack messages the bot would answer these words with")
     ask.add_argument("words", help='what a person would type after /toggl, e.g. "projects archived"')
     ask.add_argument("--toggl-token", help="a Toggl API token to use directly (or set TOGGL_API_TOKEN)")
@@ -57,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return scheduler(settings)
     if args.command == "digest":
         return digest_run(settings, force=args.force)
+    if args.command == "rotate-key":
+        return rotate_key(settings, new_key=args.new_key)
     return 2
 
 
@@ -112,6 +121,26 @@ def digest_run(settings: Settings, *, force: bool) -> int:
         detail = f": {outcome.detail}" if outcome.detail else ""
         print(f"subscription {outcome.subscription_id} in {outcome.channel_id}: {outcome.status}{detail}")
     print(f"{len(outcomes)} digest(s) handled, {sum(o.status == 'posted' for o in outcomes)} posted")
+    return 0
+
+
+def rotate_key(settings: Settings, *, new_key: bool) -> int:
+    """Re-encrypt all tokens under the newest key; every process must restart to load the new key list."""
+    from bot.crypto import add_key_to_file, key_file_for
+    from bot.rotation import rotate_tokens
+
+    if new_key:
+        if settings.token_encryption_key is not None:
+            hint = "--new-key is for the key file; put the new key first in TOKEN_ENCRYPTION_KEY instead"
+            print(f"toggl-bot rotate-key: {hint}", file=sys.stderr)
+            return 2
+        add_key_to_file(key_file_for(settings.database_path))
+    service = Service.from_settings(settings)
+    rotated, unreadable = rotate_tokens(service.store, service.cipher)
+    print(f"Re-encrypted {rotated} token(s) under the newest key.")
+    if unreadable:
+        print(f"{unreadable} token(s) could not be decrypted with any key and were left as they were.")
+    print("Restart every toggl-bot process so it loads the new key list; remove old keys only after that.")
     return 0
 
 

@@ -72,6 +72,13 @@ def load_or_create_key_file(path: Path) -> list[bytes]:
     return [line.strip() for line in path.read_bytes().splitlines() if line.strip()]
 
 
+def add_key_to_file(path: Path) -> None:
+    """Put a fresh key first in the key file, keeping the older ones so existing tokens still decrypt."""
+    old = load_or_create_key_file(path)
+    path.write_bytes(b"\n".join([Fernet.generate_key(), *old]) + b"\n")
+    os.chmod(path, 0o600)
+
+
 def cipher_from(setting: str | None, database_path: Path) -> TokenCipher:
     """The cipher for this deployment: the configured keys, or else the key file beside the database."""
     if setting:

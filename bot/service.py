@@ -312,7 +312,7 @@ class Service:
         state = self.store.cache_state(*key)
         if state is not None and now - state.fetched_at < self.policy.fresh_seconds:
             return cached(state)
-        wait = self._quota_wait(account, now)
+        wait = self._quota_wait(account)
         if wait is not None:
             if state is not None:
                 return cached(state, "quota", wait)
@@ -335,12 +335,12 @@ class Service:
             return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
         return cached(new_state)
 
-    def _quota_wait(self, account: Account, now: float) -> int | None:
+    def _quota_wait(self, account: Account) -> int | None:
         """Seconds until the quota resets, when it is down to the reserve; else None."""
         quota = self.client(account).quota
         if quota.remaining is None or quota.remaining > self.policy.quota_reserve:
             return None
-        left = quota.seen_at + (quota.resets_in or 0) - now
+        left = quota.seen_at + (quota.resets_in or 0) - time.time()  # the client stamps quotas with time.time()
         return math.ceil(left) if left > 0 else None
 
     def _doc(self, account: Account, name: str, max_age: float) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, messages, views
+from handlers import actions, commands, home, messages, uninstall, views
 from handlers.deps import Deps
 
 
@@ -14,3 +14,4 @@ def register_all(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     home.register(app, deps)
+    uninstall.register(app, deps)

@@ -50,7 +50,7 @@ TIMEOUT = (3.05, 4.0)
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
 
 
-def default_retry(methods: Iterable[str] = ("GET",)) -> Retry:
+def default_retry(methods: Iterable[str] = ("GET",), backoff_factor: float = 0.3) -> Retry:
     """The retry policy for Toggl: 429 and 5xx retried with jittered backoff, all waits capped."""
     return Retry(
         total=4,
@@ -60,8 +60,8 @@ def default_retry(methods: Iterable[str] = ("GET",)) -> Retry:
         other=0,
         allowed_methods=frozenset(methods),
         status_forcelist=frozenset({429, 500, 502, 503, 504}),
-        backoff_factor=0.3,
-        backoff_jitter=0.3,
+        backoff_factor=backoff_factor,
+        backoff_jitter=0.3 if backoff_factor else 0.0,
         backoff_max=3,
         respect_retry_after_header=True,
         retry_after_max=3,

@@ -1,0 +1,194 @@
+"""The per-person cache of projects and tasks: freshness, `since` merges, the quota reserve, and isolation."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import SecretStr
+
+from bot import toggl
+from bot.answers import answer
+from bot.commands import parse
+from bot.service import Asker, Service
+from tests.blockkit import all_text, assert_valid_message
+from tests.fakes.toggl import FakeToggl, standard_world
+
+ADA = Asker(team_id="T1", user_id="U1")
+
+
+class Clock:
+    """The service's clock, moved by hand: the freshness window is 60 s."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def clock(service: Service) -> Clock:
+    service.clock = clock = Clock()
+    return clock
+
+
+@pytest.fixture
+def world(fake_toggl: FakeToggl, service: Service, clock: Clock) -> dict:
+    world = standard_world(fake_toggl, projects=449)
+    fake_toggl.age()
+    service.connect("T1", "U1", world["token"])
+    fake_toggl.requests.clear()
+    return world
+
+
+def say(service: Service, words: str, asker: Asker = ADA) -> str:
+    (message,) = answer(parse(words), asker, service).messages
+    assert_valid_message(message)
+    return all_text(message)
+
+
+def names(service: Service, wid: int) -> dict[int, str]:
+    return {p.id: p.name for p in service.projects(service.account(ADA), wid).items}
+
+
+def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    for _ in range(20):
+        assert "1–40 of 450" in say(service, "projects")
+    assert fake_toggl.count() == 3  # the first command's three pages, then nothing
+
+
+def test_after_the_window_one_since_request_refreshes(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+) -> None:
+    say(service, "projects")
+    clock.offset = 61
+    fake_toggl.requests.clear()
+    say(service, "projects")
+    (refresh,) = fake_toggl.requests
+    assert "since" in refresh.query
+    assert abs(int(refresh.query["since"][0]) - (time.time() - 60)) < 10  # Toggl's clock less the overlap
+
+
+def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+) -> None:
+    wid = world["wid"]
+    ids = sorted(fake_toggl.projects[wid])
+    renamed, archived, deleted = ids[1], ids[2], ids[3]
+    before = names(service, wid)
+    fake_toggl.change_project(wid, renamed, name="Renamed project")
+    fake_toggl.change_project(wid, archived, active=False, status="archived")
+    fake_toggl.delete_project(wid, deleted)
+    added = fake_toggl.add_project(wid, "Brand new")
+    assert names(service, wid) == before  # still fresh: unchanged, and no request
+    clock.offset = 61
+    after = names(service, wid)
+    assert after[renamed] == "Renamed project"
+    assert deleted not in after
+    assert after[added["id"]] == "Brand new"
+    assert "Brand new" in say(service, "projects brand")
+    archived_name = fake_toggl.projects[wid][archived]["name"]
+    assert archived_name in say(service, f"projects archived {archived_name}")
+    assert "No active, matching" in say(service, f"projects {archived_name}")
+
+
+def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+    say(service, "tasks website")
+    fake_toggl.requests.clear()
+    assert "Design &lt;mockups&gt;" in say(service, "tasks website")
+    assert fake_toggl.count() == 0
+    fake_toggl.add_task(world["wid"], world["website"]["id"], "QA pass", tracked_ms=60_000)
+    clock.offset = 61
+    assert "QA pass" in say(service, "tasks website")
+
+
+def test_two_people_never_share_a_cache_entry(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    bo = fake_toggl.add_person("bo-token", name="Bo Diddley", workspaces=[world["wid"]])  # the same workspace!
+    assert bo.workspace_ids == [world["wid"]]
+    say(service, "projects")
+    fake_toggl.projects[world["wid"]][999_999] = {**world["website"], "id": 999_999, "name": "Only Bo can see this"}
+    service.connect("T1", "U2", "bo-token")
+    fake_toggl.requests.clear()
+    assert "Only Bo can see this" in say(service, "projects only bo", Asker(team_id="T1", user_id="U2"))
+    assert {r.token for r in fake_toggl.requests} == {"bo-token"}  # Bo's own fetch, not Ada's copy
+    assert "Only Bo can see this" not in say(service, "projects only bo")  # Ada's copy is hers
+
+
+def test_disconnect_forgets_the_cache(world: dict, service: Service) -> None:
+    say(service, "projects")
+    service.disconnect("T1", "U1")
+    with service.store._db() as db:
+        assert db.execute("select count(*) from cache_items").fetchone()[0] == 0
+        assert db.execute("select count(*) from cache_docs").fetchone()[0] == 0
+
+
+def test_at_the_quota_reserve_the_cache_answers_with_its_age(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+) -> None:
+    say(service, "projects")
+    fake_toggl.people[world["token"]].quota_left = 3
+    fake_toggl.quota_resets_in = 900
+    clock.offset = 61
+    say(service, "projects")  # this refresh leaves 2 in the quota: the reserve
+    clock.offset = 122
+    fake_toggl.requests.clear()
+    text = say(service, "projects")
+    assert fake_toggl.count() == 0
+    assert "As of" in text and "hourly limit resets in 15 min" in text and "1–40 of 450" in text
+
+
+def test_a_402_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+    say(service, "projects")
+    fake_toggl.people[world["token"]].quota_left = 0
+    fake_toggl.quota_resets_in = 300
+    clock.offset = 61
+    text = say(service, "projects")
+    assert "hourly limit resets in 5 min" in text and "1–40 of 450" in text
+
+
+def test_toggl_down_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+    say(service, "projects")
+    fake_toggl.fail("/projects", status=503, times=10)
+    clock.offset = 61
+    text = say(service, "projects")
+    assert "Toggl is not answering right now" in text and "1–40 of 450" in text
+
+
+def test_with_no_cache_the_reserve_says_when_to_try_again(fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+    world = standard_world(fake_toggl)
+    service.connect("T1", "U1", world["token"])
+    fake_toggl.people[world["token"]].quota_left = 2
+    fake_toggl.quota_resets_in = 1200
+    service.workspaces(service.account(ADA), fresh=True)  # a request that reads the quota headers: 1 left
+    fake_toggl.requests.clear()
+    assert "resets in 20 min" in say(service, "projects")
+    assert fake_toggl.count() == 0
+
+
+def test_me_is_cached_for_an_hour(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+    account = service.account(ADA)
+    for _ in range(5):
+        service.me(account)
+    assert fake_toggl.count("/api/v9/me") == 0  # connect already stored it
+    clock.offset = 3601
+    service.me(account)
+    assert [r.path for r in fake_toggl.requests] == ["/api/v9/me"]
+
+
+def test_a_bare_token_is_never_cached(fake_toggl: FakeToggl, service: Service) -> None:
+    world = standard_world(fake_toggl)
+    token = Asker(token=SecretStr(world["token"]))
+    say(service, "projects", token)
+    say(service, "projects", token)
+    assert fake_toggl.count("/projects") == 2
+    with service.store._db() as db:
+        assert db.execute("select count(*) from cache_items").fetchone()[0] == 0
+
+
+def test_quota_error_without_cache_is_said(fake_toggl: FakeToggl, service: Service) -> None:
+    world = standard_world(fake_toggl)
+    service.connect("T1", "U1", world["token"])
+    fake_toggl.people[world["token"]].quota_left = 0
+    with pytest.raises(toggl.QuotaExceeded):
+        service.projects(service.account(ADA), world["wid"])
