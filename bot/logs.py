@@ -37,13 +37,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler", "gunicorn")
+
+
+def quiet_libraries(level: int = logging.INFO) -> None:
+    """Libraries log at INFO at most: slack_sdk and Bolt put request and response bodies in DEBUG lines."""
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
 def setup_logging(level: int = logging.INFO) -> None:
-    """Log to stderr, redacted; Bolt and slack_sdk at INFO so request bodies never reach the log."""
+    """Log to stderr, redacted, with the libraries kept above DEBUG."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+    quiet_libraries(level)

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from hypothesis import settings as hypothesis_settings
 
+from bot.app import create_app, wsgi_app
 from bot.crypto import TokenCipher
 from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients
+from bot.work import WorkPool
+from tests.fakes.app import Running, settings_for
+from tests.fakes.server import WSGILoopback
+from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
-from tests.fakes.toggl import FakeToggl
+from tests.fakes.toggl import FakeToggl, standard_world
+
+hypothesis_settings.register_profile("ci", max_examples=60, deadline=None)
+hypothesis_settings.register_profile("long", max_examples=5000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
@@ -56,3 +67,23 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Captures every log record at DEBUG, urllib3's and requests' included."""
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+@pytest.fixture
+def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, db_path: Path) -> Iterator[Running]:
+    """The production app over HTTP on loopback, against the fake Slack and Toggl."""
+    pool = WorkPool(workers=8)
+    app = create_app(settings_for(fake_slack, fake_toggl, db_path), service=service, pool=pool)
+    with WSGILoopback(wsgi_app(app)) as server:
+        url = server.url + "/slack/events"
+        yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url)
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def ada(running: Running) -> dict:
+    """Ada has connected; her Toggl has 'Website redesign' and 449 more projects."""
+    world = standard_world(running.toggl, projects=449)
+    running.service.connect("T1", "U1", world["token"])
+    running.toggl.requests.clear()
+    return world

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import ListProjects, ListTasks, decode, encode
 from tests.blockkit import all_text, assert_valid_message
-from tests.handlers.conftest import Running
+from tests.fakes.app import Running
 
 
 def test_next_page_replaces_the_message(running: Running, ada: dict) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from tests.blockkit import all_text, assert_valid_message
+from tests.fakes.app import Running
 from tests.fakes.signing import signed_headers
-from tests.handlers.conftest import Running
 
 
 def hook_replies(running: Running, count: int = 1) -> list[dict]:

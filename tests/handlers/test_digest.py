@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.blockkit import all_text, assert_valid_message
-from tests.handlers.conftest import Running
+from tests.fakes.app import Running
 
 
 def say(running: Running, words: str, user: str = "U1", hook: str = "r1", count: int = 1) -> str:

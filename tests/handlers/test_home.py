@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.blockkit import all_text, assert_valid_message
-from tests.handlers.conftest import Running
+from tests.fakes.app import Running
 
 
 def test_home_for_a_stranger_and_for_ada(running: Running, ada: dict) -> None:

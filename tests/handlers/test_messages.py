@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.blockkit import all_text, assert_valid_message
-from tests.handlers.conftest import Running
+from tests.fakes.app import Running
 
 
 def test_a_dm_is_answered_in_the_dm(running: Running, ada: dict) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.blockkit import all_text
-from tests.handlers.conftest import Running
+from tests.fakes.app import Running
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 

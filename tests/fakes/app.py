@@ -1,0 +1,32 @@
+"""The running app for end-to-end tests: the production `create_app` served over HTTP on loopback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.service import Service
+from bot.settings import Settings
+from tests.fakes.signing import SIGNING_SECRET, SlackSender
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl
+
+
+@dataclass
+class Running:
+    slack: FakeSlack
+    toggl: FakeToggl
+    service: Service
+    send: SlackSender
+    url: str
+
+
+def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, db_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        toggl_api_url=fake_toggl.url,
+        database_url=f"sqlite:///{db_path}",
+    )

@@ -1,0 +1,87 @@
+"""Fuzzing with hypothesis: random words, Slack's escapes, very long and empty input, through the parser,
+the command code, and the whole HTTP path from a signed slash command or DM to the reply.
+
+A short run happens in every test run. For a long one:
+    HYPOTHESIS_PROFILE=long python -m pytest -m fuzz
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answers import answer
+from bot.commands import Connect, Help, decode, encode, parse
+from bot.service import Asker, Service
+from tests.blockkit import assert_valid_message
+from tests.fakes.app import Running
+from tests.fakes.toggl import FakeToggl, standard_world
+
+pytestmark = pytest.mark.fuzz
+
+VERBS = [
+    *["", "help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
+    *["digest subscribe", "digest mute", "digest threshold", "digest unsubscribe", "projects archived client:"],
+]
+ESCAPES = [
+    *["<@U123>", "<@U123|ada>", "<#C123|general>", "<!here>", "<https://x.example|y>", "<https://x.example>"],
+    *["&amp;", "&lt;", "&gt;", "“", "”", '"', "\\", "\n", "\t", "  ", "#", "%", "/", ":", "𝔘𝔫𝔦", "\u202e", "\x00"],
+]
+
+words = st.builds(
+    lambda verb, parts, tail: f"{verb} {' '.join(parts)}{tail}",
+    st.sampled_from(VERBS),
+    st.lists(st.one_of(st.sampled_from(ESCAPES), st.text(max_size=40)), max_size=12),
+    st.one_of(st.just(""), st.text(min_size=0, max_size=5000)),
+)
+SHARED_FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+"""The fakes and the database are set up once per test and shared by its examples, on purpose."""
+
+
+@given(words)
+def test_the_parser_never_fails_and_round_trips(text: str) -> None:
+    command = parse(text)
+    if not isinstance(command, Help | Connect):  # a token is never put in a button's value
+        assert decode(encode(command)) == command
+    assert len(encode(command)) <= 2000
+
+
+@settings(suppress_health_check=SHARED_FIXTURES)
+@given(text=words)
+def test_the_command_code_always_answers_within_limits(text: str, fake_toggl: FakeToggl, service: Service) -> None:
+    if not fake_toggl.people:
+        world = standard_world(fake_toggl, projects=60)
+        service.connect("T1", "U1", world["token"])
+    reply = answer(parse(text), Asker(team_id="T1", user_id="U1", channel_id="C1"), service)
+    assert reply.messages or reply.open_connect_modal
+    for message in reply.messages:
+        assert_valid_message(message)
+
+
+counter = itertools.count()
+
+
+@settings(suppress_health_check=SHARED_FIXTURES, max_examples=max(20, settings().max_examples // 3))
+@given(text=words, door=st.sampled_from(["command", "dm"]))
+def test_the_whole_path_always_replies_within_limits(text: str, door: str, running: Running) -> None:
+    if not running.toggl.people:
+        world = standard_world(running.toggl, projects=60)
+        running.service.connect("T1", "U1", world["token"])
+    n = next(counter)
+    if door == "command":
+        response = running.send.command(text, response_url=running.slack.hook(f"z{n}"))
+        assert response.status_code == 200
+        parsed = parse(text)
+        if type(parsed).__name__ == "Connect" and getattr(parsed, "token", None) is None:
+            running.slack.wait_for(lambda calls: any(c.method == "views.open" for c in calls))
+            return
+        reply = running.slack.wait_for_calls(f"/hooks/z{n}")[-1].body
+    else:
+        before = len(running.slack.of("chat.postMessage"))
+        response = running.send.dm(text, event_id=f"Ev-fuzz-{n}")
+        assert response.status_code == 200
+        reply = running.slack.wait_for_calls("chat.postMessage", before + 1)[-1].body
+    assert_valid_message(reply)
