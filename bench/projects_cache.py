@@ -17,12 +17,12 @@ from bench.common import table
 from bot.app import create_app, wsgi_app
 from bot.crypto import TokenCipher
 from bot.service import Service
-from bot.settings import Settings
 from bot.store import Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
+from tests.fakes.app import settings_for
 from tests.fakes.server import WSGILoopback
-from tests.fakes.signing import SIGNING_SECRET, SlackSender
+from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
 
@@ -54,14 +54,7 @@ def main() -> None:
         )
         service.store.migrate()
         service.connect("T1", "U1", world["token"])
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.api_url,
-            toggl_api_url=toggl.url,
-            database_url=f"sqlite:///{Path(tmp) / 'bot.db'}",
-        )
+        settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
         pool = WorkPool()
         with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool))) as server:
             sender = SlackSender(server.url + "/slack/events", slack.hook("x"))

@@ -42,7 +42,7 @@ def register(app: App, deps: Deps) -> None:
             reply_to = {"response_url": body["response_url"]}
         else:
             reply_to = {"channel": (body.get("channel") or {}).get("id") or body["user"]["id"]}
-        client.views_open(trigger_id=body["trigger_id"], view=connect_modal(reply_to))
+        deps.soon(client.views_open, trigger_id=body["trigger_id"], view=connect_modal(reply_to))
 
     app.action(PAGE_ACTIONS)(turn_page)
     app.action(CONNECT_ACTION)(open_connect_form)

@@ -22,9 +22,8 @@ def register(app: App, deps: Deps) -> None:
         words = parse(command.get("text") or "")
         user_id = command["user_id"]
         if isinstance(words, Connect) and words.token is None:
-            client.views_open(
-                trigger_id=command["trigger_id"], view=connect_modal({"response_url": command["response_url"]})
-            )
+            view = connect_modal({"response_url": command["response_url"]})
+            deps.soon(client.views_open, trigger_id=command["trigger_id"], view=view)
             return
         asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
         deps.later(lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id))

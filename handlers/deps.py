@@ -34,25 +34,29 @@ class NotDelivered(Exception):
 
 @dataclass
 class Deps:
-    """The service, the after-ack pool, and a memory of recent event ids (Slack resends unanswered events)."""
+    """The service, the after-ack pools, and a memory of recent event ids (Slack resends unanswered events).
+
+    Listeners run on the HTTP request thread (Bolt's `process_before_response`), so the ack is sent
+    only when the listener returns. Anything slow after `ack()`, a Toggl call or even a Slack call,
+    goes to `pool` (Toggl work) or to `soon` (quick Slack calls: opening a form, notes, the Home tab).
+    """
 
     service: Service
     pool: WorkPool
-    _notes: ThreadPoolExecutor = field(
-        default_factory=lambda: _started(ThreadPoolExecutor(2, thread_name_prefix="notes"), 2)
-    )
+    _side: ThreadPoolExecutor = field(default_factory=lambda: _started(ThreadPoolExecutor(4, thread_name_prefix="side"), 4))
     _seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _seen_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None) -> None:
-        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
-
-        The notes go out on their own small pool, so the listener (and with it the ack) never waits on Slack.
-        """
+        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken."""
         if self.pool.will_queue:
-            self._notes.submit(deliver, WORKING, send, fallback)
+            self.soon(deliver, WORKING, send, fallback)
         if not self.pool.submit(_run_and_deliver, job, send, fallback):
-            self._notes.submit(deliver, TOO_BUSY, send, fallback)
+            self.soon(deliver, TOO_BUSY, send, fallback)
+
+    def soon(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run a quick Slack call right after the ack, off the request thread; failures are logged."""
+        self._side.submit(_logged, call, *args, **kwargs)
 
     def first_time(self, event_id: str | None) -> bool:
         """False for an event id seen recently, so an event Slack resends is answered once."""
@@ -65,6 +69,15 @@ class Deps:
             while len(self._seen) > 5000:
                 self._seen.popitem(last=False)
             return True
+
+
+def _logged(call: Callable[..., object], *args: object, **kwargs: object) -> None:
+    try:
+        call(*args, **kwargs)
+    except SlackApiError as err:
+        log.warning("A Slack call after the ack failed: %s", describe(err))
+    except Exception:
+        log.exception("A Slack call after the ack failed")
 
 
 def _started(executor: ThreadPoolExecutor, workers: int) -> ThreadPoolExecutor:

@@ -16,6 +16,6 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab") != "home":
             return
         person = deps.service.store.get_person(context.team_id or "", event["user"])
-        client.views_publish(user_id=event["user"], view=home_view(person))
+        deps.soon(client.views_publish, user_id=event["user"], view=home_view(person))
 
     app.event("app_home_opened")(home_opened)

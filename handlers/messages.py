@@ -47,7 +47,7 @@ def register(app: App, deps: Deps) -> None:
         send, fallback = via_ephemeral(client, channel, user_id), via_dm(client, user_id)
         words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
         if isinstance(words, Connect) and words.token is not None:
-            deliver(connect_in_private(), send, fallback)  # the token is already public: never use it
+            deps.soon(deliver, connect_in_private(), send, fallback)  # the token is already public: never use it
             return
         asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id, channel_id=channel)
         deps.later(lambda: answer(words, asker, deps.service), send, fallback)

@@ -159,7 +159,7 @@ class TogglClient:
         name: str | None = None,
         client_ids: Iterable[int] | None = None,
         since: int | None = None,
-    ) -> list[Project]:
+    ) -> Listing:
         """Every project of a workspace matching the filters, fetching all pages of 200.
 
         `active` is True, False or "both"; `since` is UNIX time and returns deleted ones too.
@@ -174,18 +174,7 @@ class TogglClient:
             params["client_ids"] = ",".join(str(c) for c in client_ids)
         if since is not None:
             params["since"] = since
-        found: dict[int, Project] = {}
-        listing = Listing()
-        for page in range(1, MAX_PAGES + 1):
-            answer = self._call("GET", f"/api/v9/workspaces/{workspace_id}/projects", params={**params, "page": page})
-            listing.server_time = listing.server_time or answer.server_time
-            batch = answer.body or []
-            for project in self._models(Project, batch):
-                found[project.id] = project
-            if len(batch) < PROJECTS_PER_PAGE:
-                break
-        listing.extend(found.values())
-        return listing
+        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/projects", params, PROJECTS_PER_PAGE, _projects_of)
 
     def project(self, workspace_id: int, project_id: int) -> Project:
         """One project; raises `NotFound` when it does not exist."""
@@ -198,32 +187,14 @@ class TogglClient:
         project_id: int | None = None,
         active: bool | str = "both",
         since: int | None = None,
-    ) -> list[Task]:
+    ) -> Listing:
         """Every task of a workspace (or of one project), fetching all pages; times in seconds."""
         params: dict[str, Any] = {"per_page": TASKS_PER_PAGE, "active": _flag(active), "sort_field": "name"}
         if project_id is not None:
             params["pid"] = project_id
         if since is not None:
             params["since"] = since
-        found: dict[int, Task] = {}
-        listing = Listing()
-        for page in range(1, MAX_PAGES + 1):
-            answer = self._call("GET", f"/api/v9/workspaces/{workspace_id}/tasks", params={**params, "page": page})
-            listing.server_time = listing.server_time or answer.server_time
-            body = answer.body
-            if not isinstance(body, dict) or not isinstance(body.get("data") or [], list):
-                raise BadResponse("Toggl sent tasks in an unexpected shape", path="/tasks")
-            batch = body.get("data") or []
-            try:
-                for task in (Task.from_toggl(item) for item in batch):
-                    found[task.id] = task
-            except ValidationError as err:
-                raise BadResponse("Toggl sent a task we could not read", path="/tasks") from err
-            total = body.get("total_count")
-            if len(batch) < TASKS_PER_PAGE or (isinstance(total, int) and len(found) >= total):
-                break
-        listing.extend(found.values())
-        return listing
+        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/tasks", params, TASKS_PER_PAGE, _tasks_of)
 
     def project_tracked_seconds(self, workspace_id: int, project_id: int, start: dt.date, end: dt.date) -> int:
         """Seconds tracked on a project from `start` to `end` (inclusive days), from the Reports API v3.
@@ -241,6 +212,24 @@ class TogglClient:
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             raise BadResponse("Toggl's report had no tracked seconds", path="/reports")
         return int(seconds)
+
+    def _all_pages(
+        self, path: str, params: dict[str, Any], per_page: int, read: Callable[[Any], tuple[list[Any], int | None]]
+    ) -> Listing:
+        """Every page, until one comes back short (or `total_count` is reached); items keyed by id, so an
+        item that moves between pages while we read is kept once."""
+        found: dict[int, Any] = {}
+        listing = Listing()
+        for page in range(1, MAX_PAGES + 1):
+            answer = self._call("GET", path, params={**params, "page": page})
+            listing.server_time = listing.server_time or answer.server_time
+            items, total = read(answer.body)
+            for item in items:
+                found[item.id] = item
+            if len(items) < per_page or (total is not None and len(found) >= total):
+                break
+        listing.extend(found.values())
+        return listing
 
     # -- the one place that speaks HTTP ----------------------------------------------------------
 
@@ -321,6 +310,23 @@ class TogglClient:
         if not isinstance(data, list):
             raise BadResponse(f"Toggl sent {model.__name__.lower()}s in an unexpected shape")
         return [cls._model(model, item) for item in data]
+
+
+def _projects_of(body: Any) -> tuple[list[Project], None]:
+    """Projects come as a bare array, with no paging headers."""
+    return TogglClient._models(Project, body or []), None
+
+
+def _tasks_of(body: Any) -> tuple[list[Task], int | None]:
+    """Tasks come wrapped: `{data, page, per_page, total_count, ...}`, with `tracked_seconds` in milliseconds."""
+    if not isinstance(body, dict) or not isinstance(body.get("data") or [], list):
+        raise BadResponse("Toggl sent tasks in an unexpected shape", path="/tasks")
+    try:
+        tasks = [Task.from_toggl(item) for item in body.get("data") or []]
+    except ValidationError as err:
+        raise BadResponse("Toggl sent a task we could not read", path="/tasks") from err
+    total = body.get("total_count")
+    return tasks, total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 def _flag(value: bool | str) -> str:

@@ -23,9 +23,8 @@ def workspaces_message(workspaces: list[Workspace], current_id: int | None) -> M
     if not workspaces:
         return notice("Your Toggl account has no workspaces.")
     shown = workspaces[:45]
-    lines = [f"{'→' if w.id == current_id else '•'} *{escape(w.name)}* (id {w.id})" for w in shown]
-    lines = [line + " · current" if line.startswith("→") else line for line in lines]
-    blocks = [header("Your Toggl workspaces"), section("\n".join(lines)[:3000])]
+    lines = [f"• *{escape(w.name)}* (id {w.id})" + (" · *current*" if w.id == current_id else "") for w in shown]
+    blocks = [header("Your Toggl workspaces"), section("\n".join(lines))]
     if len(workspaces) > len(shown):
         blocks.append(context(f"and {len(workspaces) - len(shown)} more"))
     blocks.append(context("Switch with `workspace <name or id>`."))

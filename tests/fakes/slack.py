@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -40,6 +41,8 @@ class FakeSlack:
         self.expired_hooks: set[str] = set()
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, set[str]] = {}
+        self.delays: dict[str, float] = {}
+        """Seconds to wait before answering a method, as a slow Slack would."""
         self._changed = threading.Condition()
         self.server = LoopbackServer(_handler_for(self))
 
@@ -128,7 +131,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 if name in fake.expired_hooks:
                     return self._send(404, b"no_active_hooks", "text/plain")
                 return self._send(200, b"ok", "text/plain")
-            status, answer, headers = fake.answer(path.rsplit("/", 1)[-1], body)
+            method = path.rsplit("/", 1)[-1]
+            if fake.delays.get(method):
+                time.sleep(fake.delays[method])
+            status, answer, headers = fake.answer(method, body)
             self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
         def _send(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:

@@ -52,6 +52,14 @@ def test_connect_without_a_token_opens_the_modal(running: Running) -> None:
     assert running.slack.hook("r1") in call.body["view"]["private_metadata"]
 
 
+def test_a_slow_slack_never_holds_the_ack(running: Running) -> None:
+    running.slack.delays["views.open"] = 2.0
+    response = running.send.command("connect")
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 1.0
+    (call,) = running.slack.wait_for_calls("views.open")
+    assert call.body["trigger_id"] == "trigger-1"
+
+
 def test_connect_with_a_token_then_disconnect(running: Running) -> None:
     running.toggl.add_person("0123456789abcdef0123456789abcdef")
     running.send.command("connect 0123456789abcdef0123456789abcdef")

@@ -84,6 +84,14 @@ def test_models_accept_nulls_missing_and_unknown_fields(fake_toggl: FakeToggl) -
     assert projects["Nulls"].end_date is None and projects["Nulls"].status is None
 
 
+def test_one_project_by_id_or_not_found(fake_toggl: FakeToggl) -> None:
+    world = standard_world(fake_toggl)
+    client = client_for(fake_toggl)
+    assert client.project(world["wid"], world["website"]["id"]).name == "Website redesign"
+    with pytest.raises(toggl.NotFound):
+        client.project(world["wid"], 424242)
+
+
 def test_me_drops_the_api_token_toggl_sends_back(fake_toggl: FakeToggl) -> None:
     standard_world(fake_toggl)
     me = client_for(fake_toggl).me()
