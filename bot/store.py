@@ -1,9 +1,10 @@
-"""The database: connected people with their encrypted tokens (and, later, subscriptions and caches).
+"""The database: connected people and their encrypted tokens, digest subscriptions, and the Toggl cache.
 
-SQLite through sqlite-utils. Every public function opens its own connection, so Bolt's worker
-threads and the scheduler never share one; WAL mode and a busy timeout let them write at once
-without "database is locked". Writes start with `BEGIN IMMEDIATE`, so two writers queue on the
-busy timeout instead of failing when one of them tries to upgrade a read lock.
+SQLite through sqlite-utils. Each thread has its own connection (kept, as opening one costs a
+millisecond on every command), so request threads, workers and the scheduler never share one;
+WAL mode and a busy timeout let them write at once without "database is locked". Writes start
+with `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of failing when one of
+them tries to upgrade a read lock.
 
 This module never sees a token in clear: callers hand it ciphertext from `bot.crypto`.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,10 +144,6 @@ class Subscription:
     updated_at: str
 
 
-class Conflict(Exception):
-    """The write would break a uniqueness rule (a second subscription for the same person and channel)."""
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -158,18 +156,20 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
     @contextmanager
     def _db(self) -> Iterator[Database]:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-        try:
+        """This thread's connection, opened on first use and kept: opening one costs about a millisecond."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-            yield Database(conn, execute_plugins=False)
-        finally:
-            conn.close()
+            db = self._local.db = Database(conn, execute_plugins=False)
+        yield db
 
     @contextmanager
     def _write(self) -> Iterator[Database]:
@@ -297,11 +297,6 @@ class Store:
         with self._db() as db:
             return self._find_subscription(db, team_id, channel_id, user_id)
 
-    def subscription_by_id(self, subscription_id: int) -> Subscription | None:
-        with self._db() as db:
-            rows = list(db.query("select * from subscriptions where id = ?", [subscription_id]))
-        return _subscription(rows[0]) if rows else None
-
     def channel_subscriptions(self, team_id: str, channel_id: str) -> list[Subscription]:
         """Every subscription of a channel, oldest first."""
         with self._db() as db:
@@ -366,13 +361,6 @@ class Store:
                 "update digest_posts set status = ?, detail = ? where subscription_id = ? and slot = ?",
                 [status, detail, subscription_id, slot],
             )
-
-    def slot_status(self, subscription_id: int, slot: str) -> str | None:
-        with self._db() as db:
-            rows = list(
-                db.query("select status from digest_posts where subscription_id = ? and slot = ?", [subscription_id, slot])
-            )
-        return rows[0]["status"] if rows else None
 
     def _find_subscription(self, db: Database, team_id: str, channel_id: str, user_id: str) -> Subscription | None:
         rows = list(

@@ -343,14 +343,13 @@ class TogglClients:
 
     def __init__(self, base_url: str, *, max_clients: int = 1000, **client_options: Any) -> None:
         self.base_url = base_url
-        self._base_url = base_url
         self._options = client_options
         self._max = max_clients
         self._clients: OrderedDict[str, TogglClient] = OrderedDict()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"TogglClients(base_url={self._base_url!r}, clients={len(self._clients)})"
+        return f"TogglClients(base_url={self.base_url!r}, clients={len(self._clients)})"
 
     def for_token(self, token: str) -> TogglClient:
         """The client for this token, made on first use."""
@@ -358,7 +357,7 @@ class TogglClients:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = TogglClient(token, base_url=self._base_url, **self._options)
+                client = TogglClient(token, base_url=self.base_url, **self._options)
                 self._clients[key] = client
                 while len(self._clients) > self._max:
                     _, old = self._clients.popitem(last=False)
@@ -368,7 +367,7 @@ class TogglClients:
 
     def quick_me(self, token: str, timeout: tuple[float, float] = (1.0, 1.6)) -> Me:
         """`/me` with short timeouts and no retry, for checks that must end within Slack's 3-second ack."""
-        client = TogglClient(token, base_url=self._base_url, timeout=timeout, retry=no_retry)
+        client = TogglClient(token, base_url=self.base_url, timeout=timeout, retry=no_retry)
         try:
             return client.me()
         finally:

@@ -91,10 +91,6 @@ def context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn, MAX_CONTEXT_TEXT)}]}
 
 
-def divider() -> Block:
-    return {"type": "divider"}
-
-
 def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",

@@ -40,7 +40,6 @@ class FakeSlack:
         self.errors: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self.expired_hooks: set[str] = set()
         self.users: dict[str, dict[str, Any]] = {}
-        self.members: dict[str, set[str]] = {}
         self.delays: dict[str, float] = {}
         """Seconds to wait before answering a method, as a slow Slack would."""
         self._changed = threading.Condition()
@@ -102,8 +101,6 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(body.get("user")), {"id": body.get("user"), "tz": "Europe/Berlin", "is_admin": False})
             return 200, {"ok": True, "user": user}, {}
-        if method == "conversations.info":
-            return 200, {"ok": True, "channel": {"id": body.get("channel"), "is_member": True}}, {}
         return 200, {"ok": True}, {}
 
 
