@@ -57,7 +57,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{database}",
         }
         with served_app(env, Path(tmp)) as url:
-            slack.wait_for_calls("auth.test", timeout=30)
+            slack.wait_for_calls("auth.test", 2, timeout=30)
             senders = [SlackSender(url, slack.hook(f"u{n}")) for n in range(args.commands)]
             senders[0].command("help", user="U0", response_url=slack.hook("warm"))  # one warm-up request
             slack.wait_for_calls("/hooks/warm")

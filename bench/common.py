@@ -34,7 +34,10 @@ def free_port() -> int:
 
 @contextmanager
 def served_app(env: dict[str, str], workdir: Path) -> Iterator[str]:
-    """`toggl-bot serve` (gunicorn) on a free loopback port; yields its events URL, stops it after."""
+    """`toggl-bot serve` (gunicorn) on a free loopback port; yields its events URL, stops it after.
+
+    It is ready once the fake Slack has seen two `auth.test` calls: the start-up check, then the worker's app.
+    """
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
     full = {**clean, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}

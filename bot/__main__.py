@@ -101,6 +101,10 @@ def scheduler(settings: Settings) -> int:
     """Tick once a minute, posting due digests, until stopped."""
     if not _needs_bot_token(settings, "scheduler"):
         return 2
+    problem = slack_refusal(settings)
+    if problem:
+        print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
+        return 2
     from bot.app import digest_runner
     from bot.digest.schedule import blocking_scheduler
 
@@ -144,10 +148,26 @@ def rotate_key(settings: Settings, *, new_key: bool) -> int:
     return 0
 
 
+def slack_refusal(settings: Settings) -> str | None:
+    """Why Slack will not take the bot token (asked with `auth.test`), in one line; None when it does."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import slack_client
+
+    try:
+        slack_client(settings).auth_test()
+    except SlackApiError as err:
+        code = err.response.get("error", "unknown_error")
+        return f"Slack refused SLACK_BOT_TOKEN ({code}): copy it again from 'OAuth & Permissions' at https://api.slack.com/apps."
+    except OSError as err:
+        return f"Slack could not be reached at SLACK_API_URL ({settings.slack_api_url}): {type(err).__name__}."
+    return None
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    missing = settings.missing_for_serve()
-    if missing:
-        print(f"toggl-bot serve: {missing}", file=sys.stderr)
+    problem = settings.missing_for_serve() or slack_refusal(settings)
+    if problem:
+        print(f"toggl-bot serve: {problem}", file=sys.stderr)
         return 2
     from bot.app import run
 

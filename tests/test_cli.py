@@ -107,3 +107,18 @@ def test_digest_run_force_posts_a_digest(fake_toggl: FakeToggl, fake_slack: Fake
 def test_scheduler_without_a_slack_token_says_so(tmp_path: Path) -> None:
     result = run(["scheduler"], tmp_path)
     assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_with_a_token_slack_refuses_says_so_in_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    fake_slack.fail("auth.test", "invalid_auth")
+    env = {"SLACK_BOT_TOKEN": "xoxb-wrong", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": fake_slack.api_url}
+    result = run(["serve"], tmp_path, **env)
+    assert result.returncode == 2
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "xoxb-wrong" not in result.stderr
+
+
+def test_serve_with_slack_out_of_reach_says_so(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    result = run(["serve"], tmp_path, **env)
+    assert result.returncode == 2 and "could not be reached" in result.stderr and "Traceback" not in result.stderr

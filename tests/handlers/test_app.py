@@ -45,7 +45,7 @@ def test_toggl_bot_serve_answers_signed_commands(fake_slack: FakeSlack, fake_tog
     try:
         url = f"http://127.0.0.1:{port}/slack/events"
         sender = SlackSender(url, fake_slack.hook("r1"))
-        fake_slack.wait_for_calls("auth.test", timeout=30)  # gunicorn has bound the port and built the app
+        fake_slack.wait_for_calls("auth.test", 2, timeout=30)  # the token check, then the app built in the worker
         assert sender.command("help").status_code == 200
         (reply,) = fake_slack.wait_for_calls("/hooks/r1")
         assert "Here is what I understand" in all_text(reply.body)
