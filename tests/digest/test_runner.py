@@ -17,7 +17,7 @@ from bot.store import Store
 from bot.toggl import TogglClients
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.slack import FakeSlack
-from tests.fakes.toggl import FakeToggl, standard_world
+from tests.fakes.toggl import FakeToggl, Person, standard_world
 
 MONDAY_0930_BERLIN = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
 
@@ -139,15 +139,25 @@ def test_each_person_is_fetched_once_however_many_channels(
     assert fake_toggl.count("/projects") == 1 and fake_toggl.count("/tasks") == 1
 
 
-def test_a_rejected_token_pauses_only_that_subscriber(
-    ada: dict, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
-) -> None:
+@pytest.fixture
+def bo(ada: dict, service: Service, fake_toggl: FakeToggl) -> Person:
+    """A second subscriber: Ada's digest goes to C1, Bo's to C2."""
     bo = fake_toggl.add_person("bo-token", name="Bo Diddley")
     service.connect("T1", "U2", "bo-token")
     subscribe(service, "C1", "U1")
     subscribe(service, "C2", "U2")
+    return bo
+
+
+def statuses(service: Service, slack: FakeSlack) -> dict[str, str]:
+    return {o.channel_id: o.status for o in runner_for(service, slack, MONDAY_0930_BERLIN).run_due()}
+
+
+def test_a_rejected_token_pauses_only_that_subscriber(
+    bo: Person, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
     del fake_toggl.people["bo-token"]
-    outcomes = {o.channel_id: o.status for o in runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()}
+    outcomes = statuses(service, fake_slack)
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
@@ -158,14 +168,10 @@ def test_a_rejected_token_pauses_only_that_subscriber(
 
 
 def test_toggl_down_for_one_subscriber_does_not_stop_the_others(
-    ada: dict, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
+    bo: Person, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
 ) -> None:
-    bo = fake_toggl.add_person("bo-token", name="Bo Diddley")
-    service.connect("T1", "U2", "bo-token")
-    subscribe(service, "C1", "U1")
-    subscribe(service, "C2", "U2")
     fake_toggl.fail(f"/workspaces/{bo.workspace_ids[0]}/projects", status=503, times=10)
-    outcomes = {o.channel_id: o.status for o in runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()}
+    outcomes = statuses(service, fake_slack)
     assert outcomes == {"C1": "posted", "C2": "failed"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl is not answering" in all_text(dm)
