@@ -16,13 +16,7 @@ from bot import toggl
 from bot.commands import (
     Command,
     Connect,
-    DigestEmpty,
-    DigestList,
-    DigestMute,
-    DigestPreview,
-    DigestSubscribe,
-    DigestThreshold,
-    DigestUnsubscribe,
+    DigestCommand,
     Disconnect,
     Help,
     Invalid,
@@ -127,15 +121,7 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             return [with_staleness(page, snapshot, account)]
         case ListTasks():
             return [tasks_answer(command, account, service)]
-        case (
-            DigestSubscribe()
-            | DigestUnsubscribe()
-            | DigestList()
-            | DigestPreview()
-            | DigestThreshold()
-            | DigestMute()
-            | DigestEmpty()
-        ):
+        case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
     return [help_message()]
 

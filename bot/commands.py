@@ -138,6 +138,9 @@ class DigestEmpty:
     post: bool
 
 
+DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
+"""The `digest ...` words, answered by `bot.digest.manage`."""
+
 Command = (
     Help
     | Invalid

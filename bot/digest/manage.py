@@ -11,6 +11,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import (
+    DigestCommand,
     DigestEmpty,
     DigestList,
     DigestMute,
@@ -31,7 +32,6 @@ from bot.views.tasks import no_project
 
 log = logging.getLogger(__name__)
 
-DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
 
 DEFAULT_TIME = "09:00"
 

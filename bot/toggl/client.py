@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import threading
 import time
 from collections import OrderedDict
@@ -37,8 +36,6 @@ from bot.toggl.errors import (
     TokenRejected,
 )
 from bot.toggl.models import Me, Project, Quota, Task, Workspace
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
