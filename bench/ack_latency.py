@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, percentile, served_app, table
+from bot.clock import Clock
 from bot.crypto import cipher_from
 from bot.store import Store
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
@@ -39,7 +40,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, FakeToggl(latency=args.toggl_latency) as toggl, FakeSlack() as slack:
         database = Path(tmp) / "bot.db"
-        store = Store(database)
+        store = Store(database, clock=Clock())
         store.migrate()
         cipher = cipher_from(None, database)
         wid = toggl.add_workspace("Bench")

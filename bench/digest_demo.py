@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from bench.common import ROOT
+from bot.clock import Clock
 from bot.crypto import TokenCipher
 from bot.service import Service
 from bot.store import Store
@@ -64,7 +65,8 @@ def main() -> None:
 
         key = Fernet.generate_key().decode()
         database = Path(tmp) / "bot.db"
-        service = Service(Store(database), TokenCipher([key.encode()]), TogglClients(toggl.url))
+        clock = Clock()  # the demo's `toggl-bot digest run --force` runs on the real clock
+        service = Service(Store(database, clock=clock), TokenCipher([key.encode()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
         service.connect("T1", "UDANA", token)
         service.store.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 
 from bench.common import table
 from bot.app import DIGEST_REQUEST_INTERVAL
+from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.digest.runner import OWNERS_AT_ONCE, DigestRunner
 from bot.service import Service
@@ -44,7 +45,8 @@ def main() -> None:
         FakeSlack() as slack,
     ):
         cipher = TokenCipher([Fernet.generate_key()])
-        store = Store(Path(tmp) / "bot.db")
+        clock = FrozenClock(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC))  # subscribed on a Sunday...
+        store = Store(Path(tmp) / "bot.db", clock=clock)
         store.migrate()
         tokens = {}
         for n in range(args.people):
@@ -67,11 +69,11 @@ def main() -> None:
             store.subscribe("T1", f"C{s}", owner, cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
         toggl.requests.clear()
 
-        service = Service(store, cipher, TogglClients(toggl.url, min_interval=DIGEST_REQUEST_INTERVAL))
+        service = Service(store, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
         gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
         service.slack = gateway
-        tomorrow_0901 = dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(9, 1), dt.UTC)
-        runner = DigestRunner(service, gateway, clock=lambda: tomorrow_0901, owners_at_once=args.owners_at_once)
+        clock.set(dt.datetime(2026, 11, 23, 9, 1, tzinfo=dt.UTC))  # ...and run a minute after Monday's 09:00 slot
+        runner = DigestRunner(service, gateway, owners_at_once=args.owners_at_once)
         started = time.perf_counter()
         outcomes = runner.run_due()
         wall = time.perf_counter() - started

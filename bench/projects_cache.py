@@ -7,6 +7,7 @@ copy older than the freshness window, so one `since=` request refreshes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from bench.common import table
 from bot.app import create_app, wsgi_app
+from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.service import Service
 from bot.store import Store
@@ -42,16 +44,12 @@ def twenty(sender: SlackSender, slack: FakeSlack, toggl: FakeToggl, label: str) 
 
 
 def main() -> None:
-    clock_offset = [0.0]
     with tempfile.TemporaryDirectory() as tmp, FakeToggl(latency=0.05) as toggl, FakeSlack() as slack:
         world = standard_world(toggl, projects=449)
         toggl.age()  # last changed long ago: a since= refresh brings back nothing
-        service = Service(
-            Store(Path(tmp) / "bot.db"),
-            TokenCipher([Fernet.generate_key()]),
-            TogglClients(toggl.url),
-            clock=lambda: time.time() + clock_offset[0],
-        )
+        clock = FrozenClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
+        store = Store(Path(tmp) / "bot.db", clock=clock)
+        service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
         service.connect("T1", "U1", world["token"])
         settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
@@ -59,7 +57,7 @@ def main() -> None:
         with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool))) as server:
             sender = SlackSender(server.url + "/slack/events", slack.hook("x"))
             cold_requests, cold_time, cold_each = twenty(sender, slack, toggl, "cold")
-            clock_offset[0] = 120  # the copy is now older than the 60 s freshness window
+            clock.advance(seconds=120)  # the copy is now older than the 60 s freshness window
             warm_requests, warm_time, warm_each = twenty(sender, slack, toggl, "warm")
         pool.shutdown()
     print(

@@ -72,15 +72,16 @@ def main(argv: list[str] | None = None) -> int:
 def ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer the words as the Slack handlers would, and print the message payloads."""
     token = args.toggl_token or (settings.toggl_api_token.get_secret_value() if settings.toggl_api_token else None)
-    if token:
+    if token:  # a one-off look-up: no database, no key file, no warning
         asker = Asker(token=SecretStr(token))
+        service = Service.ephemeral(settings)
     elif args.team and args.user:
         asker = Asker(team_id=args.team, user_id=args.user)
+        service = Service.from_settings(settings)
     else:
         need = "give --toggl-token (or set TOGGL_API_TOKEN), or --team and --user of a stored person"
         print(f"toggl-bot ask: {need}", file=sys.stderr)
         return 2
-    service = Service.from_settings(settings)
     reply = answer(parse(args.words), asker, service)
     print(json.dumps(reply.messages, indent=2, ensure_ascii=False))
     return 0
@@ -109,7 +110,8 @@ def scheduler(settings: Settings) -> int:
     from bot.digest.schedule import blocking_scheduler
 
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
-    blocking_scheduler(digest_runner(settings).run_due).start()
+    runner = digest_runner(settings)
+    blocking_scheduler(runner.run_due, runner.clock).start()
     return 0
 
 

@@ -83,7 +83,8 @@ def digest_runner(settings: Settings) -> DigestRunner:
 
 def start_scheduler(settings: Settings) -> None:
     """The digest scheduler on a background thread of this process."""
-    background_scheduler(digest_runner(settings).run_due).start()
+    runner = digest_runner(settings)
+    background_scheduler(runner.run_due, runner.clock).start()
     log.info("Digest scheduler started")
 
 

@@ -17,19 +17,20 @@ import datetime as dt
 import json
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from bot import toggl
+from bot.clock import SYSTEM, Clock
 from bot.crypto import TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.store import CacheState, Person, Store
+from bot.store import MEMORY, CacheState, Person, Store
 from bot.toggl.models import Me, Project, Task, Workspace
 
 log = logging.getLogger(__name__)
@@ -109,28 +110,41 @@ class Service:
         clients: toggl.TogglClients,
         slack: SlackGateway | None = None,
         policy: CachePolicy | None = None,
-        clock: Callable[[], float] = time.time,
     ) -> None:
+        if clients.clock is not store.clock:
+            raise ValueError("the store and the Toggl clients must share one clock")
         self.store = store
         self.cipher = cipher
         self.clients = clients
         self.slack = slack
         """Set when a Slack bot token is configured: time zones, admin checks and channel posts."""
         self.policy = policy or CachePolicy()
-        self.clock = clock
+        self.clock = store.clock
+        """The one clock: the store stamps rows with it, the cache and the quota reserve read it."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, min_interval: float = 0.0) -> Service:
+    def from_settings(cls, settings: Settings, *, clock: Clock = SYSTEM, min_interval: float = 0.0) -> Service:
         """The service as configured: the database migrated, the key loaded (or its file made).
 
         `min_interval` paces each token's requests (the digest uses about one a second).
         """
-        store = Store(settings.database_path)
+        store = Store(settings.database_path, clock=clock)
         store.migrate()
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
         cipher = cipher_from(key, settings.database_path)
-        policy = CachePolicy(fresh_seconds=settings.cache_fresh_seconds, quota_reserve=settings.quota_reserve)
-        return cls(store, cipher, toggl.TogglClients(settings.toggl_api_url, min_interval=min_interval), policy=policy)
+        clients = toggl.TogglClients(settings.toggl_api_url, clock=clock, min_interval=min_interval)
+        return cls(store, cipher, clients, policy=_policy(settings))
+
+    @classmethod
+    def ephemeral(cls, settings: Settings, *, clock: Clock = SYSTEM) -> Service:
+        """A service that leaves nothing behind: an in-memory database and a throwaway key.
+
+        For `toggl-bot ask --toggl-token`, a one-off look-up that must create no file and warn about nothing.
+        """
+        store = Store(MEMORY, clock=clock)
+        store.migrate()
+        clients = toggl.TogglClients(settings.toggl_api_url, clock=clock)
+        return cls(store, TokenCipher([Fernet.generate_key()]), clients, policy=_policy(settings))
 
     # -- identities ----------------------------------------------------------------------------
 
@@ -184,7 +198,7 @@ class Service:
         )
         self.store.resume_subscriptions_of(team_id, user_id)
         self.store.clear_cache(team_id, user_id)  # it may be another Toggl account now
-        now = self.clock()
+        now = self.clock.time()
         self.store.put_cache_doc(team_id, user_id, "me", me.model_dump_json(), now)
         if workspace is not None:
             self.store.put_cache_doc(team_id, user_id, "workspaces", _dump(workspaces), now)
@@ -300,7 +314,7 @@ class Service:
         self, account: Account, workspace_id: int, scope: str, model: type[T], fetch: Callable[[int | None], toggl.Listing]
     ) -> Snapshot[T]:
         person = account.person
-        now = self.clock()
+        now = self.clock.time()
         if person is None:  # a bare token (toggl-bot ask): nothing is kept
             return Snapshot(list(fetch(None)), now)
         key = (person.team_id, person.user_id, workspace_id, scope)
@@ -340,20 +354,24 @@ class Service:
         quota = self.client(account).quota
         if quota.remaining is None or quota.remaining > self.policy.quota_reserve:
             return None
-        left = quota.seen_at + (quota.resets_in or 0) - time.time()  # the client stamps quotas with time.time()
+        left = quota.seen_at + (quota.resets_in or 0) - self.clock.time()  # the client stamps quotas with the same clock
         return math.ceil(left) if left > 0 else None
 
     def _doc(self, account: Account, name: str, max_age: float) -> str | None:
         if account.person is None:
             return None
         found = self.store.cache_doc(account.person.team_id, account.person.user_id, name)
-        if found is None or self.clock() - found[1] >= max_age:
+        if found is None or self.clock.time() - found[1] >= max_age:
             return None
         return found[0]
 
     def _put_doc(self, account: Account, name: str, data: str) -> None:
         if account.person is not None:
-            self.store.put_cache_doc(account.person.team_id, account.person.user_id, name, data, self.clock())
+            self.store.put_cache_doc(account.person.team_id, account.person.user_id, name, data, self.clock.time())
+
+
+def _policy(settings: Settings) -> CachePolicy:
+    return CachePolicy(fresh_seconds=settings.cache_fresh_seconds, quota_reserve=settings.quota_reserve)
 
 
 def _find_workspace(workspaces: list[Workspace], query: str) -> Workspace | None:

@@ -11,18 +11,23 @@ This module never sees a token in clear: callers hand it ciphertext from `bot.cr
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from bot.clock import Clock
+
 BUSY_TIMEOUT_SECONDS = 30
+MEMORY = Path(":memory:")
+"""A database that lives in this process only and leaves no file behind (`toggl-bot ask --toggl-token`)."""
 
 migrations = Migrations("toggl_bot")
 
@@ -144,19 +149,18 @@ class Subscription:
     updated_at: str
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 class Store:
     """All reads and writes of the app's own data.
 
-    >>> store = Store(Path("toggl_bot.db")); store.migrate()  # doctest: +SKIP
+    >>> store = Store(Path("toggl_bot.db"), clock=Clock()); store.migrate()  # doctest: +SKIP
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Clock) -> None:
         self.path = Path(path)
+        self.clock = clock
+        """Stamps `created_at`, `updated_at` and claims: the same clock the digest runner reads."""
         self._local = threading.local()
+        self._memory_uri = f"file:toggl-bot-{uuid.uuid4().hex}?mode=memory&cache=shared"
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -166,7 +170,10 @@ class Store:
         """This thread's connection, opened on first use and kept: opening one costs about a millisecond."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+            if self.path == MEMORY:
+                conn = sqlite3.connect(self._memory_uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
             db = self._local.db = Database(conn, execute_plugins=False)
         yield db
@@ -185,9 +192,12 @@ class Store:
 
     def migrate(self) -> None:
         """Create the file if needed, switch to WAL, and apply pending migrations. Call once at start."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path != MEMORY:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         with self._db() as db:
-            db.enable_wal()
+            if self.path != MEMORY:
+                db.enable_wal()
             migrations.apply(db)
 
     # -- people --------------------------------------------------------------------------------
@@ -204,7 +214,7 @@ class Store:
         timezone: str | None,
     ) -> Person:
         """Insert or replace a person's connection (a reconnect keeps `created_at`); returns it."""
-        now = _now()
+        now = self.clock.stamp()
         with self._write() as db:
             existing = list(db.query("select created_at from people where team_id = ? and user_id = ?", [team_id, user_id]))
             db["people"].upsert(
@@ -279,7 +289,7 @@ class Store:
         self, team_id: str, channel_id: str, user_id: str, *, cadence: str, weekday: int | None, at_time: str, timezone: str
     ) -> Subscription:
         """Create the person's subscription for this channel, or change its schedule (keeping threshold and mutes)."""
-        now = _now()
+        now = self.clock.stamp()
         with self._write() as db:
             existing = self._find_subscription(db, team_id, channel_id, user_id)
             values = {"cadence": cadence, "weekday": weekday, "at_time": at_time, "timezone": timezone, "updated_at": now}
@@ -316,14 +326,14 @@ class Store:
         if "skip_empty" in values:
             values["skip_empty"] = int(bool(values["skip_empty"]))
         with self._write() as db:
-            db["subscriptions"].update(subscription_id, {**values, "updated_at": _now()})
+            db["subscriptions"].update(subscription_id, {**values, "updated_at": self.clock.stamp()})
 
     def pause_subscriptions_of(self, team_id: str, user_id: str, reason: str) -> None:
         """Pause every subscription the person owns (their token was rejected)."""
         with self._write() as db:
             db.execute(
                 "update subscriptions set paused_reason = ?, updated_at = ? where team_id = ? and user_id = ?",
-                [reason, _now(), team_id, user_id],
+                [reason, self.clock.stamp(), team_id, user_id],
             )
 
     def resume_subscriptions_of(self, team_id: str, user_id: str) -> None:
@@ -331,7 +341,7 @@ class Store:
         with self._write() as db:
             db.execute(
                 "update subscriptions set paused_reason = null, updated_at = ? where team_id = ? and user_id = ?",
-                [_now(), team_id, user_id],
+                [self.clock.stamp(), team_id, user_id],
             )
 
     def unsubscribe(self, subscription_id: int) -> bool:
@@ -348,7 +358,7 @@ class Store:
             with self._write() as db:
                 db.execute(
                     "insert into digest_posts (subscription_id, slot, status, claimed_at) values (?, ?, ?, ?)",
-                    [subscription_id, slot, status, _now()],
+                    [subscription_id, slot, status, self.clock.stamp()],
                 )
         except sqlite3.IntegrityError:
             return False
@@ -451,7 +461,17 @@ class Store:
 
     def _update_person(self, team_id: str, user_id: str, **values: object) -> None:
         with self._write() as db:
-            db["people"].update((team_id, user_id), {**values, "updated_at": _now()})
+            db["people"].update((team_id, user_id), {**values, "updated_at": self.clock.stamp()})
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner alone (0600), before SQLite opens it.
+
+    It holds people's names, e-mail addresses and project data. SQLite gives its `-wal` and `-shm`
+    files the mode of the database file, so they are private too.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _subscription(row: dict) -> Subscription:

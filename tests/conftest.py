@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
@@ -12,11 +13,13 @@ from cryptography.fernet import Fernet
 from hypothesis import settings as hypothesis_settings
 
 from bot.app import create_app, wsgi_app
+from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
+from tests.clocks import ERAS
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
@@ -46,8 +49,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Store:
-    store = Store(db_path)
+def base_time() -> dt.datetime:
+    """The moment a test starts at. Modules whose outcome could hang on a date run under every era instead."""
+    return ERAS[0]
+
+
+@pytest.fixture
+def clock(base_time: dt.datetime) -> FrozenClock:
+    """The one clock of the app under test: the store, the service, the Toggl clients and the digest share it."""
+    return FrozenClock(base_time)
+
+
+@pytest.fixture
+def store(db_path: Path, clock: FrozenClock) -> Store:
+    store = Store(db_path, clock=clock)
     store.migrate()
     return store
 
@@ -58,8 +73,8 @@ def cipher() -> TokenCipher:
 
 
 @pytest.fixture
-def service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl) -> Service:
-    return Service(store, cipher, TogglClients(fake_toggl.url))
+def service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, clock: FrozenClock) -> Service:
+    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock))
 
 
 @pytest.fixture

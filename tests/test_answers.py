@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from pydantic import SecretStr
@@ -130,7 +129,7 @@ def test_switch_workspace_and_no_access(world: dict, fake_toggl: FakeToggl, serv
     assert "No active projects" in say(service, "projects")
     fake_toggl.people[world["token"]].workspace_ids.remove(other)
     assert "No active projects" in say(service, "projects")  # still fresh in the cache
-    service.clock = lambda: time.time() + 120  # past the freshness window
+    service.clock.advance(seconds=120)  # type: ignore[attr-defined]  # past the freshness window
     assert "no access to that workspace" in say(service, "projects")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -9,32 +10,24 @@ from pydantic import SecretStr
 
 from bot import toggl
 from bot.answers import answer
+from bot.clock import FrozenClock
 from bot.commands import parse
 from bot.service import Asker, Service
 from tests.blockkit import all_text, assert_valid_message
+from tests.clocks import ERA_IDS, ERAS
 from tests.fakes.toggl import FakeToggl, standard_world
 
 ADA = Asker(team_id="T1", user_id="U1")
 
 
-class Clock:
-    """The service's clock, moved by hand: the freshness window is 60 s."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
+@pytest.fixture(params=ERAS, ids=ERA_IDS)
+def base_time(request: pytest.FixtureRequest) -> dt.datetime:
+    """Freshness and quota arithmetic run in each era: no outcome may hang on today's date."""
+    return request.param
 
 
 @pytest.fixture
-def clock(service: Service) -> Clock:
-    service.clock = clock = Clock()
-    return clock
-
-
-@pytest.fixture
-def world(fake_toggl: FakeToggl, service: Service, clock: Clock) -> dict:
+def world(fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> dict:
     world = standard_world(fake_toggl, projects=449)
     fake_toggl.age()
     service.connect("T1", "U1", world["token"])
@@ -59,10 +52,10 @@ def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: F
 
 
 def test_after_the_window_one_since_request_refreshes(
-    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
 ) -> None:
     say(service, "projects")
-    clock.offset = 61
+    clock.advance(seconds=61)
     fake_toggl.requests.clear()
     say(service, "projects")
     (refresh,) = fake_toggl.requests
@@ -71,7 +64,7 @@ def test_after_the_window_one_since_request_refreshes(
 
 
 def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
-    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
 ) -> None:
     wid = world["wid"]
     ids = sorted(fake_toggl.projects[wid])
@@ -82,7 +75,7 @@ def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
     fake_toggl.delete_project(wid, deleted)
     added = fake_toggl.add_project(wid, "Brand new")
     assert names(service, wid) == before  # still fresh: unchanged, and no request
-    clock.offset = 61
+    clock.advance(seconds=61)
     after = names(service, wid)
     assert after[renamed] == "Renamed project"
     assert deleted not in after
@@ -93,13 +86,13 @@ def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
     assert "No active, matching" in say(service, f"projects {archived_name}")
 
 
-def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:
     say(service, "tasks website")
     fake_toggl.requests.clear()
     assert "Design &lt;mockups&gt;" in say(service, "tasks website")
     assert fake_toggl.count() == 0
     fake_toggl.add_task(world["wid"], world["website"]["id"], "QA pass", tracked_ms=60_000)
-    clock.offset = 61
+    clock.advance(seconds=61)
     assert "QA pass" in say(service, "tasks website")
 
 
@@ -124,38 +117,42 @@ def test_disconnect_forgets_the_cache(world: dict, service: Service) -> None:
 
 
 def test_at_the_quota_reserve_the_cache_answers_with_its_age(
-    world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
 ) -> None:
     say(service, "projects")
     fake_toggl.people[world["token"]].quota_left = 3
     fake_toggl.quota_resets_in = 900
-    clock.offset = 61
+    clock.advance(seconds=61)
     say(service, "projects")  # this refresh leaves 2 in the quota: the reserve
-    clock.offset = 122
+    clock.advance(seconds=61)
     fake_toggl.requests.clear()
     text = say(service, "projects")
     assert fake_toggl.count() == 0
-    assert "As of" in text and "hourly limit resets in 15 min" in text and "1–40 of 450" in text
+    assert "As of" in text and "hourly limit resets in 14 min" in text and "1–40 of 450" in text
 
 
-def test_a_402_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+def test_a_402_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:
     say(service, "projects")
     fake_toggl.people[world["token"]].quota_left = 0
     fake_toggl.quota_resets_in = 300
-    clock.offset = 61
+    clock.advance(seconds=61)
     text = say(service, "projects")
     assert "hourly limit resets in 5 min" in text and "1–40 of 450" in text
 
 
-def test_toggl_down_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+def test_toggl_down_falls_back_to_the_cache(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
     say(service, "projects")
     fake_toggl.fail("/projects", status=503, times=10)
-    clock.offset = 61
+    clock.advance(seconds=61)
     text = say(service, "projects")
     assert "Toggl is not answering right now" in text and "1–40 of 450" in text
 
 
-def test_with_no_cache_the_reserve_says_when_to_try_again(fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+def test_with_no_cache_the_reserve_says_when_to_try_again(
+    fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
     world = standard_world(fake_toggl)
     service.connect("T1", "U1", world["token"])
     fake_toggl.people[world["token"]].quota_left = 2
@@ -166,12 +163,12 @@ def test_with_no_cache_the_reserve_says_when_to_try_again(fake_toggl: FakeToggl,
     assert fake_toggl.count() == 0
 
 
-def test_me_is_cached_for_an_hour(world: dict, fake_toggl: FakeToggl, service: Service, clock: Clock) -> None:
+def test_me_is_cached_for_an_hour(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:
     account = service.account(ADA)
     for _ in range(5):
         service.me(account)
     assert fake_toggl.count("/api/v9/me") == 0  # connect already stored it
-    clock.offset = 3601
+    clock.advance(seconds=3601)
     service.me(account)
     assert [r.path for r in fake_toggl.requests] == ["/api/v9/me"]
 

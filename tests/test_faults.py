@@ -6,14 +6,13 @@ next command normally afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 
 from bot.answers import answer
+from bot.clock import FrozenClock
 from bot.commands import ListProjects, encode, parse
 from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
@@ -55,12 +54,10 @@ COMMANDS = ["projects", "tasks website", "workspaces", "workspace beta", "digest
 
 
 @pytest.fixture
-def quick_service(db_path: Path, cipher: TokenCipher, fake_toggl: FakeToggl) -> Service:
+def quick_service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, clock: FrozenClock) -> Service:
     """Short timeouts, so a timeout case takes a second, not ten."""
-    store = Store(db_path)
-    store.migrate()
     retry = functools.partial(default_retry, backoff_factor=0)  # the same policy, without the waits
-    return Service(store, cipher, TogglClients(fake_toggl.url, timeout=(1.0, 0.3), retry=retry))
+    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock, timeout=(1.0, 0.3), retry=retry))
 
 
 def connected(fake: FakeToggl, service: Service) -> dict:
@@ -115,8 +112,8 @@ def test_the_digest_meets_every_fault_and_tells_the_subscriber(
     quick_service.store.clear_cache("T1", "U1")  # /me and the workspace list must come from Toggl too
     fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
-    now = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    (outcome,) = DigestRunner(quick_service, gateway, clock=lambda: now).run_forced()
+    quick_service.clock.advance(days=1)  # type: ignore[attr-defined]  # past every freshness window
+    (outcome,) = DigestRunner(quick_service, gateway).run_forced()
     assert outcome.status in ("failed", "paused")
     (dm,) = fake_slack.of("chat.postMessage")
     assert dm.body["channel"] == "U1" and "could not be posted" in all_text(dm.body)

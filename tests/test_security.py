@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 
+from bot.clock import FrozenClock
 from bot.crypto import TokenCipher, key_file_for, load_or_create_key_file
 from bot.digest.runner import DigestRunner
 from bot.logs import RedactSecrets, quiet_libraries, redact
@@ -49,7 +50,7 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
     running.slack.wait_for_calls("chat.postEphemeral")
     for n, fault in enumerate([{"status": 500}, {"kind": "malformed"}, {"status": 402}, {"status": 401}]):
         running.toggl.fail("/api/", times=20, **fault)  # type: ignore[arg-type]
-        running.service.clock = lambda: 10**10  # past every freshness window
+        running.service.clock.advance(days=1)  # type: ignore[attr-defined]  # past every freshness window
         running.send.command("projects", response_url=running.slack.hook(f"f{n}"))
         running.slack.wait_for_calls(f"/hooks/f{n}")
         running.toggl.faults.clear()
@@ -74,10 +75,10 @@ def test_the_redaction_filter_blanks_tokens_in_anything_logged() -> None:
     assert redact("gAAAAABlongfernetciphertext1234567890") == "[redacted]"
 
 
-def test_rotate_key_re_encrypts_every_token(fake_toggl: FakeToggl, tmp_path: Path) -> None:
+def test_rotate_key_re_encrypts_every_token(fake_toggl: FakeToggl, tmp_path: Path, clock: FrozenClock) -> None:
     old, new = Fernet.generate_key(), Fernet.generate_key()
     database = tmp_path / "bot.db"
-    store = Store(database)
+    store = Store(database, clock=clock)
     store.migrate()
     for n in range(5):
         store.save_person("T1", f"U{n}", token_ciphertext=TokenCipher([old]).encrypt(f"tok-{n}"), toggl_user_id=n,
@@ -89,9 +90,9 @@ def test_rotate_key_re_encrypts_every_token(fake_toggl: FakeToggl, tmp_path: Pat
     assert [only_new.decrypt(p.token_ciphertext) for p in store.people()] == [f"tok-{n}" for n in range(5)]
 
 
-def test_rotate_key_with_the_key_file_adds_a_key_first(tmp_path: Path) -> None:
+def test_rotate_key_with_the_key_file_adds_a_key_first(tmp_path: Path, clock: FrozenClock) -> None:
     database = tmp_path / "bot.db"
-    store = Store(database)
+    store = Store(database, clock=clock)
     store.migrate()
     old = load_or_create_key_file(key_file_for(database))
     store.save_person("T1", "U1", token_ciphertext=TokenCipher(old).encrypt("tok"), toggl_user_id=1, toggl_name="x",
@@ -157,12 +158,12 @@ def test_digest_exactly_once_with_two_schedulers_on_one_database(
     service.connect("T1", "U1", world["token"])
     for n in range(10):
         service.store.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="00:00", timezone="UTC")
-    tomorrow = dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(0, 30), dt.UTC)
+    tomorrow = service.clock.now().date() + dt.timedelta(days=1)
+    service.clock.set(dt.datetime.combine(tomorrow, dt.time(0, 30), dt.UTC))  # type: ignore[attr-defined]
     runners = [
         DigestRunner(
-            Service(Store(db_path), service.cipher, service.clients),
+            Service(Store(db_path, clock=service.clock), service.cipher, service.clients),
             SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)),
-            clock=lambda: tomorrow,
         )
         for _ in range(2)
     ]

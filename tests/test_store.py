@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.clock import FrozenClock
 from bot.crypto import TokenCipher, UnreadableToken, cipher_from, key_file_for
 from bot.store import Store
 
@@ -112,3 +113,19 @@ def test_configured_keys_need_no_file(tmp_path: Path) -> None:
     cipher = cipher_from(f"{key}, {Fernet.generate_key().decode()}", tmp_path / "bot.db")
     assert TokenCipher([key.encode()]).decrypt(cipher.encrypt("tok")) == "tok"
     assert not key_file_for(tmp_path / "bot.db").exists()
+
+
+def test_the_database_and_its_wal_files_are_private(store: Store, db_path: Path) -> None:
+    save(store)  # a write, so SQLite makes its -wal and -shm files
+    files = [db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")]
+    assert all(path.exists() for path in files)
+    assert {oct(stat.S_IMODE(path.stat().st_mode)) for path in files} == {"0o600"}
+
+
+def test_rows_are_stamped_by_the_clock_passed_in(store: Store, clock: FrozenClock) -> None:
+    save(store)
+    assert store.get_person("T1", "U1").created_at == clock.stamp()  # type: ignore[union-attr]
+    clock.advance(days=400)
+    store.set_workspace("T1", "U1", 9)
+    person = store.get_person("T1", "U1")
+    assert person is not None and person.updated_at == clock.stamp() != person.created_at

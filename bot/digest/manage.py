@@ -20,7 +20,7 @@ from bot.commands import (
     DigestThreshold,
     DigestUnsubscribe,
 )
-from bot.digest.runner import compose, utc_now
+from bot.digest.runner import compose
 from bot.digest.schedule import next_slot
 from bot.matching import find_project
 from bot.service import Account, Asker, Service
@@ -45,7 +45,7 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account, servic
             return subscribe(command, asker, account, service)
         case DigestList():
             subs = service.store.channel_subscriptions(asker.team_id, asker.channel_id)
-            return [subscription_list(subs, lambda s: next_slot(s, utc_now()))]
+            return [subscription_list(subs, lambda s: next_slot(s, service.clock.now()))]
         case DigestPreview():
             return [preview(asker, account, service)]
     target = _target(command, asker, service)
@@ -90,7 +90,7 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
             code = error_code(err)
             can_post = code not in CANNOT_POST
             log.info("Could not announce a subscription in its channel: %s", code)
-    return [subscribed(sub, next_slot(sub, utc_now()), can_post)]
+    return [subscribed(sub, next_slot(sub, service.clock.now()), can_post)]
 
 
 def preview(asker: Asker, account: Account, service: Service) -> Message:
@@ -98,8 +98,8 @@ def preview(asker: Asker, account: Account, service: Service) -> Message:
     assert asker.team_id and asker.channel_id and asker.user_id
     sub = service.store.subscription(asker.team_id, asker.channel_id, asker.user_id)
     if sub is None:
-        sub = _default(asker, _slack_person(service, asker.user_id).timezone or "UTC")
-    now = utc_now()
+        sub = _default(asker, _slack_person(service, asker.user_id).timezone or "UTC", service.clock.stamp())
+    now = service.clock.now()
     data = service.digest_data(account, today=now.date())
     message = compose(sub, data, now)
     if message is None:
@@ -162,10 +162,9 @@ def _slack_person(service: Service, user_id: str) -> SlackPerson:
     return service.slack.person(user_id) if service.slack is not None else SlackPerson()
 
 
-def _default(asker: Asker, timezone: str) -> Subscription:
+def _default(asker: Asker, timezone: str, now: str) -> Subscription:
     """Settings for a preview where the asker has no subscription yet."""
     assert asker.team_id and asker.channel_id and asker.user_id
-    now = utc_now().isoformat()
     return Subscription(
         id=0,
         team_id=asker.team_id,

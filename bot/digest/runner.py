@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -37,10 +36,6 @@ class Outcome:
     status: str
     """posted, skipped (empty, or missed by more than the grace period), failed or paused."""
     detail: str = ""
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def compose(subscription: Subscription, data: WorkspaceData, now: dt.datetime) -> Message | None:
@@ -79,7 +74,6 @@ class DigestRunner:
         slack: SlackGateway,
         *,
         grace: dt.timedelta = GRACE,
-        clock: Callable[[], dt.datetime] = utc_now,
         owners_at_once: int = OWNERS_AT_ONCE,
     ) -> None:
         self.owners_at_once = owners_at_once
@@ -87,11 +81,12 @@ class DigestRunner:
         self.store = service.store
         self.slack = slack
         self.grace = grace
-        self.clock = clock
+        self.clock = service.clock
+        """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
 
     def run_due(self) -> list[Outcome]:
         """Claim and post every slot that is due now; a slot older than the grace period is skipped and logged."""
-        now = self.clock()
+        now = self.clock.now()
         due: list[tuple[Subscription, str | None]] = []
         skipped: list[Outcome] = []
         for sub in self.store.all_subscriptions():
@@ -114,7 +109,7 @@ class DigestRunner:
         """Post every active subscription now, out of band: no slot is claimed, so the scheduled post still comes."""
         subs = self.store.all_subscriptions()
         paused = [Outcome(s.id, s.channel_id, "paused", s.paused_reason or "") for s in subs if s.paused_reason]
-        return paused + self._post_all([(s, None) for s in subs if not s.paused_reason], self.clock())
+        return paused + self._post_all([(s, None) for s in subs if not s.paused_reason], self.clock.now())
 
     def _post_all(self, due: list[tuple[Subscription, str | None]], now: dt.datetime) -> list[Outcome]:
         by_owner: dict[tuple[str, str], list[tuple[Subscription, str | None]]] = defaultdict(list)

@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.clock import Clock
 from bot.store import Subscription
 
 GRACE = dt.timedelta(hours=2)
@@ -71,27 +72,27 @@ def describe(subscription: Subscription) -> str:
 TICK_SECONDS = 60
 
 
-def _add_tick(scheduler: BaseScheduler, tick: Callable[[], object]) -> None:
+def _add_tick(scheduler: BaseScheduler, tick: Callable[[], object], clock: Clock) -> None:
     scheduler.add_job(
         tick,
         IntervalTrigger(seconds=TICK_SECONDS),
         id="digest-tick",
-        next_run_time=dt.datetime.now(dt.UTC),  # at start too: a slot missed while down is posted within the grace
+        next_run_time=clock.now(),  # at start too: a slot missed while down is posted within the grace
         max_instances=1,
         coalesce=True,
         misfire_grace_time=TICK_SECONDS,
     )
 
 
-def background_scheduler(tick: Callable[[], object]) -> BackgroundScheduler:
+def background_scheduler(tick: Callable[[], object], clock: Clock) -> BackgroundScheduler:
     """A scheduler thread beside the Slack app (`toggl-bot serve`); call `.start()`."""
     scheduler = BackgroundScheduler(timezone=dt.UTC)
-    _add_tick(scheduler, tick)
+    _add_tick(scheduler, tick, clock)
     return scheduler
 
 
-def blocking_scheduler(tick: Callable[[], object]) -> BlockingScheduler:
+def blocking_scheduler(tick: Callable[[], object], clock: Clock) -> BlockingScheduler:
     """The scheduler alone (`toggl-bot scheduler`, the Procfile's clock process); `.start()` blocks."""
     scheduler = BlockingScheduler(timezone=dt.UTC)
-    _add_tick(scheduler, tick)
+    _add_tick(scheduler, tick, clock)
     return scheduler

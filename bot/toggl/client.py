@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot import __version__
+from bot.clock import SYSTEM, Clock
 from bot.toggl.errors import (
     BadResponse,
     FeatureUnavailable,
@@ -117,8 +118,10 @@ class TogglClient:
         timeout: tuple[float, float] = TIMEOUT,
         retry: Callable[[Iterable[str]], Retry] = default_retry,
         min_interval: float = 0.0,
+        clock: Clock = SYSTEM,
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._clock = clock
         self._timeout = timeout
         self._min_interval = min_interval
         self._next_at = 0.0
@@ -270,7 +273,7 @@ class TogglClient:
         remaining = _int_header(response, "X-Toggl-Quota-Remaining")
         resets_in = _int_header(response, "X-Toggl-Quota-Resets-In")
         if remaining is not None or resets_in is not None:
-            self.quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=time.time())
+            self.quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=self._clock.time())
 
     def _error_for(self, response: requests.Response, path: str, *, me: bool) -> TogglError:
         """Map a failed answer to our error tree; the message names the status and path, never the token."""
@@ -338,9 +341,11 @@ class TogglClients:
     Tokens are keyed by their SHA-256, so this registry holds no token in a key or a repr.
     """
 
-    def __init__(self, base_url: str, *, max_clients: int = 1000, **client_options: Any) -> None:
+    def __init__(self, base_url: str, *, clock: Clock, max_clients: int = 1000, **client_options: Any) -> None:
         self.base_url = base_url
-        self._options = client_options
+        self.clock = clock
+        """Stamps quota readings; the service computes the quota reserve against the same clock."""
+        self._options = {**client_options, "clock": clock}
         self._max = max_clients
         self._clients: OrderedDict[str, TogglClient] = OrderedDict()
         self._lock = threading.Lock()
@@ -364,7 +369,7 @@ class TogglClients:
 
     def quick_me(self, token: str, timeout: tuple[float, float] = (1.0, 1.6)) -> Me:
         """`/me` with short timeouts and no retry, for checks that must end within Slack's 3-second ack."""
-        client = TogglClient(token, base_url=self.base_url, timeout=timeout, retry=no_retry)
+        client = TogglClient(token, base_url=self.base_url, timeout=timeout, retry=no_retry, clock=self.clock)
         try:
             return client.me()
         finally:

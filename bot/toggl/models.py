@@ -149,4 +149,4 @@ class Quota(TogglModel):
     resets_in: int | None = None
     """Seconds until the hourly quota refills, as of `seen_at`."""
     seen_at: float = Field(default=0.0)
-    """`time.time()` when the headers arrived."""
+    """UNIX seconds, by the client's clock, when the headers arrived."""

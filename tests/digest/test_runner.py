@@ -10,36 +10,51 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 
+from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
 from tests.blockkit import all_text, assert_valid_message
+from tests.clocks import berlin, day
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, Person, standard_world
 
-MONDAY_0930_BERLIN = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)
-
 
 def runner_for(service: Service, slack: FakeSlack, now: dt.datetime) -> DigestRunner:
+    """A runner whose clock (the service's, shared with the store) reads `now`."""
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
     service.slack = gateway
-    return DigestRunner(service, gateway, clock=lambda: now)
-
-
-def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: object) -> int:
-    settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
-    return service.store.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+    service.clock.set(now)  # type: ignore[attr-defined]
+    return DigestRunner(service, gateway)
 
 
 @pytest.fixture
-def ada(fake_toggl: FakeToggl, service: Service) -> dict:
+def monday(base_time: dt.datetime) -> dt.datetime:
+    """The era's Monday, 09:30 in Berlin: half an hour after a weekday 09:00 slot."""
+    return berlin(base_time, 0, "09:30")
+
+
+def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: object) -> int:
+    """Subscribe as of the Saturday before the era's Monday (the store stamps `created_at` with the clock)."""
+    clock = service.clock
+    now = clock.now()
+    clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
+    settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
+    try:
+        return service.store.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+    finally:
+        clock.set(now)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def ada(fake_toggl: FakeToggl, service: Service, base_time: dt.datetime) -> dict:
     world = standard_world(fake_toggl)
     wid = world["wid"]
     fake_toggl.add_project(wid, "Over & out", client_name="Acme", actual_seconds=12 * 3600, estimated_seconds=10 * 3600)
     fake_toggl.add_project(
-        wid, "Wrapped up", status="ended", end_date="2026-11-20", actual_seconds=3600, estimated_seconds=7200
+        wid, "Wrapped up", status="ended", end_date=day(base_time, -3), actual_seconds=3600, estimated_seconds=7200
     )
     service.connect("T1", "U1", world["token"])
     return world
@@ -52,32 +67,34 @@ def posts(slack: FakeSlack, channel: str | None = None) -> list[dict]:
     return found
 
 
-def test_a_due_slot_is_posted_once(ada: dict, service: Service, fake_slack: FakeSlack) -> None:
+def test_a_due_slot_is_posted_once(ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime) -> None:
     subscribe(service)
-    runner = runner_for(service, fake_slack, MONDAY_0930_BERLIN)
+    runner = runner_for(service, fake_slack, monday)
     (outcome,) = runner.run_due()
     assert outcome.status == "posted"
     (digest,) = posts(fake_slack, "C1")
     text = all_text(digest)
     assert "Over &amp; out" in text and "12 h of 10 h · 120%" in text
     assert "Wrapped up" in text and "*new*" in text
-    assert "<@U1>" in text and "computed 23 Nov 2026 09:30 CET" in text
+    assert "<@U1>" in text and f"computed {monday:%-d %b %Y} 09:30 {monday.tzname()}" in text
     assert runner.run_due() == []
     assert len(posts(fake_slack, "C1")) == 1
 
 
-def test_not_before_the_slot_nor_for_slots_before_subscribing(ada: dict, service: Service, fake_slack: FakeSlack) -> None:
-    subscribe(service)
-    assert runner_for(service, fake_slack, dt.datetime(2026, 11, 23, 7, 59, tzinfo=dt.UTC)).run_due() == []  # 08:59 Berlin
-    assert runner_for(service, fake_slack, dt.datetime(2026, 11, 22, 20, 0, tzinfo=dt.UTC)).run_due() == []  # Friday's slot
+def test_not_before_the_slot_nor_for_slots_before_subscribing(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    subscribe(service)  # on Saturday
+    assert runner_for(service, fake_slack, berlin(monday, 0, "08:59")).run_due() == []
+    assert runner_for(service, fake_slack, berlin(monday, -1, "21:00")).run_due() == []  # Friday's slot came before
     assert posts(fake_slack) == []
 
 
 def test_a_slot_missed_beyond_the_grace_period_is_skipped_and_logged(
-    ada: dict, service: Service, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    ada: dict, service: Service, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, monday: dt.datetime
 ) -> None:
     subscribe(service)
-    late = dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC)  # 11:30 Berlin, 2 h 30 min late
+    late = berlin(monday, 0, "11:30")  # 2 h 30 min late
     (outcome,) = runner_for(service, fake_slack, late).run_due()
     assert outcome.status == "skipped"
     assert "missed by more than" in caplog.text
@@ -86,20 +103,23 @@ def test_a_slot_missed_beyond_the_grace_period_is_skipped_and_logged(
 
 
 def test_a_slot_missed_within_the_grace_period_is_posted_at_start(
-    ada: dict, service: Service, fake_slack: FakeSlack
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
 ) -> None:
     subscribe(service)
-    (outcome,) = runner_for(service, fake_slack, dt.datetime(2026, 11, 23, 9, 55, tzinfo=dt.UTC)).run_due()
+    (outcome,) = runner_for(service, fake_slack, berlin(monday, 0, "10:55")).run_due()
     assert outcome.status == "posted"
 
 
-def test_two_runners_racing_post_each_slot_once(ada: dict, service: Service, fake_slack: FakeSlack, db_path: Path) -> None:
+def test_two_runners_racing_post_each_slot_once(
+    ada: dict, service: Service, fake_slack: FakeSlack, db_path: Path, monday: dt.datetime
+) -> None:
     for channel in ("C1", "C2", "C3"):
         subscribe(service, channel)
     runners = []
     for _ in range(2):
-        twin = Service(Store(db_path), service.cipher, TogglClients(ada_url(service)))
-        runners.append(runner_for(twin, fake_slack, MONDAY_0930_BERLIN))
+        clock = FrozenClock(monday)
+        twin = Service(Store(db_path, clock=clock), service.cipher, TogglClients(service.clients.base_url, clock=clock))
+        runners.append(runner_for(twin, fake_slack, monday))
     barrier = threading.Barrier(2)
     results: list[list] = []
 
@@ -116,26 +136,22 @@ def test_two_runners_racing_post_each_slot_once(ada: dict, service: Service, fak
     assert sorted(p["channel"] for p in posts(fake_slack)) == ["C1", "C2", "C3"]
 
 
-def ada_url(service: Service) -> str:
-    return service.clients.base_url
-
-
-def test_forced_runs_claim_no_slot(ada: dict, service: Service, fake_slack: FakeSlack) -> None:
+def test_forced_runs_claim_no_slot(ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime) -> None:
     subscribe(service)
-    early = runner_for(service, fake_slack, dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC))
+    early = runner_for(service, fake_slack, berlin(monday, 0, "07:00"))
     assert [o.status for o in early.run_forced()] == ["posted"]
     assert [o.status for o in early.run_forced()] == ["posted"]
-    assert [o.status for o in runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()] == ["posted"]
+    assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["posted"]
     assert len(posts(fake_slack, "C1")) == 3
 
 
 def test_each_person_is_fetched_once_however_many_channels(
-    ada: dict, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
+    ada: dict, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl, monday: dt.datetime
 ) -> None:
     for channel in ("C1", "C2", "C3", "C4"):
         subscribe(service, channel)
     fake_toggl.requests.clear()
-    assert len(runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()) == 4
+    assert len(runner_for(service, fake_slack, monday).run_due()) == 4
     assert fake_toggl.count("/projects") == 1 and fake_toggl.count("/tasks") == 1
 
 
@@ -150,7 +166,8 @@ def bo(ada: dict, service: Service, fake_toggl: FakeToggl) -> Person:
 
 
 def statuses(service: Service, slack: FakeSlack) -> dict[str, str]:
-    return {o.channel_id: o.status for o in runner_for(service, slack, MONDAY_0930_BERLIN).run_due()}
+    monday = berlin(service.clock.now(), 0, "09:30")
+    return {o.channel_id: o.status for o in runner_for(service, slack, monday).run_due()}
 
 
 def test_a_rejected_token_pauses_only_that_subscriber(
@@ -177,27 +194,33 @@ def test_toggl_down_for_one_subscriber_does_not_stop_the_others(
     assert "Toggl is not answering" in all_text(dm)
 
 
-def test_a_channel_the_bot_is_not_in_gets_the_subscriber_a_dm(ada: dict, service: Service, fake_slack: FakeSlack) -> None:
+def test_a_channel_the_bot_is_not_in_gets_the_subscriber_a_dm(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
     subscribe(service)
     fake_slack.fail("chat.postMessage", "not_in_channel")
-    (outcome,) = runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()
+    (outcome,) = runner_for(service, fake_slack, monday).run_due()
     assert outcome.status == "failed"
     (dm,) = posts(fake_slack, "U1")
     assert "/invite @Toggl" in all_text(dm)
 
 
-def test_an_empty_digest_is_posted_or_skipped_as_set(fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack) -> None:
+def test_an_empty_digest_is_posted_or_skipped_as_set(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
     world = standard_world(fake_toggl)
     fake_toggl.projects[world["wid"]][world["website"]["id"]]["actual_seconds"] = 60
     service.connect("T1", "U1", world["token"])
     sub_id = subscribe(service)
-    assert [o.status for o in runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_forced()] == ["posted"]
+    assert [o.status for o in runner_for(service, fake_slack, monday).run_forced()] == ["posted"]
     assert "All projects are within estimate" in all_text(posts(fake_slack)[0])
     service.store.update_subscription(sub_id, skip_empty=True)
-    assert [o.status for o in runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()] == ["skipped"]
+    assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["skipped"]
 
 
-def test_recurring_projects_use_reports_not_the_zero(fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack) -> None:
+def test_recurring_projects_use_reports_not_the_zero(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
     world = standard_world(fake_toggl)
     wid = world["wid"]
     retainer = fake_toggl.add_project(
@@ -205,19 +228,21 @@ def test_recurring_projects_use_reports_not_the_zero(fake_toggl: FakeToggl, serv
         "Retainer",
         recurring=True,
         recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
-        current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+        current_period={"start_date": day(monday, -10), "end_date": day(monday, 20)},
     )
     fake_toggl.add_task(wid, retainer["id"], "Support", tracked_ms=99_000_000, estimated_seconds=3600)
     fake_toggl.report_seconds[(wid, retainer["id"])] = 40_000
     service.connect("T1", "U1", world["token"])
     subscribe(service)
-    runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()
+    runner_for(service, fake_slack, monday).run_due()
     text = all_text(posts(fake_slack)[0])
     assert "*Retainer*: 11 h 7 min of 10 h · 111%" in text and "this period" in text
     assert "Support" not in text  # its task figure is Toggl's 0, so it is not judged
 
 
-def test_hundreds_over_estimate_stay_within_limits(fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack) -> None:
+def test_hundreds_over_estimate_stay_within_limits(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
     world = standard_world(fake_toggl)
     for n in range(400):
         fake_toggl.add_project(
@@ -231,7 +256,7 @@ def test_hundreds_over_estimate_stay_within_limits(fake_toggl: FakeToggl, servic
         fake_toggl.add_project(world["wid"], f"Near {n}", actual_seconds=3000, estimated_seconds=3600)
     service.connect("T1", "U1", world["token"])
     subscribe(service)
-    runner_for(service, fake_slack, MONDAY_0930_BERLIN).run_due()
+    runner_for(service, fake_slack, monday).run_due()
     (digest,) = posts(fake_slack)
     assert len(digest["blocks"]) <= 50
     text = all_text(digest)

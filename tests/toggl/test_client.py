@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot import toggl
+from bot.clock import Clock
 from bot.toggl import TogglClient
 from tests.fakes.toggl import FakeToggl, standard_world
 
@@ -255,4 +256,4 @@ def test_the_token_never_shows_in_reprs_errors_or_logs(fake_toggl: FakeToggl, al
     logging.getLogger("test").info("client is %r", client)
     seen.append(all_logs.text)
     assert all("canary-7f3a9e" not in text for text in seen)
-    assert "canary-7f3a9e" not in repr(toggl.TogglClients(fake_toggl.url))
+    assert "canary-7f3a9e" not in repr(toggl.TogglClients(fake_toggl.url, clock=Clock()))
