@@ -67,7 +67,7 @@ def main(toggl_bot: str) -> None:
         helped = subprocess.run([toggl_bot, "--help"], env=clean_env(), **run)
         step("toggl-bot --help", helped.returncode == 0 and "serve" in helped.stdout, helped.stderr)
 
-        world = standard_world(toggl, token=TOKEN, projects=45)
+        standard_world(toggl, token=TOKEN, projects=45)
         asked = subprocess.run(
             [toggl_bot, "ask", "projects", "--toggl-token", TOKEN], env=clean_env(TOGGL_API_URL=toggl.url), **run
         )
