@@ -40,14 +40,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, FakeToggl(latency=args.toggl_latency) as toggl, FakeSlack() as slack:
         database = Path(tmp) / "bot.db"
-        store = Store(database, clock=Clock())
+        store = Store(f"sqlite:///{database}", clock=Clock())
         store.migrate()
         cipher = cipher_from(None, database)
         wid = toggl.add_workspace("Bench")
         for n in range(people):
             token = f"{n:032x}"
             person = toggl.add_person(token, workspaces=[wid])
-            store.save_person(
+            store.people.save(
                 "T1", f"U{n}", token_ciphertext=cipher.encrypt(token), toggl_user_id=person.me["id"],
                 toggl_name="Bench", workspace_id=wid, timezone="UTC",
             )  # fmt: skip

@@ -66,10 +66,11 @@ def main() -> None:
         key = Fernet.generate_key().decode()
         database = Path(tmp) / "bot.db"
         clock = Clock()  # the demo's `toggl-bot digest run --force` runs on the real clock
-        service = Service(Store(database, clock=clock), TokenCipher([key.encode()]), TogglClients(toggl.url, clock=clock))
+        store = Store(f"sqlite:///{database}", clock=clock)
+        service = Service(store, TokenCipher([key.encode()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
         service.connect("T1", "UDANA", token)
-        service.store.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",
+        service.store.subscriptions.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",
                                 timezone="Europe/Berlin")  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
         env.update(

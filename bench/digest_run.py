@@ -46,7 +46,7 @@ def main() -> None:
     ):
         cipher = TokenCipher([Fernet.generate_key()])
         clock = FrozenClock(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC))  # subscribed on a Sunday...
-        store = Store(Path(tmp) / "bot.db", clock=clock)
+        store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         store.migrate()
         tokens = {}
         for n in range(args.people):
@@ -59,14 +59,15 @@ def main() -> None:
             first = next(iter(toggl.projects[wid]))
             for t in range(20):
                 toggl.add_task(wid, first, f"T{t}", tracked_ms=1000 * 60, estimated_seconds=3600)
-            store.save_person(
+            store.people.save(
                 "T1", f"U{n}", token_ciphertext=cipher.encrypt(token), toggl_user_id=person.me["id"],
                 toggl_name=f"Person {n}", workspace_id=wid, timezone="UTC",
             )  # fmt: skip
             tokens[token] = f"U{n}"
         for s in range(args.subscriptions):
             owner = f"U{s % args.people}"
-            store.subscribe("T1", f"C{s}", owner, cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+            schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
+            store.subscriptions.subscribe("T1", f"C{s}", owner, **schedule)
         toggl.requests.clear()
 
         service = Service(store, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))

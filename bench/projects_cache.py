@@ -48,13 +48,13 @@ def main() -> None:
         world = standard_world(toggl, projects=449)
         toggl.age()  # last changed long ago: a since= refresh brings back nothing
         clock = FrozenClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
-        store = Store(Path(tmp) / "bot.db", clock=clock)
+        store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
         service.connect("T1", "U1", world["token"])
         settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
         pool = WorkPool()
-        with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool))) as server:
+        with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool), service)) as server:
             sender = SlackSender(server.url + "/slack/events", slack.hook("x"))
             cold_requests, cold_time, cold_each = twenty(sender, slack, toggl, "cold")
             clock.advance(seconds=120)  # the copy is now older than the 60 s freshness window

@@ -8,12 +8,16 @@ import logging
 import sys
 
 from pydantic import SecretStr, ValidationError
+from sqlalchemy.exc import OperationalError
 
 from bot.answers import answer
+from bot.clock import SYSTEM
 from bot.commands import parse
+from bot.crypto import KeyProblem
 from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
+from bot.store import Store
 
 log = logging.getLogger("bot")
 
@@ -31,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     digest_commands = digest.add_subparsers(dest="digest_command", required=True)
     digest_run = digest_commands.add_parser("run", help="post every digest that is due now, then exit (for cron)")
     digest_run.add_argument("--force", action="store_true", help="post every subscription now, claiming no scheduled slot")
+
+    commands.add_parser("migrate", help="bring the database schema up to date, then exit (a release phase)")
 
     rotate = commands.add_parser("rotate-key", help="re-encrypt every stored Toggl token under the newest key")
     rotate.add_argument(
@@ -56,8 +62,25 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
         print(f"toggl-bot: bad configuration: {problems}", file=sys.stderr)
         return 2
+    try:
+        return _run(settings, args)
+    except KeyProblem as err:
+        print(f"toggl-bot {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OperationalError as err:
+        print(f"toggl-bot {args.command}: the database at DATABASE_URL cannot be used: {_first_line(err)}", file=sys.stderr)
+        return 2
+
+
+def _first_line(err: OperationalError) -> str:
+    return str(err.orig or err).strip().splitlines()[0][:300]
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "ask":
         return ask(settings, args)
+    if args.command == "migrate":
+        return migrate(settings)
     if args.command == "serve":
         return serve(settings, args)
     if args.command == "scheduler":
@@ -87,7 +110,19 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate(settings: Settings) -> int:
+    """Bring the schema up to date (several processes at once is safe), say where it is, and exit."""
+    store = Store(settings.database_url, clock=SYSTEM)
+    before = store.db.revision()
+    store.migrate()
+    after = store.db.revision()
+    print(f"Database at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (up to date)"))
+    return 0
+
+
 def _needs_bot_token(settings: Settings, command: str) -> bool:
+    if settings.oauth:
+        return True
     if settings.slack_bot_token is None:
         print(
             f"toggl-bot {command}: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "
@@ -102,7 +137,7 @@ def scheduler(settings: Settings) -> int:
     """Tick once a minute, posting due digests, until stopped."""
     if not _needs_bot_token(settings, "scheduler"):
         return 2
-    problem = slack_refusal(settings)
+    problem = None if settings.oauth else slack_refusal(settings)
     if problem:
         print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
         return 2
@@ -136,7 +171,7 @@ def rotate_key(settings: Settings, *, new_key: bool) -> int:
     from bot.rotation import rotate_tokens
 
     if new_key:
-        if settings.token_encryption_key is not None:
+        if settings.token_encryption_key is not None or settings.database_path is None:
             hint = "--new-key is for the key file; put the new key first in TOKEN_ENCRYPTION_KEY instead"
             print(f"toggl-bot rotate-key: {hint}", file=sys.stderr)
             return 2
@@ -167,7 +202,7 @@ def slack_refusal(settings: Settings) -> str | None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    problem = settings.missing_for_serve() or slack_refusal(settings)
+    problem = settings.missing_for_serve() or (None if settings.oauth else slack_refusal(settings))
     if problem:
         print(f"toggl-bot serve: {problem}", file=sys.stderr)
         return 2

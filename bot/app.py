@@ -1,23 +1,35 @@
 """Builds the Slack app from settings, and serves it: gunicorn for HTTP, or Socket Mode.
 
-`create_app` is a factory so that tests build exactly the production app against fakes.
+`create_app` is a factory so that tests build exactly the production app against fakes. It builds
+one of two apps:
+
+- one workspace (`SLACK_BOT_TOKEN`): the bot token is fixed;
+- many workspaces (`SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`): Bolt serves "Add to Slack"
+  (`GET /slack/install`, `GET /slack/oauth_redirect`), keeps each team's installation, encrypted, in our
+  database, and authorises each request with that team's bot token (cached, so no `auth.test` per request).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
 from bot.digest.schedule import background_scheduler
+from bot.front import Front
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
+from bot.slack.installations import EncryptedInstallationStore, TeamClients
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import Deps
@@ -25,14 +37,20 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
+"""The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
+OAUTH_STATE_SECONDS = 600
 WORK_THREADS = 16
 HTTP_THREADS = 16
 HTTP_BACKLOG = 2048
 
 
-def slack_client(settings: Settings) -> WebClient:
+def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on `SLACK_API_URL` that waits and retries when Slack rate-limits it."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    if token is None and settings.slack_bot_token is not None and not settings.oauth:
+        token = settings.slack_bot_token.get_secret_value()
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
@@ -40,23 +58,78 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
+@dataclass(frozen=True)
+class SlackWiring:
+    """How this deployment reaches Slack: the gateway for work without a request, and (OAuth) the installations."""
+
+    gateway: SlackGateway
+    installations: InstallationStore | None = None
+
+
+def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
+    if not settings.oauth:
+        return SlackWiring(SlackGateway(slack_client(settings)))
+    assert settings.slack_client_id and settings.slack_client_secret
+    installations = EncryptedInstallationStore(service.store.db, service.cipher, client_id=settings.slack_client_id)
+    clients = TeamClients(
+        installations,
+        base_url=settings.slack_api_url,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+    )
+    return SlackWiring(SlackGateway(clients), installations)
+
+
 def create_app(settings: Settings, *, service: Service | None = None, pool: WorkPool | None = None) -> App:
     """The Bolt app with every listener registered; `service` and `pool` can be given by tests."""
-    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = App(
-        client=slack_client(settings),
-        signing_secret=signing_secret,
-        # Listeners only parse, ack and hand the Toggl work to the WorkPool, so they run on gunicorn's request
-        # thread itself: no hop to Bolt's 5-thread listener executor, and no 10 ms polling for the ack.
-        process_before_response=True,
-        request_verification_enabled=settings.slack_app_token is None or bool(signing_secret),
-    )
     service = service or Service.from_settings(settings)
-    service.slack = SlackGateway(app.client)
-    deps = Deps(service=service, pool=pool or WorkPool(workers=WORK_THREADS))
+    wiring = slack_wiring(settings, service)
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    common = {
+        "signing_secret": signing_secret,
+        # Listeners only parse, ack and hand the Toggl work to the WorkPool, so they run on the request thread
+        # itself: no hop to Bolt's 5-thread listener executor, and no 10 ms polling for the ack.
+        "process_before_response": True,
+        "request_verification_enabled": settings.slack_app_token is None or bool(signing_secret),
+    }
+    if wiring.installations is not None:
+        app = App(client=slack_client(settings), oauth_settings=_oauth_settings(settings, service, wiring), **common)
+    else:
+        app = App(client=slack_client(settings), **common)
+    service.slack = wiring.gateway
+    deps = Deps(service=service, pool=pool or WorkPool(workers=WORK_THREADS), installations=wiring.installations)
     register_all(app, deps)
     app.error(_log_error)
     return app
+
+
+def _oauth_settings(settings: Settings, service: Service, wiring: SlackWiring) -> OAuthSettings:
+    assert settings.slack_client_id and settings.slack_client_secret and wiring.installations is not None
+    secret = settings.slack_client_secret.get_secret_value()
+    oauth = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=secret,
+        scopes=SCOPES,
+        user_scopes=[],
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=wiring.installations,
+        installation_store_bot_only=True,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=service.store.db.engine),
+        state_expiration_seconds=OAUTH_STATE_SECONDS,
+    )
+    # Bolt's default authorize calls auth.test on every request and rotates tokens against slack.com:
+    # ours caches the result per token and rotates through SLACK_API_URL like every other call.
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=log,
+        installation_store=wiring.installations,
+        client_id=settings.slack_client_id,
+        client_secret=secret,
+        bot_only=True,
+        cache_enabled=True,
+        client=slack_client(settings),
+    )
+    return oauth
 
 
 def _log_error(error: Exception, logger: logging.Logger) -> None:
@@ -64,21 +137,21 @@ def _log_error(error: Exception, logger: logging.Logger) -> None:
     logger.error("A Slack listener failed", exc_info=error)
 
 
-def wsgi_app(app: App) -> Any:
-    """A WSGI callable for `POST /slack/events`, for gunicorn."""
-    return SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, service: Service) -> Front:
+    """The WSGI callable for gunicorn: `/healthz`, then Slack's paths (`POST /slack/events`, and OAuth's)."""
+    return Front(app, service.store.db, events_path=EVENTS_PATH)
 
 
 DIGEST_REQUEST_INTERVAL = 1.05
 """Seconds between one token's requests during a digest run: just under Toggl's ~1 a second bucket."""
 
 
-def digest_runner(settings: Settings) -> DigestRunner:
-    """The digest poster: its own WebClient and its own paced Toggl clients, over the same database."""
-    service = Service.from_settings(settings, min_interval=DIGEST_REQUEST_INTERVAL)
-    gateway = SlackGateway(slack_client(settings))
+def digest_runner(settings: Settings, *, clock: Clock = SYSTEM) -> DigestRunner:
+    """The digest poster: its own paced Toggl clients and Slack clients, over the same database."""
+    service = Service.from_settings(settings, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL)
+    gateway = slack_wiring(settings, service).gateway
     service.slack = gateway
-    return DigestRunner(service, gateway)
+    return DigestRunner(service, gateway, lease_seconds=settings.digest_lease_seconds)
 
 
 def start_scheduler(settings: Settings) -> None:
@@ -93,8 +166,7 @@ def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        service = Service.from_settings(settings)
-        app = create_app(settings, service=service)
+        app = create_app(settings)
         if scheduler:
             start_scheduler(settings)
         log.info("Connecting to Slack in Socket Mode")

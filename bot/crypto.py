@@ -79,8 +79,20 @@ def add_key_to_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def cipher_from(setting: str | None, database_path: Path) -> TokenCipher:
-    """The cipher for this deployment: the configured keys, or else the key file beside the database."""
+class KeyProblem(Exception):
+    """The encryption key cannot be had: its message is one line for the operator, saying what to do."""
+
+
+def cipher_from(setting: str | None, database_path: Path | None) -> TokenCipher:
+    """The cipher for this deployment: the configured keys, or else the key file beside the SQLite database.
+
+    A shared PostgreSQL database has no "beside": every instance must hold the same key, so it must be set.
+    """
     if setting:
         return TokenCipher(parse_keys(setting))
+    if database_path is None:
+        raise KeyProblem(
+            "TOKEN_ENCRYPTION_KEY must be set with a PostgreSQL DATABASE_URL (every instance needs the same key); "
+            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        )
     return TokenCipher(load_or_create_key_file(key_file_for(database_path)))

@@ -27,11 +27,13 @@ class _Embedded(BaseApplication):
 
     def load(self) -> Any:
         from bot.app import create_app, start_scheduler, wsgi_app
+        from bot.service import Service
 
-        app = create_app(self._settings)
+        service = Service.from_settings(self._settings)
+        app = create_app(self._settings, service=service)
         if self._scheduler:
             start_scheduler(self._settings)
-        return wsgi_app(app)
+        return wsgi_app(app, service)
 
 
 def options(host: str, port: int) -> dict[str, Any]:

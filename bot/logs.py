@@ -41,9 +41,13 @@ LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler", "gunicorn")
 
 
 def quiet_libraries(level: int = logging.INFO) -> None:
-    """Libraries log at INFO at most: slack_sdk and Bolt put request and response bodies in DEBUG lines."""
+    """Libraries log at INFO at most: slack_sdk and Bolt put request and response bodies in DEBUG lines.
+
+    Alembic says which migration it runs at INFO on every start; `Database.migrate` says it once, itself.
+    """
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
 def setup_logging(level: int = logging.INFO) -> None:

@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import toggl
 from bot.clock import SYSTEM, Clock
@@ -30,8 +31,8 @@ from bot.crypto import TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.store import MEMORY, CacheState, Person, Store
-from bot.toggl.models import Me, Project, Task, Workspace
+from bot.store import MEMORY_URL, CacheState, Person, Store
+from bot.toggl.models import Me, Project, Quota, Task, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class Service:
         self.policy = policy or CachePolicy()
         self.clock = store.clock
         """The one clock: the store stamps rows with it, the cache and the quota reserve read it."""
+        clients.on_quota = self._remember_quota  # every instance sees the latest reading of each token
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = SYSTEM, min_interval: float = 0.0) -> Service:
@@ -128,7 +130,7 @@ class Service:
 
         `min_interval` paces each token's requests (the digest uses about one a second).
         """
-        store = Store(settings.database_path, clock=clock)
+        store = Store(settings.database_url, clock=clock, pool_size=settings.database_pool_size)
         store.migrate()
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
         cipher = cipher_from(key, settings.database_path)
@@ -141,7 +143,7 @@ class Service:
 
         For `toggl-bot ask --toggl-token`, a one-off look-up that must create no file and warn about nothing.
         """
-        store = Store(MEMORY, clock=clock)
+        store = Store(MEMORY_URL, clock=clock)
         store.migrate()
         clients = toggl.TogglClients(settings.toggl_api_url, clock=clock)
         return cls(store, TokenCipher([Fernet.generate_key()]), clients, policy=_policy(settings))
@@ -154,7 +156,7 @@ class Service:
             return Account(token=asker.token)
         if not (asker.team_id and asker.user_id):
             raise NotConnected("no Slack person and no token")
-        person = self.store.get_person(asker.team_id, asker.user_id)
+        person = self.store.people.get(asker.team_id, asker.user_id)
         if person is None:
             raise NotConnected("not connected")
         if not person.token_valid:
@@ -187,7 +189,7 @@ class Service:
             workspace = (default or workspaces or [None])[0]
         except toggl.TogglError as err:  # the token works; the workspace can be chosen later
             log.info("Could not list workspaces while connecting: %s", err)
-        self.store.save_person(
+        self.store.people.save(
             team_id,
             user_id,
             token_ciphertext=self.cipher.encrypt(token),
@@ -196,26 +198,29 @@ class Service:
             workspace_id=workspace.id if workspace else me.default_workspace_id,
             timezone=me.timezone,
         )
-        self.store.resume_subscriptions_of(team_id, user_id)
-        self.store.clear_cache(team_id, user_id)  # it may be another Toggl account now
+        self.store.subscriptions.resume_of(team_id, user_id)
+        self.store.cache.clear(team_id, user_id)  # it may be another Toggl account now
         now = self.clock.time()
-        self.store.put_cache_doc(team_id, user_id, "me", me.model_dump_json(), now)
+        self.store.cache.put_doc(team_id, user_id, "me", me.model_dump_json(), now)
         if workspace is not None:
-            self.store.put_cache_doc(team_id, user_id, "workspaces", _dump(workspaces), now)
+            self.store.cache.put_doc(team_id, user_id, "workspaces", _dump(workspaces), now)
         return me, workspace
 
     def disconnect(self, team_id: str, user_id: str) -> bool:
-        """Delete the person's token; True if there was one."""
-        person = self.store.get_person(team_id, user_id)
+        """Delete the person's token and cached data; True if there was one."""
+        person = self.store.people.get(team_id, user_id)
         if person is not None:
             with contextlib.suppress(UnreadableToken):
-                self.clients.forget(self.cipher.decrypt(person.token_ciphertext))
-        return self.store.delete_person(team_id, user_id)
+                token = self.cipher.decrypt(person.token_ciphertext)
+                self.clients.forget(token)
+                self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
+        self.store.cache.clear(team_id, user_id)
+        return self.store.people.delete(team_id, user_id)
 
     def token_rejected(self, account: Account) -> None:
         """Toggl refused the token: mark it, so the person is asked to reconnect rather than failing again."""
         if account.person is not None:
-            self.store.mark_token_invalid(account.person.team_id, account.person.user_id)
+            self.store.people.mark_token_invalid(account.person.team_id, account.person.user_id)
 
     # -- Toggl data ----------------------------------------------------------------------------
 
@@ -253,7 +258,7 @@ class Service:
         if found is None:  # maybe one they were added to since the list was cached
             found = _find_workspace(self.workspaces(account, fresh=True), query)
         if found is not None and account.person is not None:
-            self.store.set_workspace(account.person.team_id, account.person.user_id, found.id)
+            self.store.people.set_workspace(account.person.team_id, account.person.user_id, found.id)
         return found
 
     def projects(self, account: Account, workspace_id: int) -> Snapshot[Project]:
@@ -320,10 +325,10 @@ class Service:
         key = (person.team_id, person.user_id, workspace_id, scope)
 
         def cached(state: CacheState, stale: str | None = None, retry_in: int | None = None) -> Snapshot[T]:
-            items = [model.model_validate_json(data) for data in self.store.cache_items(*key)]  # type: ignore[attr-defined]
+            items = [model.model_validate_json(data) for data in self.store.cache.items(*key)]  # type: ignore[attr-defined]
             return Snapshot(items, state.fetched_at, stale, retry_in)
 
-        state = self.store.cache_state(*key)
+        state = self.store.cache.state(*key)
         if state is not None and now - state.fetched_at < self.policy.fresh_seconds:
             return cached(state)
         wait = self._quota_wait(account)
@@ -344,15 +349,21 @@ class Service:
         upserts = {item.id: item.model_dump_json() for item in fresh if item.server_deleted_at is None}
         deletes = [item.id for item in fresh if item.server_deleted_at is not None]
         new_state = CacheState(server_time=fresh.server_time or now, fetched_at=now)
-        self.store.cache_merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=state is None)
+        self.store.cache.merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=state is None)
         if state is None:
             return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
         return cached(new_state)
 
+    def _remember_quota(self, token_key: str, quota: Quota) -> None:
+        try:
+            self.store.cache.put_quota(token_key, quota)
+        except SQLAlchemyError as err:  # a reading is advice; the answer that carried it still counts
+            log.warning("Could not keep a Toggl quota reading: %s", type(err).__name__)
+
     def _quota_wait(self, account: Account) -> int | None:
         """Seconds until the quota resets, when it is down to the reserve; else None."""
-        quota = self.client(account).quota
-        if quota.remaining is None or quota.remaining > self.policy.quota_reserve:
+        quota = self.store.cache.quota(toggl.TogglClients.key_of(account.token.get_secret_value()))
+        if quota is None or quota.remaining is None or quota.remaining > self.policy.quota_reserve:
             return None
         left = quota.seen_at + (quota.resets_in or 0) - self.clock.time()  # the client stamps quotas with the same clock
         return math.ceil(left) if left > 0 else None
@@ -360,14 +371,14 @@ class Service:
     def _doc(self, account: Account, name: str, max_age: float) -> str | None:
         if account.person is None:
             return None
-        found = self.store.cache_doc(account.person.team_id, account.person.user_id, name)
+        found = self.store.cache.doc(account.person.team_id, account.person.user_id, name)
         if found is None or self.clock.time() - found[1] >= max_age:
             return None
         return found[0]
 
     def _put_doc(self, account: Account, name: str, data: str) -> None:
         if account.person is not None:
-            self.store.put_cache_doc(account.person.team_id, account.person.user_id, name, data, self.clock.time())
+            self.store.cache.put_doc(account.person.team_id, account.person.user_id, name, data, self.clock.time())
 
 
 def _policy(settings: Settings) -> CachePolicy:

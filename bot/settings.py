@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.store.engine import engine_url, sqlite_path
 
 
 class Settings(BaseSettings):
@@ -19,7 +21,13 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     toggl_api_url: str = "https://api.track.toggl.com"
     database_url: str = "sqlite:///toggl_bot.db"
+    """`sqlite:///path` (embedded, no set-up) or `postgresql://…` / `postgres://…` (shared by several instances)."""
+    database_pool_size: int = 5
+    """Connections each process keeps to PostgreSQL (it may open as many again at a peak); see docs/operations.md."""
     token_encryption_key: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    """Both set: OAuth mode, many workspaces install the app with "Add to Slack"; `SLACK_BOT_TOKEN` is not needed."""
     port: int = 3000
     cache_fresh_seconds: float = 60
     """Within this many seconds of a fetch, commands answer from the cache without asking Toggl."""
@@ -27,17 +35,41 @@ class Settings(BaseSettings):
     """At this many requests left in the hourly quota, answer from the cache instead of spending them."""
     toggl_api_token: SecretStr | None = None
     """Only for `toggl-bot ask`: a token to use instead of a stored person."""
+    digest_lease_seconds: float = 300
+    """How long a digest runner holds a slot before another may take it over (if the first one died)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        engine_url(value)  # raises with a sentence saying which URLs work
+        return value
 
     @property
-    def database_path(self) -> Path:
-        """The SQLite file named by `DATABASE_URL` (`sqlite:///relative.db` or `sqlite:////absolute.db`)."""
-        url = self.database_url
-        if not url.startswith("sqlite:///"):
-            raise ValueError("DATABASE_URL must be a sqlite:/// URL, such as sqlite:///toggl_bot.db")
-        return Path(url.removeprefix("sqlite:///"))
+    def database_path(self) -> Path | None:
+        """The SQLite file named by `DATABASE_URL`, or None for PostgreSQL."""
+        return sqlite_path(self.database_url)
+
+    @property
+    def oauth(self) -> bool:
+        """True when the app is installed by many workspaces through OAuth ("Add to Slack")."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     def missing_for_serve(self) -> str | None:
         """One line saying what `serve` lacks and where to get it, or None when it can start."""
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            return (
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: copy both from your app's 'Basic Information' "
+                "page at https://api.slack.com/apps (or unset both to use SLACK_BOT_TOKEN for one workspace)."
+            )
+        if self.oauth and self.slack_signing_secret is None:
+            return (
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app's 'Basic Information' "
+                "page at https://api.slack.com/apps."
+            )
+        if self.oauth and self.slack_app_token is not None:
+            return "OAuth mode (SLACK_CLIENT_ID) serves HTTP for many workspaces; unset SLACK_APP_TOKEN (Socket Mode)."
+        if self.oauth:
+            return None
         if self.slack_bot_token is None:
             return (
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your app's "

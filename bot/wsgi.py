@@ -2,7 +2,10 @@
 
 from bot.app import create_app, wsgi_app
 from bot.logs import setup_logging
+from bot.service import Service
 from bot.settings import Settings
 
 setup_logging()
-application = wsgi_app(create_app(Settings()))
+_settings = Settings()
+_service = Service.from_settings(_settings)
+application = wsgi_app(create_app(_settings, service=_service), _service)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,6 +11,8 @@ from typing import Any
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply
 from bot.service import Service
@@ -34,7 +34,7 @@ class NotDelivered(Exception):
 
 @dataclass
 class Deps:
-    """The service, the after-ack pools, and a memory of recent event ids (Slack resends unanswered events).
+    """The service, the after-ack pools, and (OAuth mode) the Slack installations.
 
     Listeners run on the HTTP request thread (Bolt's `process_before_response`), so the ack is sent
     only when the listener returns. Anything slow after `ack()`, a Toggl call or even a Slack call,
@@ -43,9 +43,9 @@ class Deps:
 
     service: Service
     pool: WorkPool
+    installations: InstallationStore | None = None
+    """Set in OAuth mode: each workspace's installation, forgotten when it uninstalls the app."""
     _side: ThreadPoolExecutor = field(default_factory=lambda: _started(ThreadPoolExecutor(4, thread_name_prefix="side"), 4))
-    _seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
-    _seen_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None) -> None:
         """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken."""
@@ -59,15 +59,14 @@ class Deps:
         self._side.submit(_logged, call, *args, **kwargs)
 
     def first_time(self, event_id: str | None) -> bool:
-        """False for an event id seen recently, so an event Slack resends is answered once."""
+        """False for an event id already handled, by any instance, even before a restart: Slack resends an
+        event it got no answer to, and the retry may reach another instance."""
         if not event_id:
             return True
-        with self._seen_lock:
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = None
-            while len(self._seen) > 5000:
-                self._seen.popitem(last=False)
+        try:
+            return self.service.store.seen.first_time(f"event:{event_id}")
+        except SQLAlchemyError as err:  # better to answer twice than never
+            log.warning("Could not check an event id: %s", type(err).__name__)
             return True
 
 

@@ -15,7 +15,7 @@ def register(app: App, deps: Deps) -> None:
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab") != "home":
             return
-        person = deps.service.store.get_person(context.team_id or "", event["user"])
+        person = deps.service.store.people.get(context.team_id or "", event["user"])
         deps.soon(client.views_publish, user_id=event["user"], view=home_view(person))
 
     app.event("app_home_opened")(home_opened)

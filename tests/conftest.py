@@ -20,6 +20,7 @@ from bot.store import Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
 from tests.clocks import ERAS
+from tests.databases import ENGINES, PostgresServer, postgres_server
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
@@ -60,11 +61,29 @@ def clock(base_time: dt.datetime) -> FrozenClock:
     return FrozenClock(base_time)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    yield from postgres_server()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{db_path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.new_database()
+    yield url
+    server.drop(url)
+
+
 @pytest.fixture
-def store(db_path: Path, clock: FrozenClock) -> Store:
-    store = Store(db_path, clock=clock)
+def store(database_url: str, clock: FrozenClock) -> Iterator[Store]:
+    store = Store(database_url, clock=clock)
     store.migrate()
-    return store
+    yield store
+    store.db.dispose()
 
 
 @pytest.fixture
@@ -85,11 +104,11 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 @pytest.fixture
-def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, db_path: Path) -> Iterator[Running]:
+def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str) -> Iterator[Running]:
     """The production app over HTTP on loopback, against the fake Slack and Toggl."""
     pool = WorkPool(workers=8)
-    app = create_app(settings_for(fake_slack, fake_toggl, db_path), service=service, pool=pool)
-    with WSGILoopback(wsgi_app(app)) as server:
+    app = create_app(settings_for(fake_slack, fake_toggl, database_url), service=service, pool=pool)
+    with WSGILoopback(wsgi_app(app, service)) as server:
         url = server.url + "/slack/events"
         yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url)
     pool.shutdown(wait=True)

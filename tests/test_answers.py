@@ -12,6 +12,7 @@ from bot.commands import parse
 from bot.service import Asker, Service
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.toggl import FakeToggl, standard_world
+from tests.stored import all_stored_text
 
 ADA = Asker(team_id="T1", user_id="U1")
 
@@ -97,7 +98,7 @@ def test_connect_without_a_token_opens_the_modal(service: Service) -> None:
 def test_a_wrong_token_is_refused_and_not_stored(fake_toggl: FakeToggl, service: Service) -> None:
     standard_world(fake_toggl)
     assert "did not accept that API token" in say(service, "connect wrong-token")
-    assert service.store.get_person("T1", "U1") is None
+    assert service.store.people.get("T1", "U1") is None
 
 
 def test_a_token_rejected_later_asks_to_reconnect_without_retrying(
@@ -140,7 +141,7 @@ def test_me_and_unknown_words(world: dict, service: Service) -> None:
 
 def test_disconnect_deletes_the_token(world: dict, service: Service) -> None:
     assert "deleted" in say(service, "disconnect")
-    assert service.store.get_person("T1", "U1") is None
+    assert service.store.people.get("T1", "U1") is None
     assert "not connected your Toggl account" in say(service, "projects")
 
 
@@ -154,11 +155,9 @@ def test_tokens_are_encrypted_at_rest_and_absent_from_logs(
         say(service, words)
     del fake_toggl.people[canary]
     say(service, "projects")
-    database = service.store.path
-    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
-    assert canary.encode() not in raw
+    assert canary not in all_stored_text(service.store)
     assert canary not in all_logs.text
-    assert service.store.get_person("T1", "U1") is not None
+    assert service.store.people.get("T1", "U1") is not None
 
 
 def test_unexpected_errors_are_logged_and_answered_politely(

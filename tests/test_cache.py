@@ -16,6 +16,7 @@ from bot.service import Asker, Service
 from tests.blockkit import all_text, assert_valid_message
 from tests.clocks import ERA_IDS, ERAS
 from tests.fakes.toggl import FakeToggl, standard_world
+from tests.stored import count_rows
 
 ADA = Asker(team_id="T1", user_id="U1")
 
@@ -111,9 +112,8 @@ def test_two_people_never_share_a_cache_entry(world: dict, fake_toggl: FakeToggl
 def test_disconnect_forgets_the_cache(world: dict, service: Service) -> None:
     say(service, "projects")
     service.disconnect("T1", "U1")
-    with service.store._db() as db:
-        assert db.execute("select count(*) from cache_items").fetchone()[0] == 0
-        assert db.execute("select count(*) from cache_docs").fetchone()[0] == 0
+    assert count_rows(service.store, "cache_items") == 0
+    assert count_rows(service.store, "cache_docs") == 0
 
 
 def test_at_the_quota_reserve_the_cache_answers_with_its_age(
@@ -179,8 +179,7 @@ def test_a_bare_token_is_never_cached(fake_toggl: FakeToggl, service: Service) -
     say(service, "projects", token)
     say(service, "projects", token)
     assert fake_toggl.count("/projects") == 2
-    with service.store._db() as db:
-        assert db.execute("select count(*) from cache_items").fetchone()[0] == 0
+    assert count_rows(service.store, "cache_items") == 0
 
 
 def test_quota_error_without_cache_is_said(fake_toggl: FakeToggl, service: Service) -> None:

@@ -63,7 +63,7 @@ def quick_service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, cloc
 def connected(fake: FakeToggl, service: Service) -> dict:
     world = standard_world(fake)
     service.connect("T1", "U1", world["token"])
-    service.store.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+    service.store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
     return world
 
 
@@ -109,7 +109,7 @@ def test_the_digest_meets_every_fault_and_tells_the_subscriber(
     fault: str, fake_toggl: FakeToggl, quick_service: Service, fake_slack: FakeSlack
 ) -> None:
     connected(fake_toggl, quick_service)
-    quick_service.store.clear_cache("T1", "U1")  # /me and the workspace list must come from Toggl too
+    quick_service.store.cache.clear("T1", "U1")  # /me and the workspace list must come from Toggl too
     fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     quick_service.clock.advance(days=1)  # type: ignore[attr-defined]  # past every freshness window

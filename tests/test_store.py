@@ -12,50 +12,57 @@ from cryptography.fernet import Fernet
 
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher, UnreadableToken, cipher_from, key_file_for
-from bot.store import Store
+from bot.store import Store, head_revision
+from tests.stored import count_rows
 
 
 def save(store: Store, user: str = "U1", ciphertext: str = "ct", workspace: int = 5) -> None:
-    store.save_person(
+    store.people.save(
         "T1", user, token_ciphertext=ciphertext, toggl_user_id=7, toggl_name="Ada", workspace_id=workspace, timezone="UTC"
     )
 
 
 def test_save_get_update_delete(store: Store) -> None:
     save(store)
-    person = store.get_person("T1", "U1")
+    person = store.people.get("T1", "U1")
     assert person is not None and person.workspace_id == 5 and person.token_valid
-    store.set_workspace("T1", "U1", 9)
-    store.mark_token_invalid("T1", "U1")
-    person = store.get_person("T1", "U1")
+    store.people.set_workspace("T1", "U1", 9)
+    store.people.mark_token_invalid("T1", "U1")
+    person = store.people.get("T1", "U1")
     assert person is not None and person.workspace_id == 9 and not person.token_valid
-    assert store.get_person("T1", "U2") is None
-    assert store.delete_person("T1", "U1") is True
-    assert store.delete_person("T1", "U1") is False
-    assert store.get_person("T1", "U1") is None
+    assert store.people.get("T1", "U2") is None
+    assert store.people.delete("T1", "U1") is True
+    assert store.people.delete("T1", "U1") is False
+    assert store.people.get("T1", "U1") is None
 
 
 def test_reconnect_keeps_created_at_and_revalidates(store: Store) -> None:
     save(store)
-    first = store.get_person("T1", "U1")
-    store.mark_token_invalid("T1", "U1")
+    first = store.people.get("T1", "U1")
+    store.people.mark_token_invalid("T1", "U1")
     save(store, ciphertext="new")
-    again = store.get_person("T1", "U1")
+    again = store.people.get("T1", "U1")
     assert first and again and again.created_at == first.created_at and again.token_valid
 
 
 def test_people_are_keyed_by_team_and_user(store: Store) -> None:
     save(store, "U1", "a")
-    store.save_person("T2", "U1", token_ciphertext="b", toggl_user_id=8, toggl_name="Bo", workspace_id=1, timezone=None)
-    assert store.get_person("T1", "U1").token_ciphertext == "a"  # type: ignore[union-attr]
-    assert store.get_person("T2", "U1").token_ciphertext == "b"  # type: ignore[union-attr]
+    store.people.save("T2", "U1", token_ciphertext="b", toggl_user_id=8, toggl_name="Bo", workspace_id=1, timezone=None)
+    assert store.people.get("T1", "U1").token_ciphertext == "a"  # type: ignore[union-attr]
+    assert store.people.get("T2", "U1").token_ciphertext == "b"  # type: ignore[union-attr]
 
 
-def test_migrations_are_idempotent_and_wal_is_on(store: Store) -> None:
+def test_migrations_are_idempotent(store: Store) -> None:
     store.migrate()
-    with store._db() as db:
-        assert db.journal_mode == "wal"
-        assert "people" in db.table_names()
+    assert store.db.revision() == head_revision()
+    assert count_rows(store, "people") == 0
+
+
+def test_sqlite_is_in_wal_mode(db_path: Path, clock: FrozenClock) -> None:
+    store = Store(f"sqlite:///{db_path}", clock=clock)
+    store.migrate()
+    with store.db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_concurrent_writers_never_meet_a_locked_database(store: Store) -> None:
@@ -65,7 +72,7 @@ def test_concurrent_writers_never_meet_a_locked_database(store: Store) -> None:
         try:
             for round_ in range(5):
                 save(store, f"U{n}", f"ct-{n}-{round_}", workspace=round_)
-                store.set_workspace("T1", f"U{n}", 100 + round_)
+                store.people.set_workspace("T1", f"U{n}", 100 + round_)
         except BaseException as err:
             errors.append(err)
 
@@ -75,14 +82,14 @@ def test_concurrent_writers_never_meet_a_locked_database(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    people = store.people()
+    people = store.people.all()
     assert len(people) == 50
     assert {p.workspace_id for p in people} == {104}
 
 
 def test_person_repr_hides_the_ciphertext(store: Store) -> None:
     save(store, ciphertext="secret-cipher-text")
-    assert "secret-cipher-text" not in repr(store.get_person("T1", "U1"))
+    assert "secret-cipher-text" not in repr(store.people.get("T1", "U1"))
 
 
 def test_cipher_round_trip_and_rotation() -> None:
@@ -115,7 +122,9 @@ def test_configured_keys_need_no_file(tmp_path: Path) -> None:
     assert not key_file_for(tmp_path / "bot.db").exists()
 
 
-def test_the_database_and_its_wal_files_are_private(store: Store, db_path: Path) -> None:
+def test_the_database_and_its_wal_files_are_private(db_path: Path, clock: FrozenClock) -> None:
+    store = Store(f"sqlite:///{db_path}", clock=clock)
+    store.migrate()
     save(store)  # a write, so SQLite makes its -wal and -shm files
     files = [db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")]
     assert all(path.exists() for path in files)
@@ -124,8 +133,8 @@ def test_the_database_and_its_wal_files_are_private(store: Store, db_path: Path)
 
 def test_rows_are_stamped_by_the_clock_passed_in(store: Store, clock: FrozenClock) -> None:
     save(store)
-    assert store.get_person("T1", "U1").created_at == clock.stamp()  # type: ignore[union-attr]
+    assert store.people.get("T1", "U1").created_at == clock.stamp()  # type: ignore[union-attr]
     clock.advance(days=400)
-    store.set_workspace("T1", "U1", 9)
-    person = store.get_person("T1", "U1")
+    store.people.set_workspace("T1", "U1", 9)
+    person = store.people.get("T1", "U1")
     assert person is not None and person.updated_at == clock.stamp() != person.created_at

@@ -6,6 +6,7 @@ the one public message is the announcement in the channel that it now has a dige
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -21,10 +22,10 @@ from bot.commands import (
     DigestUnsubscribe,
 )
 from bot.digest.runner import compose
-from bot.digest.schedule import next_slot
+from bot.digest.schedule import ScheduleError, known_zone, next_slot
 from bot.matching import find_project
 from bot.service import Account, Asker, Service
-from bot.slack import CANNOT_POST, SlackPerson, error_code
+from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
 from bot.store import Subscription
 from bot.views.common import Message, escape, notice
 from bot.views.digest import channel_announcement, subscribed, subscription_list
@@ -44,8 +45,8 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account, servic
         case DigestSubscribe():
             return subscribe(command, asker, account, service)
         case DigestList():
-            subs = service.store.channel_subscriptions(asker.team_id, asker.channel_id)
-            return [subscription_list(subs, lambda s: next_slot(s, service.clock.now()))]
+            subs = service.store.subscriptions.of_channel(asker.team_id, asker.channel_id)
+            return [subscription_list(subs, lambda s: _next_slot(s, service))]
         case DigestPreview():
             return [preview(asker, account, service)]
     target = _target(command, asker, service)
@@ -53,14 +54,14 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account, servic
         return [notice(target)]
     match command:
         case DigestUnsubscribe():
-            service.store.unsubscribe(target.id)
+            service.store.subscriptions.delete(target.id)
             whose = "your" if target.user_id == asker.user_id else f"<@{target.user_id}>'s"
             return [notice(f"Unsubscribed {whose} digest from this channel.")]
         case DigestThreshold(percent=percent):
-            service.store.update_subscription(target.id, threshold=percent)
+            service.store.subscriptions.update(target.id, threshold=percent)
             return [notice(f"The digest now warns about projects from {percent}% of their estimate.")]
         case DigestEmpty(post=post):
-            service.store.update_subscription(target.id, skip_empty=not post)
+            service.store.subscriptions.update(target.id, skip_empty=not post)
             said = "says so when all projects are within estimate" if post else "is skipped when there is nothing to report"
             return [notice(f"The digest {said}.")]
         case DigestMute():
@@ -70,10 +71,10 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account, servic
 
 def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service: Service) -> list[Message]:
     assert asker.team_id and asker.channel_id and asker.user_id
-    timezone = command.timezone or _slack_person(service, asker.user_id).timezone
-    if not timezone:
-        timezone = service.me(account).timezone or "UTC"
-    sub = service.store.subscribe(
+    timezone = known_zone(command.timezone) or known_zone(_slack_person(service, asker).timezone)
+    if not timezone:  # neither given nor in the Slack profile (or one this server's tz database lacks)
+        timezone = known_zone(service.me(account).timezone) or "UTC"
+    sub = service.store.subscriptions.subscribe(
         asker.team_id,
         asker.channel_id,
         asker.user_id,
@@ -85,9 +86,9 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
     can_post = True
     if service.slack is not None:
         try:
-            service.slack.post(asker.channel_id, channel_announcement(sub))
-        except SlackApiError as err:
-            code = error_code(err)
+            service.slack.post(asker.team_id, asker.channel_id, channel_announcement(sub))
+        except (SlackApiError, NotInstalled) as err:
+            code = error_code(err) if isinstance(err, SlackApiError) else "not_installed"
             can_post = code not in CANNOT_POST
             log.info("Could not announce a subscription in its channel: %s", code)
     return [subscribed(sub, next_slot(sub, service.clock.now()), can_post)]
@@ -96,9 +97,9 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
 def preview(asker: Asker, account: Account, service: Service) -> Message:
     """The digest now, from the asker's own data, with their subscription's settings if they have one here."""
     assert asker.team_id and asker.channel_id and asker.user_id
-    sub = service.store.subscription(asker.team_id, asker.channel_id, asker.user_id)
+    sub = service.store.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id)
     if sub is None:
-        sub = _default(asker, _slack_person(service, asker.user_id).timezone or "UTC", service.clock.stamp())
+        sub = _default(asker, _slack_person(service, asker).timezone or "UTC", service.clock.stamp())
     now = service.clock.now()
     data = service.digest_data(account, today=now.date())
     message = compose(sub, data, now)
@@ -116,7 +117,7 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account,
             remaining = [m for m in muted if wanted not in str(m.get("name", "")).casefold()]
         if len(remaining) == len(muted):
             return notice(f"No muted project matches “{escape(command.project)}”.")
-        service.store.update_subscription(sub.id, muted=remaining)
+        service.store.subscriptions.update(sub.id, muted=remaining)
         return notice(f"Unmuted: {', '.join(escape(m['name']) for m in muted if m not in remaining)}.")
     owner_account = (
         account if sub.user_id == asker.user_id else service.account(Asker(team_id=sub.team_id, user_id=sub.user_id))
@@ -132,14 +133,14 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account,
         return no_project(command.project, match.closest)
     if all(m.get("id") != match.project.id for m in muted):
         muted.append({"id": match.project.id, "name": match.project.name})
-        service.store.update_subscription(sub.id, muted=muted)
+        service.store.subscriptions.update(sub.id, muted=muted)
     return notice(f"Muted *{escape(match.project.name)}*: the digest leaves it out. `digest unmute` brings it back.")
 
 
 def _target(command: DigestCommand, asker: Asker, service: Service) -> Subscription | str:
     """The subscription a settings command changes, or why there is none the asker may change."""
     assert asker.team_id and asker.channel_id and asker.user_id
-    subs = service.store.channel_subscriptions(asker.team_id, asker.channel_id)
+    subs = service.store.subscriptions.of_channel(asker.team_id, asker.channel_id)
     if isinstance(command, DigestUnsubscribe) and command.number is not None:
         if not 1 <= command.number <= len(subs):
             return f"There is no subscription number {command.number} here; `digest list` numbers them."
@@ -153,13 +154,23 @@ def _target(command: DigestCommand, asker: Asker, service: Service) -> Subscript
         if len(subs) > 1:
             return "This channel has several digests and none is yours. `digest list` numbers them."
         chosen = subs[0]
-    if chosen.user_id == asker.user_id or _slack_person(service, asker.user_id).is_admin:
+    if chosen.user_id == asker.user_id or _slack_person(service, asker).is_admin:
         return chosen
     return f"Only <@{chosen.user_id}>, who subscribed, or a workspace admin can change that digest."
 
 
-def _slack_person(service: Service, user_id: str) -> SlackPerson:
-    return service.slack.person(user_id) if service.slack is not None else SlackPerson()
+def _next_slot(sub: Subscription, service: Service) -> dt.datetime | None:
+    """When the subscription posts next, or None when its schedule cannot be computed (it is paused then)."""
+    try:
+        return next_slot(sub, service.clock.now())
+    except ScheduleError:
+        return None
+
+
+def _slack_person(service: Service, asker: Asker) -> SlackPerson:
+    if service.slack is None or not asker.team_id or not asker.user_id:
+        return SlackPerson()
+    return service.slack.person(asker.team_id, asker.user_id)
 
 
 def _default(asker: Asker, timezone: str, now: str) -> Subscription:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,9 +17,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import toggl
 from bot.digest.rules import judge
-from bot.digest.schedule import GRACE, latest_slot, slot_key
+from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
-from bot.slack import CANNOT_POST, SlackGateway, error_code
+from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, error_code
 from bot.store import Subscription
 from bot.views.common import Message
 from bot.views.digest import digest_failed, digest_message
@@ -24,6 +27,9 @@ from bot.views.errors import toggl_error_message
 
 log = logging.getLogger(__name__)
 
+LEASE_SECONDS = 300.0
+"""How long a claim holds a slot: far longer than one person's fetch and post, short enough that a slot
+whose runner died is still posted well within the grace period."""
 OWNERS_AT_ONCE = 100
 """People whose data is fetched at once. Each person's requests are paced (about one a second), so a run
 takes about the slowest person's paging times the number of waves (see docs/benchmarks.md, table c)."""
@@ -34,7 +40,8 @@ class Outcome:
     subscription_id: int
     channel_id: str
     status: str
-    """posted, skipped (empty, or missed by more than the grace period), failed or paused."""
+    """posted, skipped (empty, or missed by more than the grace period), failed, paused, or lost (another
+    runner took the slot over after this one's lease ran out)."""
     detail: str = ""
 
 
@@ -66,7 +73,13 @@ def compose(subscription: Subscription, data: WorkspaceData, now: dt.datetime) -
 
 
 class DigestRunner:
-    """Runs the digests that are due (or all, when forced) against the store, Toggl and Slack."""
+    """Runs the digests that are due (or all, when forced) against the store, Toggl and Slack.
+
+    Each due slot is claimed as a lease (`lease_seconds`) before anything is fetched. The lease is renewed
+    right before the post, and the slot is recorded `posted` only once Slack has returned the message's
+    `ts`: a runner that dies leaves its claim to run out, and the next run takes the slot over and posts
+    it (within the grace period); a runner that lost its lease never posts.
+    """
 
     def __init__(
         self,
@@ -75,39 +88,54 @@ class DigestRunner:
         *,
         grace: dt.timedelta = GRACE,
         owners_at_once: int = OWNERS_AT_ONCE,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.owners_at_once = owners_at_once
         self.service = service
         self.store = service.store
         self.slack = slack
         self.grace = grace
+        self.lease_seconds = lease_seconds
         self.clock = service.clock
         """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """This runner, as the owner of the slots it claims."""
+
+    def __repr__(self) -> str:
+        return f"DigestRunner({self.name!r})"
 
     def run_due(self) -> list[Outcome]:
-        """Claim and post every slot that is due now; a slot older than the grace period is skipped and logged."""
+        """Claim and post every slot that is due now; a slot older than the grace period is skipped and logged.
+
+        A subscription whose schedule cannot be read (a time zone this server does not know) is paused
+        and its owner told; it never stops the others.
+        """
         now = self.clock.now()
         due: list[tuple[Subscription, str | None]] = []
-        skipped: list[Outcome] = []
-        for sub in self.store.all_subscriptions():
+        others: list[Outcome] = []
+        for sub in self.store.subscriptions.all():
             if sub.paused_reason:
                 continue
-            slot = latest_slot(sub, now)
+            try:
+                slot = latest_slot(sub, now)
+            except ScheduleError as err:
+                others.append(self._unschedulable(sub, str(err)))
+                continue
             if slot is None or slot < dt.datetime.fromisoformat(sub.created_at):
                 continue
             key = slot_key(slot)
             if now - slot > self.grace:
-                if self.store.claim_slot(sub.id, key, status="skipped"):
+                if self.store.subscriptions.skip(sub.id, key, f"missed by more than {self.grace}"):
                     log.warning("Skipped the %s digest of subscription %s: missed by more than %s", key, sub.id, self.grace)
-                    skipped.append(Outcome(sub.id, sub.channel_id, "skipped", f"missed slot {key}"))
+                    others.append(Outcome(sub.id, sub.channel_id, "skipped", f"missed slot {key}"))
                 continue
-            if self.store.claim_slot(sub.id, key):
+            if self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
                 due.append((sub, key))
-        return skipped + self._post_all(due, now)
+        return others + self._post_all(due, now)
 
     def run_forced(self) -> list[Outcome]:
         """Post every active subscription now, out of band: no slot is claimed, so the scheduled post still comes."""
-        subs = self.store.all_subscriptions()
+        subs = self.store.subscriptions.all()
         paused = [Outcome(s.id, s.channel_id, "paused", s.paused_reason or "") for s in subs if s.paused_reason]
         return paused + self._post_all([(s, None) for s in subs if not s.paused_reason], self.clock.now())
 
@@ -149,7 +177,10 @@ class DigestRunner:
             if message is None:
                 self._finish(sub, key, "skipped", "nothing to report")
                 return Outcome(sub.id, sub.channel_id, "skipped", "nothing to report")
-            self.slack.post(sub.channel_id, message)
+            if key is not None and not self.store.subscriptions.renew(sub.id, key, self.name, self.lease_seconds):
+                log.warning("Lost the lease on the %s digest of subscription %s; another runner posts it", key, sub.id)
+                return Outcome(sub.id, sub.channel_id, "lost", "another runner took the slot over")
+            ts = self.slack.post(sub.team_id, sub.channel_id, message)
         except SlackApiError as err:
             code = error_code(err)
             if code in CANNOT_POST:
@@ -157,29 +188,49 @@ class DigestRunner:
             else:
                 reason = f"Slack refused the post (`{code}`)."
             return self._fail(sub, key, reason)
+        except NotInstalled:
+            log.warning("Digest %s: the app is no longer installed in its workspace", sub.id)
+            self._finish(sub, key, "failed", "the app is not installed in this workspace")
+            return Outcome(sub.id, sub.channel_id, "failed", "the app is not installed in this workspace")
         except Exception:
             log.exception("Posting digest %s failed unexpectedly", sub.id)
             return self._fail(sub, key, "something went wrong on our side; it is logged")
-        self._finish(sub, key, "posted")
-        self.store.update_subscription(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
+        self._finish(sub, key, "posted", posted_ts=ts)
+        self.store.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
         return Outcome(sub.id, sub.channel_id, "posted")
+
+    def _unschedulable(self, sub: Subscription, reason: str) -> Outcome:
+        """Pause one subscription whose schedule cannot be computed, and tell its owner once."""
+        log.error("Digest subscription %s cannot be scheduled: %s", sub.id, reason)
+        try:
+            self.store.subscriptions.update(sub.id, paused_reason=reason)
+            self.slack.dm(
+                sub.team_id,
+                sub.user_id,
+                digest_failed([sub.channel_id], f"{reason}. Subscribe again with a time zone such as `Europe/Berlin`."),
+            )
+        except Exception:  # this subscription fails alone, whatever goes wrong with it
+            log.exception("Could not pause digest subscription %s", sub.id)
+        return Outcome(sub.id, sub.channel_id, "paused", reason)
 
     def _fail(self, sub: Subscription, key: str | None, reason: str) -> Outcome:
         self._finish(sub, key, "failed", reason)
-        self.slack.dm(sub.user_id, digest_failed([sub.channel_id], reason))
+        self.slack.dm(sub.team_id, sub.user_id, digest_failed([sub.channel_id], reason))
         return Outcome(sub.id, sub.channel_id, "failed", reason)
 
     def _pause(self, owner: tuple[str, str], items: list[tuple[Subscription, str | None]], reason: str) -> list[Outcome]:
         """Pause the owner's subscriptions until they reconnect, and tell them once."""
-        self.store.pause_subscriptions_of(owner[0], owner[1], reason)
+        self.store.subscriptions.pause_of(owner[0], owner[1], reason)
         for sub, key in items:
             self._finish(sub, key, "failed", reason)
         channels = [sub.channel_id for sub, _ in items]
         self.slack.dm(
-            owner[1], digest_failed(channels, f"{reason}. It is paused until you reconnect with `/toggl connect`.")
+            owner[0], owner[1], digest_failed(channels, f"{reason}. It is paused until you reconnect with `/toggl connect`.")
         )
         return [Outcome(sub.id, sub.channel_id, "paused", reason) for sub, _ in items]
 
-    def _finish(self, sub: Subscription, key: str | None, status: str, detail: str = "") -> None:
+    def _finish(
+        self, sub: Subscription, key: str | None, status: str, detail: str = "", posted_ts: str | None = None
+    ) -> None:
         if key is not None:
-            self.store.finish_slot(sub.id, key, status, detail)
+            self.store.subscriptions.finish(sub.id, key, self.name, status, detail, posted_ts)

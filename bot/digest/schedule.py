@@ -9,8 +9,10 @@ any number of schedulers (or `digest run` from cron) post each slot once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -19,14 +21,57 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
-from bot.store import Subscription
+
+if TYPE_CHECKING:
+    from bot.store import Subscription
 
 GRACE = dt.timedelta(hours=2)
 """A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
 CRON_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+class ScheduleError(ValueError):
+    """A subscription's schedule cannot be computed: a time zone this server does not know, or a bad time.
+
+    Its message is a sentence for the subscriber.
+    """
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone called `name`; raises `ScheduleError` when this server's tz database lacks it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"the time zone “{name[:60]}” is not known to this server") from None
+
+
+def known_zone(name: str | None) -> str | None:
+    """`name` when it is a time zone this server knows, else None (a Slack profile may name a newer one)."""
+    if not name:
+        return None
+    try:
+        zone(name)
+    except ScheduleError:
+        return None
+    return name
+
+
+def check_schedule(cadence: str, weekday: int | None, at_time: str, timezone: str) -> None:
+    """Raises `ScheduleError` unless the schedule can be computed; every write path calls this first."""
+    if cadence not in ("daily", "weekdays", "weekly"):
+        raise ScheduleError(f"“{cadence[:20]}” is not a cadence: use daily, weekdays or weekly")
+    if cadence == "weekly" and (weekday is None or not 0 <= weekday <= 6):
+        raise ScheduleError("a weekly digest needs a day of the week")
+    if not _TIME.match(at_time):
+        raise ScheduleError(f"“{at_time[:20]}” is not a time of day (HH:MM)")
+    zone(timezone)
+
+
 def trigger_for(cadence: str, weekday: int | None, at_time: str, timezone: str) -> CronTrigger:
+    check_schedule(cadence, weekday, at_time, timezone)
     hour, minute = (int(part) for part in at_time.split(":"))
     if cadence == "daily":
         days = "*"
@@ -34,7 +79,7 @@ def trigger_for(cadence: str, weekday: int | None, at_time: str, timezone: str) 
         days = CRON_DAYS[weekday or 0]
     else:
         days = "mon-fri"
-    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=ZoneInfo(timezone))
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=zone(timezone))
 
 
 def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:

@@ -119,9 +119,11 @@ class TogglClient:
         retry: Callable[[Iterable[str]], Retry] = default_retry,
         min_interval: float = 0.0,
         clock: Clock = SYSTEM,
+        on_quota: Callable[[Quota], None] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._clock = clock
+        self._on_quota = on_quota
         self._timeout = timeout
         self._min_interval = min_interval
         self._next_at = 0.0
@@ -274,6 +276,8 @@ class TogglClient:
         resets_in = _int_header(response, "X-Toggl-Quota-Resets-In")
         if remaining is not None or resets_in is not None:
             self.quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=self._clock.time())
+            if self._on_quota is not None:
+                self._on_quota(self.quota)
 
     def _error_for(self, response: requests.Response, path: str, *, me: bool) -> TogglError:
         """Map a failed answer to our error tree; the message names the status and path, never the token."""
@@ -346,6 +350,8 @@ class TogglClients:
         self.clock = clock
         """Stamps quota readings; the service computes the quota reserve against the same clock."""
         self._options = {**client_options, "clock": clock}
+        self.on_quota: Callable[[str, Quota], None] | None = None
+        """Called with (token key, reading) after each answer that carries quota headers."""
         self._max = max_clients
         self._clients: OrderedDict[str, TogglClient] = OrderedDict()
         self._lock = threading.Lock()
@@ -353,19 +359,31 @@ class TogglClients:
     def __repr__(self) -> str:
         return f"TogglClients(base_url={self.base_url!r}, clients={len(self._clients)})"
 
+    @staticmethod
+    def key_of(token: str) -> str:
+        """How a token is named where it must not appear: its SHA-256, in hex."""
+        return hashlib.sha256(token.encode()).hexdigest()
+
     def for_token(self, token: str) -> TogglClient:
         """The client for this token, made on first use."""
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = self.key_of(token)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = TogglClient(token, base_url=self.base_url, **self._options)
+                client = TogglClient(token, base_url=self.base_url, on_quota=self._quota_seen(key), **self._options)
                 self._clients[key] = client
                 while len(self._clients) > self._max:
                     _, old = self._clients.popitem(last=False)
                     old.close()
             self._clients.move_to_end(key)
             return client
+
+    def _quota_seen(self, key: str) -> Callable[[Quota], None]:
+        def seen(quota: Quota) -> None:
+            if self.on_quota is not None:
+                self.on_quota(key, quota)
+
+        return seen
 
     def quick_me(self, token: str, timeout: tuple[float, float] = (1.0, 1.6)) -> Me:
         """`/me` with short timeouts and no retry, for checks that must end within Slack's 3-second ack."""
@@ -377,7 +395,7 @@ class TogglClients:
 
     def forget(self, token: str) -> None:
         """Drop a token's client, as when a person disconnects."""
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = self.key_of(token)
         with self._lock:
             client = self._clients.pop(key, None)
         if client is not None:

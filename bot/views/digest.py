@@ -165,7 +165,7 @@ def channel_announcement(subscription: Subscription) -> Message:
     )
 
 
-def subscription_list(subscriptions: list[Subscription], next_at: Callable[[Subscription], dt.datetime]) -> Message:
+def subscription_list(subscriptions: list[Subscription], next_at: Callable[[Subscription], dt.datetime | None]) -> Message:
     if not subscriptions:
         return notice("This channel has no digest. `/toggl digest subscribe` starts one.")
     lines = []
@@ -173,10 +173,10 @@ def subscription_list(subscriptions: list[Subscription], next_at: Callable[[Subs
         state = f" · :double_vertical_bar: paused: {escape(sub.paused_reason)}" if sub.paused_reason else ""
         muted = f" · muted: {', '.join(_name(m.get('name')) for m in sub.muted[:10])}" if sub.muted else ""
         empty = " · skips empty digests" if sub.skip_empty else ""
-        lines.append(
-            f"{number}. <@{sub.user_id}>: {describe(sub)} · warns from {sub.threshold}%{muted}{empty}{state}"
-            f" · next {next_at(sub):%a %-d %b %H:%M}"
-        )
+        when = next_at(sub)
+        upcoming = f" · next {when:%a %-d %b %H:%M}" if when else ""
+        settings = f"warns from {sub.threshold}%{muted}{empty}{state}{upcoming}"
+        lines.append(f"{number}. <@{sub.user_id}>: {escape(describe(sub))} · {settings}")
     return message(
         f"This channel has {len(subscriptions)} digest subscription(s)",
         [*_pack("*Digests in this channel*", lines), context("Only the subscriber or a workspace admin can change one.")],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -43,7 +42,7 @@ def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs:
     clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
     settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
     try:
-        return service.store.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+        return service.store.subscriptions.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
     finally:
         clock.set(now)  # type: ignore[attr-defined]
 
@@ -111,14 +110,14 @@ def test_a_slot_missed_within_the_grace_period_is_posted_at_start(
 
 
 def test_two_runners_racing_post_each_slot_once(
-    ada: dict, service: Service, fake_slack: FakeSlack, db_path: Path, monday: dt.datetime
+    ada: dict, service: Service, fake_slack: FakeSlack, database_url: str, monday: dt.datetime
 ) -> None:
     for channel in ("C1", "C2", "C3"):
         subscribe(service, channel)
     runners = []
     for _ in range(2):
         clock = FrozenClock(monday)
-        twin = Service(Store(db_path, clock=clock), service.cipher, TogglClients(service.clients.base_url, clock=clock))
+        twin = Service(Store(database_url, clock=clock), service.cipher, TogglClients(service.clients.base_url, clock=clock))
         runners.append(runner_for(twin, fake_slack, monday))
     barrier = threading.Barrier(2)
     results: list[list] = []
@@ -178,10 +177,10 @@ def test_a_rejected_token_pauses_only_that_subscriber(
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
-    assert service.store.subscription("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
+    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
     fake_toggl.people["bo-token"] = bo
     service.connect("T1", "U2", "bo-token")
-    assert service.store.subscription("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
+    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
 
 
 def test_toggl_down_for_one_subscriber_does_not_stop_the_others(
@@ -214,7 +213,7 @@ def test_an_empty_digest_is_posted_or_skipped_as_set(
     sub_id = subscribe(service)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_forced()] == ["posted"]
     assert "All projects are within estimate" in all_text(posts(fake_slack)[0])
-    service.store.update_subscription(sub_id, skip_empty=True)
+    service.store.subscriptions.update(sub_id, skip_empty=True)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["skipped"]
 
 

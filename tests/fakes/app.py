@@ -21,12 +21,14 @@ class Running:
     url: str
 
 
-def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, db_path: Path) -> Settings:
+def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, database: Path | str) -> Settings:
+    """Settings for the app against the fakes; `database` is a SQLite file or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
         toggl_api_url=fake_toggl.url,
-        database_url=f"sqlite:///{db_path}",
+        database_url=url,
     )

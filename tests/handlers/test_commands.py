@@ -68,7 +68,7 @@ def test_connect_with_a_token_then_disconnect(running: Running) -> None:
     running.send.command("disconnect")
     replies = hook_replies(running, 2)
     assert "token is deleted" in all_text(replies[1])
-    assert running.service.store.get_person("T1", "U1") is None
+    assert running.service.store.people.get("T1", "U1") is None
 
 
 def test_switching_workspace(running: Running, ada: dict) -> None:
@@ -77,7 +77,7 @@ def test_switching_workspace(running: Running, ada: dict) -> None:
     running.send.command("workspace beta")
     (reply,) = hook_replies(running)
     assert "now *Beta*" in all_text(reply)
-    assert running.service.store.get_person("T1", "U1").workspace_id == other  # type: ignore[union-attr]
+    assert running.service.store.people.get("T1", "U1").workspace_id == other  # type: ignore[union-attr]
 
 
 def test_two_people_see_only_their_own_projects(running: Running, ada: dict) -> None:
@@ -115,7 +115,7 @@ def test_rejected_token_asks_to_reconnect(running: Running, ada: dict) -> None:
     running.send.command("projects")
     (reply,) = hook_replies(running)
     assert "Please connect again" in all_text(reply) and "connect_open" in str(reply["blocks"])
-    assert running.service.store.get_person("T1", "U1").token_valid is False  # type: ignore[union-attr]
+    assert running.service.store.people.get("T1", "U1").token_valid is False  # type: ignore[union-attr]
 
 
 def test_an_expired_response_url_falls_back_to_a_direct_message(running: Running, ada: dict) -> None:

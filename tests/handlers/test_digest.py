@@ -19,7 +19,7 @@ def test_subscribe_uses_the_slack_time_zone_and_announces_itself(running: Runnin
     assert "every Fri at 16:00 (America/Chicago)" in text and "next one is due Fri" in text
     (announcement,) = running.slack.wait_for_calls("chat.postMessage")
     assert announcement.body["channel"] == "C1" and "<@U1> subscribed this channel" in all_text(announcement.body)
-    sub = running.service.store.subscription("T1", "C1", "U1")
+    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
     assert sub is not None and (sub.cadence, sub.weekday, sub.at_time, sub.timezone) == (
         "weekly",
         4,
@@ -32,7 +32,7 @@ def test_subscribing_where_the_bot_cannot_post_says_how_to_invite_it(running: Ru
     running.slack.fail("chat.postMessage", "not_in_channel")
     text = say(running, "digest subscribe daily at 08:00 UTC")
     assert "/invite @Toggl" in text
-    assert running.service.store.subscription("T1", "C1", "U1") is not None
+    assert running.service.store.subscriptions.get("T1", "C1", "U1") is not None
 
 
 def test_list_preview_and_settings(running: Running, ada: dict) -> None:
@@ -60,7 +60,7 @@ def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running
     running.toggl.add_person("cy-token", name="Cy Admin")
     running.service.connect("T1", "U3", "cy-token")
     assert "Unsubscribed <@U1>'s digest" in say(running, "digest unsubscribe 1", user="U3", hook="cy")
-    assert running.service.store.channel_subscriptions("T1", "C1") == []
+    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
 
 
 def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> None:
@@ -68,7 +68,7 @@ def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> Non
     assert "is not a time" in say(running, "digest subscribe at 7pm", count=2)
     assert "Usage:" in say(running, "digest frobnicate", count=3)
     assert "no digest" in say(running, "digest unsubscribe", count=4)
-    assert running.service.store.channel_subscriptions("T1", "C1") == []
+    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
 
 
 def test_digest_words_need_a_connected_account(running: Running) -> None:

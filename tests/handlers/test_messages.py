@@ -31,7 +31,7 @@ def test_a_token_pasted_in_a_channel_is_never_used(running: Running) -> None:
     (post,) = running.slack.wait_for_calls("chat.postEphemeral")
     assert "never paste your Toggl token in a channel" in all_text(post.body)
     assert running.toggl.count() == 0
-    assert running.service.store.get_person("T1", "U1") is None
+    assert running.service.store.people.get("T1", "U1") is None
 
 
 def test_mention_falls_back_to_a_dm_when_slack_refuses_the_ephemeral(running: Running, ada: dict) -> None:

@@ -20,7 +20,7 @@ def test_a_rejected_token_is_an_inline_error(running: Running) -> None:
     body = response.json()
     assert body["response_action"] == "errors"
     assert "did not accept this token" in body["errors"]["token"]
-    assert running.service.store.get_person("T1", "U1") is None
+    assert running.service.store.people.get("T1", "U1") is None
 
 
 def test_toggl_down_during_the_check_is_an_inline_error_not_a_timeout(running: Running) -> None:
@@ -38,7 +38,7 @@ def test_a_good_token_is_stored_and_confirmed_at_the_response_url(running: Runni
     assert response.status_code == 200 and response.text == ""
     (confirmation,) = running.slack.wait_for_calls("/hooks/from-command")
     assert "Connected to Toggl as *Ada Lovelace*" in all_text(confirmation.body)
-    person = running.service.store.get_person("T1", "U1")
+    person = running.service.store.people.get("T1", "U1")
     assert person is not None and TOKEN not in person.token_ciphertext
     assert [r.path for r in running.toggl.requests].count("/api/v9/me") == 1  # the check's /me is reused
 

@@ -1,0 +1,161 @@
+"""Slack installations (OAuth mode) in the app's own database, with every token encrypted at rest.
+
+slack_sdk's `SQLAlchemyInstallationStore` keeps bot tokens in clear. `EncryptedInstallationStore`
+wraps it: tokens are encrypted with the same keys as Toggl tokens on the way in and decrypted on
+the way out, so Bolt, its token rotation and our digest see ordinary installations while the
+database only ever holds ciphertext. The tables are made by our migrations, not by slack_sdk.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from collections import OrderedDict
+from logging import Logger
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+
+from bot.crypto import TokenCipher, UnreadableToken
+from bot.slack.gateway import NotInstalled
+from bot.store.engine import Database
+
+log = logging.getLogger(__name__)
+
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+Record = TypeVar("Record", Installation, Bot)
+
+
+class EncryptedInstallationStore(InstallationStore):
+    """An `InstallationStore` over our database whose rows hold token ciphertext only.
+
+    >>> store = EncryptedInstallationStore(database, cipher, client_id="123.456")  # doctest: +SKIP
+    >>> store.find_bot(enterprise_id=None, team_id="T1").bot_token  # doctest: +SKIP
+    'xoxb-…'
+    """
+
+    def __init__(self, database: Database, cipher: TokenCipher, *, client_id: str) -> None:
+        self._inner = SQLAlchemyInstallationStore(client_id=client_id, engine=database.engine, logger=log)
+        self._cipher = cipher
+
+    def __repr__(self) -> str:
+        return "EncryptedInstallationStore(<tokens encrypted>)"
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def save(self, installation: Installation) -> None:
+        self._inner.save(self._sealed(installation))
+
+    def save_bot(self, bot: Bot) -> None:
+        self._inner.save_bot(self._sealed(bot))
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        found = self._inner.find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+        return self._opened(found)
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        found = self._inner.find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, is_enterprise_install=is_enterprise_install
+        )
+        return self._opened(found)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self._inner.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
+        self._inner.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+    def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+    def _sealed(self, record: Record) -> Record:
+        sealed = copy.copy(record)
+        for name in TOKEN_FIELDS:
+            value = getattr(sealed, name, None)
+            if value:
+                setattr(sealed, name, self._cipher.encrypt(value))
+        return sealed
+
+    def _opened(self, record: Record | None) -> Record | None:
+        if record is None:
+            return None
+        opened = copy.copy(record)
+        try:
+            for name in TOKEN_FIELDS:
+                value = getattr(opened, name, None)
+                if value:
+                    setattr(opened, name, self._cipher.decrypt(value))
+        except UnreadableToken:
+            log.error("A Slack installation's tokens cannot be decrypted with the configured keys; reinstall the app")
+            return None
+        return opened
+
+
+class TeamClients:
+    """Each team's WebClient with its own bot token, for work that has no request (digests, DMs).
+
+    Bolt rotates tokens for requests; this does the same for the scheduler, saving the new token.
+    """
+
+    def __init__(
+        self,
+        store: InstallationStore,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        rotation_minutes: int = 120,
+    ) -> None:
+        self._store = store
+        self._base_url = base_url
+        self._rotator = TokenRotator(client_id=client_id, client_secret=client_secret, client=self._plain_client())
+        self._rotation_minutes = rotation_minutes
+        self._clients: OrderedDict[str, WebClient] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "TeamClients(<per-team bot tokens>)"
+
+    def __call__(self, team_id: str) -> WebClient:
+        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(f"no installation for team {team_id}")
+        if bot.bot_refresh_token:
+            refreshed = self._rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=self._rotation_minutes)
+            if refreshed is not None:
+                self._store.save_bot(refreshed)
+                bot = refreshed
+        return self._client_for(bot.bot_token or "")
+
+    def _client_for(self, token: str) -> WebClient:
+        with self._lock:
+            client = self._clients.get(token)
+            if client is None:
+                client = self._plain_client(token=token)
+                self._clients[token] = client
+                while len(self._clients) > 500:
+                    self._clients.popitem(last=False)
+            self._clients.move_to_end(token)
+            return client
+
+    def _plain_client(self, **options: Any) -> WebClient:
+        return WebClient(base_url=self._base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)], **options)

@@ -1,0 +1,79 @@
+"""The app's own data, on SQLite (the embedded default) or PostgreSQL (shared by several instances).
+
+One small interface per concern, each over the same `Database`:
+
+| attribute             | keeps                                                        |
+| --------------------- | ------------------------------------------------------------ |
+| `store.people`        | connected people and their encrypted Toggl tokens            |
+| `store.subscriptions` | channel digests, and each slot's claim (a lease)             |
+| `store.cache`         | each person's Toggl data, and the latest quota reading       |
+| `store.seen`          | event ids and request signatures already handled             |
+
+Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
+Nothing here sees a token in clear: callers hand it ciphertext from `bot.crypto`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.store import schema
+from bot.store.cache import Cache, CacheState
+from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, engine_url, head_revision, sqlite_path
+from bot.store.people import People, Person
+from bot.store.seen import SeenRequests
+from bot.store.subscriptions import Slot, Subscription, Subscriptions
+
+__all__ = [
+    "MEMORY_URL",
+    "BadDatabaseUrl",
+    "CacheState",
+    "Database",
+    "Person",
+    "Slot",
+    "Store",
+    "Subscription",
+    "engine_url",
+    "head_revision",
+    "sqlite_path",
+]
+
+
+class Store:
+    """Every table of the app over one database and one clock.
+
+    >>> store = Store("sqlite:///toggl_bot.db", clock=Clock()); store.migrate()  # doctest: +SKIP
+    >>> store.people.get("T1", "U1")  # doctest: +SKIP
+    """
+
+    def __init__(self, database: Database | str, *, clock: Clock, pool_size: int = 5) -> None:
+        self.db = database if isinstance(database, Database) else Database(database, pool_size=pool_size)
+        self.clock = clock
+        """Stamps rows and leases: the same clock the service and the digest runner read."""
+        self.people = People(self.db, clock)
+        self.subscriptions = Subscriptions(self.db, clock)
+        self.cache = Cache(self.db, clock)
+        self.seen = SeenRequests(self.db, clock)
+
+    def __repr__(self) -> str:
+        return f"Store({self.db!r})"
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; call once at start (several processes at once is safe)."""
+        self.db.migrate()
+
+    def forget_team(self, team_id: str) -> int:
+        """Forget a whole Slack workspace (the app was uninstalled): people, tokens, caches, subscriptions.
+
+        Returns how many people and subscriptions were removed.
+        """
+        with self.db.write() as conn:
+            subs = schema.subscriptions
+            ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
+            conn.execute(sa.delete(schema.digest_slots).where(schema.digest_slots.c.subscription_id.in_(ids)))
+            removed = conn.execute(sa.delete(subs).where(subs.c.team_id == team_id)).rowcount
+            for table in (schema.cache_items, schema.cache_state, schema.cache_docs):
+                conn.execute(sa.delete(table).where(table.c.team_id == team_id))
+            people = schema.people
+            return removed + conn.execute(sa.delete(people).where(people.c.team_id == team_id)).rowcount

@@ -1,0 +1,216 @@
+"""The database connection: one SQLAlchemy engine per process, SQLite or PostgreSQL, and its migrations.
+
+The same Core statements run on both engines. What differs is set up here and nowhere else:
+
+- SQLite (the embedded default, no set-up): WAL, a busy timeout, and `BEGIN IMMEDIATE` for writes, so
+  two writers queue instead of failing when one of them upgrades a read lock. The file is made 0600
+  before SQLite opens it; SQLite gives its `-wal` and `-shm` files the same mode.
+- PostgreSQL (`postgresql://` or Heroku's `postgres://`): psycopg 3, a pool sized per process
+  (`DATABASE_POOL_SIZE`, see docs/operations.md), and migrations under an advisory lock so several
+  instances starting at once do not race.
+
+Connections come from a pool and go back after each unit of work, so the digest's hundred threads
+share a handful of connections, and a connection that broke (a database that was read-only or
+restarted for a moment) is replaced instead of kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+BUSY_TIMEOUT_SECONDS = 30
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 7_416_817_305
+"""The PostgreSQL advisory lock key that serialises migrations (any constant our app alone uses)."""
+MEMORY_URL = "sqlite://"
+"""A database that lives in this process only and leaves no file behind (`toggl-bot ask --toggl-token`)."""
+
+
+class BadDatabaseUrl(ValueError):
+    """`DATABASE_URL` is neither `sqlite:///…` nor `postgresql://…` / `postgres://…`."""
+
+
+def engine_url(database_url: str) -> URL:
+    """The SQLAlchemy URL for a `DATABASE_URL`; `postgres://` (Heroku's spelling) becomes psycopg 3's.
+
+    >>> engine_url("postgres://u:p@db:5432/app").drivername
+    'postgresql+psycopg'
+    """
+    if database_url == MEMORY_URL:
+        return make_url(database_url)
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if database_url.startswith(prefix):
+            return make_url("postgresql+psycopg://" + database_url.removeprefix(prefix))
+    if database_url.startswith("sqlite:///") and len(database_url) > len("sqlite:///"):
+        return make_url(database_url)
+    raise BadDatabaseUrl(
+        "DATABASE_URL must be sqlite:///path/to/file.db (the default is sqlite:///toggl_bot.db) "
+        "or postgresql://user:password@host:5432/database"
+    )
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a `sqlite:///` URL (relative to the working directory), or None for another engine."""
+    url = engine_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    return Path(url.database)
+
+
+class Database:
+    """One engine and its pool, with transactions that mean the same on both engines.
+
+    >>> db = Database("sqlite:///toggl_bot.db"); db.migrate()  # doctest: +SKIP
+    >>> with db.write() as conn: conn.execute(...)  # doctest: +SKIP
+    """
+
+    def __init__(self, database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 10) -> None:
+        self.url = engine_url(database_url)
+        self.dialect = self.url.get_backend_name()
+        self.engine = self._make_engine(pool_size, max_overflow, pool_timeout)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def _make_engine(self, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
+        if self.is_postgres:
+            return sa.create_engine(
+                self.url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_timeout=pool_timeout,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": 5, "application_name": "toggl-bot"},
+            )
+        if self.url.database:
+            path = Path(self.url.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
+            engine = sa.create_engine(
+                self.url,
+                pool_size=max(pool_size, 8),
+                max_overflow=max_overflow * 3,
+                pool_timeout=pool_timeout,
+                pool_pre_ping=True,
+                connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            sa.event.listen(engine, "connect", _sqlite_wal)
+        else:  # in memory: one connection shared by every thread, or each would see an empty database
+            engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_connected)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    # -- units of work -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; its transaction is rolled back at the end (nothing is written)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction for writes: committed at the end, rolled back if the block raises.
+
+        On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock at once (waiting up to the busy
+        timeout), so a read-then-write never fails half-way when another writer got there first.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
+
+    def insert(self, table: sa.Table) -> Any:
+        """An INSERT that can say `ON CONFLICT … DO NOTHING / DO UPDATE … RETURNING` on either engine."""
+        return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
+
+    def ping(self) -> None:
+        """Raises if the database does not answer a trivial query."""
+        with self.read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    # -- schema ------------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision. Safe to call from several processes at once."""
+        with self.write() as conn:
+            if self.is_postgres:  # the others wait here, then find nothing left to do
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            before = _revision(conn)
+            command.upgrade(_alembic_config(conn), "head")
+            after = _revision(conn)
+        if before != after and self.url.database:
+            log.info("Migrated the database from %s to revision %s", before or "nothing", after)
+
+    def revision(self) -> str | None:
+        """The migration the database is at (Alembic's revision id), or None before the first."""
+        with self.read() as conn:
+            return _revision(conn)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest migration this version of the app knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def _revision(conn: Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _alembic_config(conn: Connection | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner alone (0600) before SQLite opens it.
+
+    It holds people's names, e-mail addresses and project data.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below say BEGIN itself; pysqlite's own implicit BEGIN cannot be IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    # Outside any transaction (SQLite cannot switch modes inside one); a no-op once the file is in WAL mode.
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")

@@ -1,0 +1,115 @@
+"""The tables as the code queries them. The migrations in `migrations/versions/` create them; a test checks
+that a migrated database has exactly these columns, so the two cannot drift apart.
+
+Toggl ids are `BigInteger` (they outgrew 32 bits long ago); flags are real booleans; moments the app
+compares are UNIX seconds (`Double`), and moments people read are ISO 8601 text in UTC.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+Id = sa.String(32)
+"""A Slack id: team, user or channel."""
+Stamp = sa.String(40)
+"""ISO 8601 in UTC, as `Clock.stamp()` writes it."""
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("token_ciphertext", sa.Text, nullable=False),
+    sa.Column("token_valid", sa.Boolean, nullable=False),
+    sa.Column("toggl_user_id", sa.BigInteger),
+    sa.Column("toggl_name", sa.Text),
+    sa.Column("workspace_id", sa.BigInteger),
+    sa.Column("timezone", sa.String(64)),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("team_id", Id, nullable=False),
+    sa.Column("channel_id", Id, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("cadence", sa.String(16), nullable=False),
+    sa.Column("weekday", sa.Integer),
+    sa.Column("at_time", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("skip_empty", sa.Boolean, nullable=False),
+    sa.Column("muted", sa.Text, nullable=False),
+    sa.Column("paused_reason", sa.Text),
+    sa.Column("last_posted_at", Stamp),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
+    sa.UniqueConstraint("team_id", "channel_id", "user_id", name="subscriptions_owner"),
+)
+
+digest_slots = sa.Table(
+    "digest_slots",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True),
+    sa.Column("slot", sa.String(20), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("claimed_at", Stamp, nullable=False),
+    sa.Column("owner", sa.String(80)),
+    sa.Column("lease_expires_at", sa.Double),
+    sa.Column("posted_ts", sa.String(32)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+
+cache_items = sa.Table(
+    "cache_items",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("workspace_id", sa.BigInteger, primary_key=True),
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("item_id", sa.BigInteger, primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+cache_state = sa.Table(
+    "cache_state",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("workspace_id", sa.BigInteger, primary_key=True),
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("server_time", sa.Double, nullable=False),
+    sa.Column("fetched_at", sa.Double, nullable=False),
+)
+
+cache_docs = sa.Table(
+    "cache_docs",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("fetched_at", sa.Double, nullable=False),
+)
+
+quota_readings = sa.Table(
+    "quota_readings",
+    metadata,
+    sa.Column("token_key", sa.String(64), primary_key=True),
+    sa.Column("remaining", sa.Integer),
+    sa.Column("resets_in", sa.Integer),
+    sa.Column("seen_at", sa.Double, nullable=False),
+)
+
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("seen_at", sa.Double, nullable=False, index=True),
+)

@@ -1,0 +1,71 @@
+"""The test databases: a SQLite file per test, and a fresh PostgreSQL database per test on a real server.
+
+The server comes from `TEST_DATABASE_URL` (`.ci/run` starts one with `.ci/postgres.sh`). Without it
+the PostgreSQL variants skip and say why; with `REQUIRE_POSTGRES=1` (set by `.ci/run`) they fail
+instead, so CI can never pass by skipping them. Each test gets its own database, cloned from a
+template migrated once per session, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store import Database
+
+ENGINES = ["sqlite", "postgresql"]
+TEMPLATE = "toggl_bot_template"
+WHY_SKIPPED = (
+    "PostgreSQL variant skipped: set TEST_DATABASE_URL to a PostgreSQL server you may create databases on "
+    "(.ci/run starts one with .ci/postgres.sh)"
+)
+
+
+class PostgresServer:
+    """A PostgreSQL server on which each test gets a database of its own, cloned from a migrated template."""
+
+    def __init__(self, url: str) -> None:
+        self.admin_url = sa.make_url(Database(url).url)
+        self._admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+        self._drop(TEMPLATE)
+        self._execute(f'CREATE DATABASE "{TEMPLATE}"')
+        template = Database(self.url_of(TEMPLATE))
+        template.migrate()
+        template.dispose()
+
+    def url_of(self, name: str) -> str:
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def new_database(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        return self.url_of(name)
+
+    def drop(self, url: str) -> None:
+        self._drop(sa.make_url(url).database or "")
+
+    def close(self) -> None:
+        self._drop(TEMPLATE)
+        self._admin.dispose()
+
+    def _drop(self, name: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _execute(self, sql: str) -> None:
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+
+def postgres_server() -> Iterator[PostgresServer]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: the PostgreSQL tests cannot run")
+        pytest.skip(WHY_SKIPPED)
+    server = PostgresServer(url)
+    yield server
+    server.close()
