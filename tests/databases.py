@@ -40,9 +40,10 @@ class PostgresServer:
     def url_of(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
 
-    def new_database(self) -> str:
+    def new_database(self, *, empty: bool = False) -> str:
+        """A database of its own for one test: migrated (a clone of the template), or with nothing in it."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        self._execute(f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{TEMPLATE}"'))
         return self.url_of(name)
 
     def drop(self, url: str) -> None:

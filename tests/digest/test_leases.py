@@ -1,0 +1,164 @@
+"""Digests survive crashes and bad rows: a killed run's slot is taken over once its lease runs out and posted
+exactly once; a runner that lost its lease never posts; one unschedulable subscription fails alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from slack_sdk import WebClient
+
+from bot.clock import FrozenClock
+from bot.crypto import TokenCipher
+from bot.digest.runner import DigestRunner
+from bot.digest.schedule import ScheduleError, slot_key
+from bot.service import Service
+from bot.slack import SlackGateway
+from bot.store import Store
+from bot.store.schema import subscriptions
+from bot.toggl import TogglClients
+from tests.blockkit import all_text
+from tests.clocks import berlin
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl, standard_world
+from tests.test_cli import ROOT, run
+
+
+def posts_to(slack: FakeSlack, channel: str) -> list[dict]:
+    return [c.body for c in slack.of("chat.postMessage") if c.body["channel"] == channel]
+
+
+def gateway(slack: FakeSlack) -> SlackGateway:
+    return SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
+
+
+def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_once(
+    database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`kill -9` of `toggl-bot digest run` while it waits on a slow Toggl; the next run posts the slot once.
+
+    The subprocesses run on the real clock, so the subscription is made due at the real time: a daily
+    slot ten minutes ago, subscribed two days before. What is asserted holds on any date.
+    """
+    world = standard_world(fake_toggl)
+    key = Fernet.generate_key()
+    now = dt.datetime.now(dt.UTC)
+    setup_clock = FrozenClock(now - dt.timedelta(days=2))
+    store = Store(database_url, clock=setup_clock)
+    store.migrate()
+    service = Service(store, TokenCipher([key]), TogglClients(fake_toggl.url, clock=setup_clock))
+    service.connect("T1", "U1", world["token"])
+    due = (now - dt.timedelta(minutes=10)).strftime("%H:%M")
+    sub = store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time=due, timezone="UTC")
+    env = {
+        "DATABASE_URL": database_url,
+        "TOKEN_ENCRYPTION_KEY": key.decode(),
+        "TOGGL_API_URL": fake_toggl.url,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "DIGEST_LEASE_SECONDS": "3",
+    }
+    fake_toggl.fail("/projects", kind="slow", delay=60)  # the first run hangs on Toggl, holding its claim
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "bot", "digest", "run"],
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while store.subscriptions.slots(sub.id) == [] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (claimed,) = store.subscriptions.slots(sub.id)
+        assert claimed.status == "claimed" and claimed.owner
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+
+    early = run(["digest", "run"], tmp_path, **env)  # the lease still runs: nobody may take the slot yet
+    assert "0 digest(s) handled" in early.stdout, early.stderr
+    time.sleep(max(0.0, (claimed.lease_expires_at or 0) - time.time()) + 0.2)
+    second = run(["digest", "run"], tmp_path, **env)
+    assert f"subscription {sub.id} in C1: posted" in second.stdout, second.stdout + second.stderr
+    third = run(["digest", "run"], tmp_path, **env)
+    assert "0 digest(s) handled" in third.stdout
+
+    assert len(posts_to(fake_slack, "C1")) == 1
+    (slot,) = store.subscriptions.slots(sub.id)
+    assert slot.status == "posted" and slot.posted_ts == "1700000000.000100" and slot.attempts == 2
+    assert slot.owner != claimed.owner
+    store.db.dispose()
+
+
+def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenClock) -> None:
+    sub = store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+    key = slot_key(clock.now())
+    assert store.subscriptions.claim(sub.id, key, "slow runner", 60)
+    assert not store.subscriptions.claim(sub.id, key, "other runner", 60)  # the lease holds
+    clock.advance(seconds=61)
+    assert store.subscriptions.claim(sub.id, key, "other runner", 60)  # ran out: taken over
+    assert not store.subscriptions.renew(sub.id, key, "slow runner", 60)  # so the slow one must not post
+    assert not store.subscriptions.finish(sub.id, key, "slow runner", "posted", posted_ts="1.1")
+    assert store.subscriptions.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
+    clock.advance(seconds=600)
+    assert not store.subscriptions.claim(sub.id, key, "third runner", 60)  # posted is final
+    assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]
+
+
+def test_a_slot_that_kills_its_runner_every_time_is_given_up(store: Store, clock: FrozenClock) -> None:
+    sub = store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+    key = slot_key(clock.now())
+    taken = 0
+    for attempt in range(6):
+        taken += store.subscriptions.claim(sub.id, key, f"runner {attempt}", 60)
+        clock.advance(seconds=61)
+    assert taken == 3
+
+
+def test_an_unknown_time_zone_pauses_that_subscription_alone(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
+) -> None:
+    world = standard_world(fake_toggl)
+    service.connect("T1", "U1", world["token"])
+    clock = service.clock
+    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    healthy = service.store.subscriptions.subscribe(
+        "T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="Europe/Berlin"
+    )
+    with service.store.db.write() as conn:  # as a row written before zones were checked, or by a newer tzdata
+        conn.execute(
+            sa.insert(subscriptions).values(
+                team_id="T1", channel_id="C2", user_id="U1", cadence="weekdays", weekday=None, at_time="09:00",
+                timezone="Mars/Olympus_Mons", threshold=80, skip_empty=False, muted="[]",
+                created_at=clock.stamp(), updated_at=clock.stamp(),
+            )
+        )  # fmt: skip
+    clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    service.slack = gateway(fake_slack)
+    outcomes = {o.channel_id: o.status for o in DigestRunner(service, service.slack).run_due()}
+    assert outcomes == {"C1": "posted", "C2": "paused"}
+    assert len(posts_to(fake_slack, "C1")) == 1
+    (dm,) = posts_to(fake_slack, "U1")
+    assert "Mars/Olympus_Mons" in all_text(dm) and "is not known to this server" in all_text(dm)
+    assert service.store.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
+    assert healthy.id in [s.id for s in service.store.subscriptions.all() if not s.paused_reason]
+    assert DigestRunner(service, service.slack).run_due() == []  # paused: nobody is told twice
+
+
+def test_every_write_path_refuses_a_schedule_it_could_not_compute(store: Store) -> None:
+    good = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
+    for bad in ({"timezone": "Mars/Olympus_Mons"}, {"at_time": "25:61"}, {"cadence": "hourly"}, {"cadence": "weekly"}):
+        with pytest.raises(ScheduleError):
+            store.subscriptions.subscribe("T1", "C1", "U1", **{**good, **bad})  # type: ignore[arg-type]
+    assert store.subscriptions.all() == []
