@@ -9,6 +9,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
+from bot.app import REDIRECT_PATH, SCOPES
 from bot.views.help import WORDS
 from handlers.commands import COMMAND
 
@@ -45,6 +46,10 @@ def test_manifest_asks_for_what_the_app_uses() -> None:
     assert {c["command"] for c in data["features"]["slash_commands"]} == {COMMAND}
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "im:history", "app_mentions:read"} <= scopes
+    assert scopes == set(SCOPES)  # "Add to Slack" asks for exactly what the manifest declares
+    assert [url.removeprefix("https://toggl-bot.example.com") for url in data["oauth_config"]["redirect_urls"]] == [
+        REDIRECT_PATH
+    ]
     events = set(data["settings"]["event_subscriptions"]["bot_events"])
     assert {"message.im", "app_mention", "app_home_opened"} <= events
     assert data["settings"]["interactivity"]["is_enabled"] is True

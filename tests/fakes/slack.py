@@ -42,6 +42,14 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.delays: dict[str, float] = {}
         """Seconds to wait before answering a method, as a slow Slack would."""
+        self.install_codes: dict[str, str] = {}
+        """OAuth codes `oauth.v2.access` accepts, and the team each installs the app in."""
+        self.bot_tokens: dict[str, str] = {}
+        """Bot tokens issued by `oauth.v2.access`, and their team (auth.test answers with it)."""
+        self.refresh_tokens: dict[str, str] = {}
+        self.token_lifetime: int | None = None
+        """Seconds a bot token lives when token rotation is on (None: tokens do not expire, no refresh token)."""
+        self._issued = 0
         self._changed = threading.Condition()
         self.server = LoopbackServer(_handler_for(self))
 
@@ -88,12 +96,22 @@ class FakeSlack:
     def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         return self.wait_for(lambda calls: (found := self.of(method)) and len(found) >= count and found, timeout)
 
-    def answer(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def token_of(self, call: Call) -> str | None:
+        """The bot token a Web API call was made with (slack_sdk sends it as a Bearer header)."""
+        auth = call.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else call.body.get("token")
+
+    def answer(
+        self, method: str, body: dict[str, Any], token: str | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         scripted = self.errors.get(method)
         if scripted:
             return scripted.pop(0)
+        if method == "oauth.v2.access":
+            return self._oauth(body)
         if method == "auth.test":
-            return 200, {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": "T1", "user": "toggl"}, {}
+            team = self.bot_tokens.get(token or "", "T1")
+            return 200, {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": team, "user": "toggl"}, {}
         if method == "chat.postMessage":
             return 200, {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}, {}
         if method == "chat.postEphemeral":
@@ -102,6 +120,37 @@ class FakeSlack:
             user = self.users.get(str(body.get("user")), {"id": body.get("user"), "tz": "Europe/Berlin", "is_admin": False})
             return 200, {"ok": True, "user": user}, {}
         return 200, {"ok": True}, {}
+
+    def _oauth(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """`oauth.v2.access`: a code from "Add to Slack" becomes a bot token; a refresh token, a new one."""
+        if body.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.pop(str(body.get("refresh_token")), None)
+            if team is None:
+                return 200, {"ok": False, "error": "invalid_refresh_token"}, {}
+        else:
+            team = self.install_codes.pop(str(body.get("code")), None)
+            if team is None:
+                return 200, {"ok": False, "error": "invalid_code"}, {}
+        self._issued += 1
+        token = f"xoxb-{team}-{self._issued:04d}-fake"
+        self.bot_tokens[token] = team
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "commands,chat:write,im:history,app_mentions:read,users:read",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if self.token_lifetime is not None:
+            refresh = f"xoxe-1-{team}-{self._issued:04d}"
+            self.refresh_tokens[refresh] = team
+            answer.update(refresh_token=refresh, expires_in=self.token_lifetime)
+        return 200, answer, {}
 
 
 def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
@@ -131,7 +180,7 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             method = path.rsplit("/", 1)[-1]
             if fake.delays.get(method):
                 time.sleep(fake.delays[method])
-            status, answer, headers = fake.answer(method, body)
+            status, answer, headers = fake.answer(method, body, fake.token_of(Call(path, body, dict(self.headers))))
             self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
         def _send(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
