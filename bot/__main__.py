@@ -17,7 +17,7 @@ from bot.crypto import KeyProblem
 from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import BadDatabaseUrl, Store
 
 log = logging.getLogger("bot")
 
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     digest_run.add_argument("--force", action="store_true", help="post every subscription now, claiming no scheduled slot")
 
     commands.add_parser("migrate", help="bring the database schema up to date, then exit (a release phase)")
+    copy = commands.add_parser("copy-data", help="copy everything from another database into DATABASE_URL (empty)")
+    copy.add_argument("--from", dest="source", required=True, help="the old DATABASE_URL, e.g. sqlite:///toggl_bot.db")
 
     rotate = commands.add_parser("rotate-key", help="re-encrypt every stored Toggl token under the newest key")
     rotate.add_argument(
@@ -81,6 +83,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return ask(settings, args)
     if args.command == "migrate":
         return migrate(settings)
+    if args.command == "copy-data":
+        return copy_data(settings, args.source)
     if args.command == "serve":
         return serve(settings, args)
     if args.command == "scheduler":
@@ -120,6 +124,25 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
+def copy_data(settings: Settings, source: str) -> int:
+    """Copy a whole deployment's data (people, tokens as ciphertext, digests, installations) to DATABASE_URL."""
+    from bot.store.engine import Database
+    from bot.store.transfer import TargetNotEmpty, copy_all
+
+    try:
+        copied = copy_all(Database(source), Database(settings.database_url))
+    except BadDatabaseUrl as err:
+        print(f"toggl-bot copy-data: --from: {err}", file=sys.stderr)
+        return 2
+    except TargetNotEmpty as err:
+        print(f"toggl-bot copy-data: nothing copied: {err}", file=sys.stderr)
+        return 2
+    for table, rows in copied.items():
+        print(f"{table}: {rows} row(s)")
+    print("Copied. Set the same TOKEN_ENCRYPTION_KEY (or the key file's key) on the new deployment.")
+    return 0
+
+
 def _needs_bot_token(settings: Settings, command: str) -> bool:
     if settings.oauth:
         return True
@@ -144,8 +167,8 @@ def scheduler(settings: Settings) -> int:
     from bot.app import digest_runner
     from bot.digest.schedule import blocking_scheduler
 
-    log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
     runner = digest_runner(settings)
+    log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
     blocking_scheduler(runner.run_due, runner.clock).start()
     return 0
 
@@ -206,10 +229,18 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         print(f"toggl-bot serve: {problem}", file=sys.stderr)
         return 2
+    _preflight(settings)
     from bot.app import run
 
     run(settings, scheduler=not args.no_scheduler, host=args.host)
     return 0
+
+
+def _preflight(settings: Settings) -> None:
+    """Migrate and load the key before serving, so a bad database or key is one line here, not a traceback
+    in a worker; the engine is closed again so no connection crosses gunicorn's fork."""
+    service = Service.from_settings(settings)
+    service.store.db.dispose()
 
 
 if __name__ == "__main__":

@@ -101,3 +101,25 @@ def test_four_processes_migrating_one_empty_database_at_once_all_succeed(
     store.db.dispose()
     if server is not None:
         server.drop(database_url)
+
+
+def test_a_deployment_moves_from_sqlite_to_another_database_with_copy_data(
+    legacy: Path, database_url: str, clock: FrozenClock
+) -> None:
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{legacy.parent / 'moved.db'}"
+    env = {"DATABASE_URL": database_url, "TOKEN_ENCRYPTION_KEY": LEGACY_KEY}
+    result = run(["copy-data", "--from", f"sqlite:///{legacy}"], legacy.parent, **env)
+    assert result.returncode == 0, result.stderr
+    assert "people: 2 row(s)" in result.stdout and "subscriptions: 2 row(s)" in result.stdout
+
+    moved = Store(database_url, clock=clock)
+    ada = moved.people.get("T1", "U1")
+    assert ada is not None and TokenCipher([LEGACY_KEY.encode()]).decrypt(ada.token_ciphertext) == "tok-ada-0001"
+    old_ids = [s.id for s in moved.subscriptions.all()]
+    new = moved.subscriptions.subscribe("T1", "C9", "U1", cadence="daily", weekday=None, at_time="08:00", timezone="UTC")
+    assert new.id > max(old_ids)  # the id sequence moved past the copied rows
+    moved.db.dispose()
+
+    again = run(["copy-data", "--from", f"sqlite:///{legacy}"], legacy.parent, **env)
+    assert again.returncode == 2 and "nothing copied" in again.stderr and "Traceback" not in again.stderr
