@@ -3,6 +3,9 @@
 Runs the production server (`toggl-bot serve`: gunicorn, one worker, 16 threads) on loopback
 against the fake Toggl and Slack from tests/, and prints p50, p99 and the maximum time from
 sending a command to its HTTP ack, then how long the 40 real answers took to arrive.
+
+`--database-url postgresql://…` runs it on a new database on that server, and `--instances 2`
+spreads each burst over two web processes sharing that database.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import ROOT, percentile, served_app, table
+from cryptography.fernet import Fernet
+
+from bench.common import ROOT, database, engine_name, percentile, served_app, table
 from bot.clock import Clock
-from bot.crypto import cipher_from
+from bot.crypto import TokenCipher
 from bot.store import Store
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
 from tests.fakes.slack import FakeSlack
@@ -35,14 +41,21 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5, help="bursts, each by new people (a cold cache: Toggl is asked)")
     parser.add_argument("--toggl-latency", type=float, default=2.0)
+    parser.add_argument("--database-url", help="a PostgreSQL server to make a database on (default: a SQLite file)")
+    parser.add_argument("--instances", type=int, default=1, help="web processes sharing the database")
     args = parser.parse_args()
     people = args.commands * args.rounds
 
-    with tempfile.TemporaryDirectory() as tmp, FakeToggl(latency=args.toggl_latency) as toggl, FakeSlack() as slack:
-        database = Path(tmp) / "bot.db"
-        store = Store(f"sqlite:///{database}", clock=Clock())
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeToggl(latency=args.toggl_latency) as toggl,
+        FakeSlack() as slack,
+        database(args.database_url, Path(tmp)) as database_url,
+    ):
+        store = Store(database_url, clock=Clock())
         store.migrate()
-        cipher = cipher_from(None, database)
+        key = Fernet.generate_key()
+        cipher = TokenCipher([key])
         wid = toggl.add_workspace("Bench")
         for n in range(people):
             token = f"{n:032x}"
@@ -58,10 +71,13 @@ def main() -> None:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": slack.api_url,
             "TOGGL_API_URL": toggl.url,
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url,
+            "TOKEN_ENCRYPTION_KEY": key.decode(),
         }
-        with served_app(env, Path(tmp)) as url:
-            slack.wait_for_calls("auth.test", 2, timeout=30)
+        store.db.dispose()
+        with ExitStack() as running:
+            urls = [running.enter_context(served_app(env, Path(tmp))) for _ in range(args.instances)]
+            url = urls[0]
             sender = SlackSender(url, slack.hook("warm"))
             sender.command("help", user="U0")  # one warm-up request
             slack.wait_for_calls("/hooks/warm")
@@ -77,7 +93,7 @@ def main() -> None:
                     sender.command_body("projects", user=f"U{n}", response_url=slack.hook(f"r{round_}u{n}")) for n in users
                 ]
                 form = {"Content-Type": "application/x-www-form-urlencoded"}
-                job = {"url": url, "bodies": bodies, "headers": [{**form, **signed_headers(b)} for b in bodies]}
+                job = {"urls": urls, "bodies": bodies, "headers": [{**form, **signed_headers(b)} for b in bodies]}
                 started = time.perf_counter()
                 burst = subprocess.run(
                     [sys.executable, "-m", "bench.burst"],
@@ -100,7 +116,7 @@ def main() -> None:
         print(
             table(
                 f"(a) ack latency: {args.rounds} bursts of {args.commands} concurrent /toggl projects, Toggl at "
-                f"{args.toggl_latency:g} s a request",
+                f"{args.toggl_latency:g} s a request; {engine_name(database_url)}, {args.instances} web instance(s)",
                 [
                     ("acks with HTTP 200", f"{ok} of {len(acks)}"),
                     ("one ack alone (median of 5)", f"{sorted(serial)[2]:.0f} ms"),

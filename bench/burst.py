@@ -4,7 +4,8 @@ Slack's requests come from many machines; a Python client with 40 threads would 
 its GIL and blur the figures. So this opens every connection first, then writes all the requests
 in one go with asyncio and raw HTTP/1.1, and times each request to its status line.
 
-Reads a JSON job on stdin (url, bodies, headers); prints [[milliseconds, status], ...] as JSON.
+Reads a JSON job on stdin (urls, bodies, headers; body i goes to urls[i % len(urls)], so a burst can be
+spread over several instances); prints [[milliseconds, status], ...] as JSON.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import time
 from urllib.parse import urlsplit
 
 
-async def burst(url: str, bodies: list[str], headers: list[dict[str, str]]) -> list[tuple[float, int]]:
-    parts = urlsplit(url)
-    connections = [await asyncio.open_connection(parts.hostname, parts.port) for _ in bodies]
+async def burst(urls: list[str], bodies: list[str], headers: list[dict[str, str]]) -> list[tuple[float, int]]:
+    targets = [urlsplit(urls[n % len(urls)]) for n in range(len(bodies))]
+    connections = [await asyncio.open_connection(parts.hostname, parts.port) for parts in targets]
     requests = []
-    for body, extra in zip(bodies, headers, strict=True):
+    for body, extra, parts in zip(bodies, headers, targets, strict=True):
         data = body.encode()
         head = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Length: {len(data)}", "Connection: close"]
         head += [f"{name}: {value}" for name, value in extra.items()]
@@ -40,7 +41,8 @@ async def burst(url: str, bodies: list[str], headers: list[dict[str, str]]) -> l
 
 def main() -> None:
     job = json.load(sys.stdin)
-    json.dump(asyncio.run(burst(job["url"], job["bodies"], job["headers"])), sys.stdout)
+    urls = job.get("urls") or [job["url"]]
+    json.dump(asyncio.run(burst(urls, job["bodies"], job["headers"])), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,16 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from bot.store import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,17 +41,46 @@ def free_port() -> int:
 
 @contextmanager
 def served_app(env: dict[str, str], workdir: Path) -> Iterator[str]:
-    """`toggl-bot serve` (gunicorn) on a free loopback port; yields its events URL, stops it after.
-
-    It is ready once the fake Slack has seen two `auth.test` calls: the start-up check, then the worker's app.
-    """
+    """`toggl-bot serve` (gunicorn) on a free loopback port; yields its events URL once `/healthz` says ok."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
     full = {**clean, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "bot", "serve", "--no-scheduler", "--host", "127.0.0.1"]
     process = subprocess.Popen(command, cwd=workdir, env=full, stderr=subprocess.DEVNULL)
     try:
-        yield f"http://127.0.0.1:{port}/slack/events"
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield base + "/slack/events"
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def database(url: str | None, workdir: Path) -> Iterator[str]:
+    """A database for one benchmark: a SQLite file in `workdir`, or (given a PostgreSQL server's URL) a new
+    database on that server, dropped afterwards."""
+    if not url:
+        yield f"sqlite:///{workdir / 'bot.db'}"
+        return
+    server = sa.make_url(Database(url).url)
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def engine_name(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"

@@ -11,14 +11,16 @@ import argparse
 import datetime as dt
 import statistics
 import tempfile
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 
-from bench.common import table
+from bench.common import database, engine_name, table
 from bot.app import DIGEST_REQUEST_INTERVAL
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
@@ -37,16 +39,19 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--projects", type=int, default=500)
     parser.add_argument("--owners-at-once", type=int, default=OWNERS_AT_ONCE)
+    parser.add_argument("--database-url", help="a PostgreSQL server to make a database on (default: a SQLite file)")
+    parser.add_argument("--runners", type=int, default=1, help="schedulers racing for the same slots")
     args = parser.parse_args()
 
     with (
         tempfile.TemporaryDirectory() as tmp,
         FakeToggl(latency=0.05, per_token_per_second=1.0) as toggl,
         FakeSlack() as slack,
+        database(args.database_url, Path(tmp)) as database_url,
     ):
         cipher = TokenCipher([Fernet.generate_key()])
         clock = FrozenClock(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC))  # subscribed on a Sunday...
-        store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
+        store = Store(database_url, clock=clock)
         store.migrate()
         tokens = {}
         for n in range(args.people):
@@ -70,27 +75,40 @@ def main() -> None:
             store.subscriptions.subscribe("T1", f"C{s}", owner, **schedule)
         toggl.requests.clear()
 
-        service = Service(store, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
-        gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
-        service.slack = gateway
         clock.set(dt.datetime(2026, 11, 23, 9, 1, tzinfo=dt.UTC))  # ...and run a minute after Monday's 09:00 slot
-        runner = DigestRunner(service, gateway, owners_at_once=args.owners_at_once)
+        runners = []
+        for _ in range(args.runners):  # each scheduler with its own engine, pool and Toggl clients, as processes have
+            own = Store(database_url, clock=clock)
+            service = Service(own, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
+            service.slack = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
+            runners.append(DigestRunner(service, service.slack, owners_at_once=args.owners_at_once))
+        start = threading.Barrier(len(runners))
+
+        def race(runner: DigestRunner) -> list:
+            start.wait()
+            return runner.run_due()
+
         started = time.perf_counter()
-        outcomes = runner.run_due()
+        with ThreadPoolExecutor(len(runners)) as pool:
+            shares = list(pool.map(race, runners))
         wall = time.perf_counter() - started
+        outcomes = [o for share in shares for o in share]
 
         per_person = Counter(r.token for r in toggl.requests)
         counts = [per_person[t] for t in tokens]
         statuses = Counter(o.status for o in outcomes)
         posts = len(slack.of("chat.postMessage"))
+        channels = len({c.body["channel"] for c in slack.of("chat.postMessage")})
         pages = -(-args.projects // 200) + 1 + 1  # project pages, one page of tasks, the workspace list
     print(
         table(
             f"(c) digest run: {args.subscriptions} subscriptions, {args.people} people x {args.projects} projects, "
-            f"Toggl 50 ms and 1 request/s per token",
+            f"Toggl 50 ms and 1 request/s per token; {engine_name(database_url)}, {args.runners} scheduler(s)",
             [
                 ("wall time", f"{wall:.1f} s ({args.owners_at_once} people at once)"),
                 ("outcomes", ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + f"; {posts} Slack posts"),
+                ("slots posted twice", str(posts - channels)),
+                ("slots each scheduler posted", " / ".join(str(sum(o.status == "posted" for o in s)) for s in shares)),
                 (
                     "Toggl requests per person",
                     f"min {min(counts)}, median {statistics.median(counts):g}, max {max(counts)} (pages needed: {pages})",
