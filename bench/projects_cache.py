@@ -54,7 +54,7 @@ def main() -> None:
         service.connect("T1", "U1", world["token"])
         settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
         pool = WorkPool()
-        with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool), service)) as server:
+        with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool), service, settings)) as server:
             sender = SlackSender(server.url + "/slack/events", slack.hook("x"))
             cold_requests, cold_time, cold_each = twenty(sender, slack, toggl, "cold")
             clock.advance(seconds=120)  # the copy is now older than the 60 s freshness window

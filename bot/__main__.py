@@ -238,7 +238,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _preflight(settings: Settings) -> None:
     """Migrate and load the key before serving, so a bad database or key is one line here, not a traceback
-    in a worker; the engine is closed again so no connection crosses gunicorn's fork."""
+    from inside the server."""
     service = Service.from_settings(settings)
     service.store.db.dispose()
 

@@ -1,4 +1,4 @@
-"""Builds the Slack app from settings, and serves it: gunicorn for HTTP, or Socket Mode.
+"""Builds the Slack app from settings, and serves it: waitress for HTTP (`bot.serve`), or Socket Mode.
 
 `create_app` is a factory so that tests build exactly the production app against fakes. It builds
 one of two apps:
@@ -43,8 +43,6 @@ SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:re
 """The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
 OAUTH_STATE_SECONDS = 600
 WORK_THREADS = 16
-HTTP_THREADS = 16
-HTTP_BACKLOG = 2048
 
 
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -137,9 +135,10 @@ def _log_error(error: Exception, logger: logging.Logger) -> None:
     logger.error("A Slack listener failed", exc_info=error)
 
 
-def wsgi_app(app: App, service: Service) -> Front:
-    """The WSGI callable for gunicorn: `/healthz`, then Slack's paths (`POST /slack/events`, and OAuth's)."""
-    return Front(app, service.store.db, events_path=EVENTS_PATH)
+def wsgi_app(app: App, service: Service, settings: Settings) -> Front:
+    """The WSGI callable served: `/healthz`, then Slack's paths (`POST /slack/events`, and OAuth's)."""
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    return Front(app, service.store, events_path=EVENTS_PATH, signing_secret=secret)
 
 
 DIGEST_REQUEST_INTERVAL = 1.05
@@ -162,7 +161,7 @@ def start_scheduler(settings: Settings) -> None:
 
 
 def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
-    """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under gunicorn."""
+    """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under waitress."""
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -172,6 +171,6 @@ def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
         log.info("Connecting to Slack in Socket Mode")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return
-    from bot.gunicorn import serve_http
+    from bot.serve import serve_http
 
     serve_http(settings, host, scheduler=scheduler)

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 MAX_TEXT = 255
 """Longest name or search text kept (Toggl's own names are at most 255 characters)."""
+MAX_INPUT = 4000
+"""Characters of a message or command read at all: more than any real command, so a megabyte of text
+costs no more to parse than this."""
 
 ProjectStatus = Literal["active", "archived", "all"]
 
@@ -231,7 +234,7 @@ def parse(text: str) -> Command:
     >>> parse("make coffee")
     Help(unknown='make coffee')
     """
-    text = clean_slack_text(text or "").strip()
+    text = clean_slack_text((text or "")[:MAX_INPUT]).strip()
     words = _split(text)
     if not words:
         return Help()

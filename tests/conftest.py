@@ -107,8 +107,9 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str) -> Iterator[Running]:
     """The production app over HTTP on loopback, against the fake Slack and Toggl."""
     pool = WorkPool(workers=8)
-    app = create_app(settings_for(fake_slack, fake_toggl, database_url), service=service, pool=pool)
-    with WSGILoopback(wsgi_app(app, service)) as server:
+    settings = settings_for(fake_slack, fake_toggl, database_url)
+    app = create_app(settings, service=service, pool=pool)
+    with WSGILoopback(wsgi_app(app, service, settings)) as server:
         url = server.url + "/slack/events"
         yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url)
     pool.shutdown(wait=True)

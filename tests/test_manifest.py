@@ -62,6 +62,10 @@ def test_usage_hint_and_help_name_the_same_words() -> None:
     assert {part.split()[0] for part in hint.split("|")} <= verbs | {"digest"}
 
 
-def test_procfile_serves_the_wsgi_entry_point() -> None:
+def test_procfile_runs_web_clock_and_a_release_migration() -> None:
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert "bot.wsgi:application" in lines["web"] and "$PORT" in lines["web"]
+    assert lines == {
+        "release": "toggl-bot migrate",
+        "web": "toggl-bot serve --no-scheduler",  # on $PORT, which the platform sets
+        "clock": "toggl-bot scheduler",
+    }

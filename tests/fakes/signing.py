@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import Any
@@ -27,6 +28,11 @@ class SlackSender:
         self.response_url = response_url
         self.team_id = team_id
         self.session = requests.Session()
+        self._triggers = itertools.count(1)
+
+    def trigger_id(self) -> str:
+        """Slack gives every command and interaction its own trigger id, so no two real requests are equal."""
+        return f"trigger-{next(self._triggers)}"
 
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> requests.Response:
         all_headers = {"Content-Type": content_type, **(signed_headers(body) if headers is None else headers)}
@@ -46,7 +52,7 @@ class SlackSender:
                 "text": text,
                 "api_app_id": "A1",
                 "response_url": response_url or self.response_url,
-                "trigger_id": "trigger-1",
+                "trigger_id": self.trigger_id(),
             }
         )
 
@@ -84,7 +90,7 @@ class SlackSender:
                 "user": {"id": user, "team_id": self.team_id},
                 "team": {"id": self.team_id},
                 "api_app_id": "A1",
-                "trigger_id": "trigger-2",
+                "trigger_id": self.trigger_id(),
                 "response_url": response_url or self.response_url,
                 "channel": {"id": "C1"},
                 "container": {"type": "message", "is_ephemeral": True},

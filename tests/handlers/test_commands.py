@@ -47,7 +47,7 @@ def test_not_connected_offers_the_connect_button(running: Running) -> None:
 def test_connect_without_a_token_opens_the_modal(running: Running) -> None:
     running.send.command("connect")
     (call,) = running.slack.wait_for_calls("views.open")
-    assert call.body["trigger_id"] == "trigger-1"
+    assert call.body["trigger_id"].startswith("trigger-")
     assert call.body["view"]["callback_id"] == "connect_modal"
     assert running.slack.hook("r1") in call.body["view"]["private_metadata"]
 
@@ -57,7 +57,7 @@ def test_a_slow_slack_never_holds_the_ack(running: Running) -> None:
     response = running.send.command("connect")
     assert response.status_code == 200 and response.elapsed.total_seconds() < 1.0
     (call,) = running.slack.wait_for_calls("views.open")
-    assert call.body["trigger_id"] == "trigger-1"
+    assert call.body["trigger_id"].startswith("trigger-")
 
 
 def test_connect_with_a_token_then_disconnect(running: Running) -> None:

@@ -11,7 +11,7 @@ import requests
 
 from bot.app import create_app
 from bot.front import Front
-from bot.store import Database
+from bot.store import Database, Store
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 
@@ -34,7 +34,8 @@ def silent_port() -> Iterator[int]:
 def health_of(running: Running, database: Database) -> tuple[requests.Response, float]:
     """`/healthz` of the production app, with its database swapped for `database`."""
     slack_app = create_app(settings_for(running.slack, running.toggl, "sqlite://"), service=running.service)
-    app = Front(slack_app, database, events_path="/slack/events")
+    store = Store(database, clock=running.service.clock)
+    app = Front(slack_app, store, events_path="/slack/events", signing_secret="")
     with WSGILoopback(app) as server:
         started = time.monotonic()
         answer = requests.get(server.url + "/healthz", timeout=10)

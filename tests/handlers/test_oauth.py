@@ -34,7 +34,7 @@ def oauth(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, databa
     )
     pool = WorkPool(workers=4)
     app = create_app(settings, service=service, pool=pool)
-    with WSGILoopback(wsgi_app(app, service)) as server:
+    with WSGILoopback(wsgi_app(app, service, settings)) as server:
         yield Running(
             fake_slack, fake_toggl, service, SlackSender(server.url + "/slack/events", fake_slack.hook()), server.url
         )
