@@ -126,7 +126,8 @@ def test_undecodable_bodies_get_400_signed_or_not_and_no_traceback(
     caplog.set_level(logging.DEBUG)
 
     def post(headers: dict[str, str]) -> int:
-        return requests.post(running.url, data=body, headers={"Content-Type": content_type, **headers}, timeout=10).status_code
+        answer = requests.post(running.url, data=body, headers={"Content-Type": content_type, **headers}, timeout=10)
+        return answer.status_code
 
     text = body.decode("utf-8", "replace")
     assert post({}) in (400, 401)  # unsigned: refused at the door either way
