@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     digest_run.add_argument("--force", action="store_true", help="post every subscription now, claiming no scheduled slot")
 
     commands.add_parser("migrate", help="bring the database schema up to date, then exit (a release phase)")
+    doctor = commands.add_parser("doctor", help="check the database, keys, Slack and Toggl, one line each")
+    doctor.add_argument(
+        "--forget-unreadable", action="store_true", help="delete stored Toggl tokens no configured key decrypts"
+    )
     copy = commands.add_parser("copy-data", help="copy everything from another database into DATABASE_URL (empty)")
     copy.add_argument("--from", dest="source", required=True, help="the old DATABASE_URL, e.g. sqlite:///toggl_bot.db")
 
@@ -83,6 +87,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return ask(settings, args)
     if args.command == "migrate":
         return migrate(settings)
+    if args.command == "doctor":
+        return doctor(settings, forget_unreadable=args.forget_unreadable)
     if args.command == "copy-data":
         return copy_data(settings, args.source)
     if args.command == "serve":
@@ -122,6 +128,16 @@ def migrate(settings: Settings) -> int:
     after = store.db.revision()
     print(f"Database at revision {after}" + (f" (was {before or 'empty'})" if before != after else " (up to date)"))
     return 0
+
+
+def doctor(settings: Settings, *, forget_unreadable: bool) -> int:
+    """Print one line per check; exit 1 when any fails."""
+    from bot.doctor import checks
+
+    found = checks(settings, forget_unreadable=forget_unreadable)
+    for check in found:
+        print(check)
+    return 0 if all(check.ok for check in found) else 1
 
 
 def copy_data(settings: Settings, source: str) -> int:

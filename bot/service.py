@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import toggl
 from bot.clock import SYSTEM, Clock
-from bot.crypto import TokenCipher, UnreadableToken, cipher_from
+from bot.crypto import SAMPLE, TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
 from bot.slack import SlackGateway
@@ -133,7 +133,8 @@ class Service:
         store = Store(settings.database_url, clock=clock, pool_size=settings.database_pool_size)
         store.migrate()
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
-        cipher = cipher_from(key, settings.database_path)
+        stored = [person.token_ciphertext for person in store.people.sample(SAMPLE)]
+        cipher = cipher_from(key, settings.database_path, stored)
         clients = toggl.TogglClients(settings.toggl_api_url, clock=clock, min_interval=min_interval)
         return cls(store, cipher, clients, policy=_policy(settings))
 

@@ -94,6 +94,12 @@ class People:
             rows = conn.execute(sa.select(people).order_by(people.c.team_id, people.c.user_id)).mappings()
             return [_person(row) for row in rows]
 
+    def sample(self, limit: int) -> list[Person]:
+        """Up to `limit` people, newest connections first: enough to tell whether the key still fits."""
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(people).order_by(people.c.updated_at.desc()).limit(limit)).mappings()
+            return [_person(row) for row in rows]
+
     def count(self) -> int:
         with self._db.read() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(people)).scalar_one()

@@ -1,0 +1,127 @@
+"""`toggl-bot doctor`: what an operator needs to know when something is off, each in one line.
+
+It changes nothing (no migration, no key file made) unless asked to `--forget-unreadable`: then it
+deletes the stored Toggl tokens that no configured key decrypts, so their owners can connect again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+import sqlalchemy as sa
+from slack_sdk.errors import SlackApiError
+
+from bot.crypto import KeyProblem, TokenCipher, key_file_for, key_source, parse_keys
+from bot.settings import Settings
+from bot.store import Database, head_revision
+from bot.store.schema import people
+
+TOGGL_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+def checks(settings: Settings, *, forget_unreadable: bool = False) -> list[Check]:
+    """Every check, in the order an operator would look; a failed one does not stop the others."""
+    found = []
+    path = settings.database_path
+    database = None if path is not None and not path.exists() else Database(settings.database_url)
+    if database is None:
+        found.append(Check("database", False, f"there is no database at {path} yet (`toggl-bot migrate` makes it)"))
+    else:
+        found.append(_database(database))
+    cipher, key_check = _keys(settings)
+    found.append(key_check)
+    if database is not None and found[0].ok and cipher is not None:
+        found.append(_tokens(database, cipher, forget_unreadable))
+    found.append(_slack(settings))
+    found.append(_toggl(settings))
+    if database is not None:
+        database.dispose()
+    return found
+
+
+def _database(database: Database) -> Check:
+    try:
+        database.ping()
+        revision = database.revision()
+    except sa.exc.SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0][:200]
+        return Check("database", False, f"{database} does not answer: {reason}")
+    head = head_revision()
+    if revision == head:
+        return Check("database", True, f"{database} answers, at migration {revision} (the newest)")
+    return Check("database", False, f"{database} is at migration {revision or 'none'}; run `toggl-bot migrate` ({head})")
+
+
+def _keys(settings: Settings) -> tuple[TokenCipher | None, Check]:
+    setting = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
+    source = key_source(setting, settings.database_path)
+    try:
+        if setting:
+            keys = parse_keys(setting)
+        elif settings.database_path is None:
+            raise KeyProblem("TOKEN_ENCRYPTION_KEY is required with PostgreSQL")
+        else:
+            path = key_file_for(settings.database_path)
+            if not path.exists():
+                raise KeyProblem(f"the key file {path} does not exist")
+            keys = parse_keys(path.read_text(errors="replace").replace("\n", ","), source=f"the key file {path}")
+    except KeyProblem as err:
+        return None, Check("keys", False, str(err))
+    return TokenCipher(keys), Check("keys", True, f"{len(keys)} key(s) from {source}")
+
+
+def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) -> Check:
+    try:
+        with database.read() as conn:
+            rows = conn.execute(sa.select(people.c.team_id, people.c.user_id, people.c.token_ciphertext)).all()
+    except sa.exc.SQLAlchemyError:
+        return Check("tokens", False, "the people table cannot be read; run `toggl-bot migrate`")
+    unreadable = [(row.team_id, row.user_id) for row in rows if not cipher.can_decrypt(row.token_ciphertext)]
+    detail = f"{len(rows) - len(unreadable)} of {len(rows)} stored Toggl token(s) decrypt"
+    if unreadable and forget_unreadable:
+        with database.write() as conn:
+            for team_id, user_id in unreadable:
+                conn.execute(sa.delete(people).where(people.c.team_id == team_id, people.c.user_id == user_id))
+        return Check("tokens", True, f"{detail}; deleted the {len(unreadable)} that do not: they can connect again")
+    if unreadable:
+        return Check("tokens", False, f"{detail}; restore the old key, or `toggl-bot doctor --forget-unreadable`")
+    return Check("tokens", True, detail)
+
+
+def _slack(settings: Settings) -> Check:
+    from bot.app import slack_client
+
+    if settings.oauth:
+        return Check("slack", True, "OAuth mode: each workspace's bot token is checked when it is used")
+    if settings.slack_bot_token is None:
+        return Check("slack", False, "SLACK_BOT_TOKEN is not set (nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
+    try:
+        answer = slack_client(settings).auth_test()
+    except SlackApiError as err:
+        return Check("slack", False, f"Slack refuses SLACK_BOT_TOKEN ({err.response.get('error')})")
+    except OSError as err:
+        return Check("slack", False, f"Slack cannot be reached at {settings.slack_api_url} ({type(err).__name__})")
+    return Check("slack", True, f"Slack accepts the bot token (team {answer.get('team_id')}, bot {answer.get('user_id')})")
+
+
+def _toggl(settings: Settings) -> Check:
+    """Reachable is enough: an unauthenticated request gets 401 or 403, and costs nobody's quota."""
+    url = settings.toggl_api_url.rstrip("/") + "/api/v9/me"
+    try:
+        answer = requests.get(url, timeout=TOGGL_TIMEOUT)
+    except requests.RequestException as err:
+        return Check("toggl", False, f"Toggl cannot be reached at {settings.toggl_api_url} ({type(err).__name__})")
+    if answer.status_code in (401, 403):
+        return Check("toggl", True, f"Toggl answers at {settings.toggl_api_url}")
+    return Check("toggl", False, f"Toggl at {settings.toggl_api_url} answered {answer.status_code} where 401 was expected")
