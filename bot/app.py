@@ -65,8 +65,9 @@ class SlackWiring:
 
 
 def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
+    refusals = service.store.slack
     if not settings.oauth:
-        return SlackWiring(SlackGateway(slack_client(settings)))
+        return SlackWiring(SlackGateway(slack_client(settings), refusals))
     assert settings.slack_client_id and settings.slack_client_secret
     installations = EncryptedInstallationStore(service.store.db, service.cipher, client_id=settings.slack_client_id)
     clients = TeamClients(
@@ -75,7 +76,7 @@ def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
     )
-    return SlackWiring(SlackGateway(clients), installations)
+    return SlackWiring(SlackGateway(clients, refusals), installations)
 
 
 def create_app(settings: Settings, *, service: Service | None = None, pool: WorkPool | None = None) -> App:

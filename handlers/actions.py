@@ -34,6 +34,7 @@ def register(app: App, deps: Deps) -> None:
             lambda: answer(command, asker, deps.service),
             via_respond(respond, replace=True),
             via_dm(client, asker.user_id or ""),
+            team_id=asker.team_id,
         )
 
     def open_connect_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -26,6 +26,8 @@ def register(app: App, deps: Deps) -> None:
             deps.soon(client.views_open, trigger_id=command["trigger_id"], view=view)
             return
         asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
-        deps.later(lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id))
+        deps.later(
+            lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id), team_id=asker.team_id
+        )
 
     app.command(COMMAND)(toggl_command)

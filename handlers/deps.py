@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply
 from bot.service import Service
+from bot.slack import BOT_REFUSED, error_code, note_refusal
+from bot.store.slack_state import SlackState
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
 from bot.work import WorkPool, prestart
@@ -47,12 +49,16 @@ class Deps:
     """Set in OAuth mode: each workspace's installation, forgotten when it uninstalls the app."""
     _side: ThreadPoolExecutor = field(default_factory=lambda: _started(ThreadPoolExecutor(4, thread_name_prefix="side"), 4))
 
-    def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None) -> None:
-        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken."""
+    def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None, team_id: str | None = None) -> None:
+        """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
+
+        `team_id` names the workspace the replies go to, so that Slack refusing its bot is noted once.
+        """
+        refusals = Delivery(self.service.store.slack, team_id)
         if self.pool.will_queue:
-            self.soon(deliver, WORKING, send, fallback)
-        if not self.pool.submit(_run_and_deliver, job, send, fallback):
-            self.soon(deliver, TOO_BUSY, send, fallback)
+            self.soon(deliver, WORKING, send, fallback, refusals)
+        if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals):
+            self.soon(deliver, TOO_BUSY, send, fallback, refusals)
 
     def soon(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Run a quick Slack call right after the ack, off the request thread; failures are logged."""
@@ -84,25 +90,45 @@ def _started(executor: ThreadPoolExecutor, workers: int) -> ThreadPoolExecutor:
     return executor
 
 
-def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    """Where a reply's workspace's refusals are noted: Slack refusing the bot is logged once, not per reply."""
+
+    refusals: SlackState | None = None
+    team_id: str | None = None
+
+    def refused(self, error: str) -> None:
+        note_refusal(self.refusals if self.team_id else None, self.team_id or "(unknown)", error)
+
+
+def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None, delivery: Delivery) -> None:
     try:
         messages = job().messages
     except Exception:
         log.exception("A reply could not be made")
         messages = [unexpected_error()]
     for message in messages:
-        deliver(message, send, fallback)
+        deliver(message, send, fallback, delivery)
 
 
-def deliver(message: Message, send: Send, fallback: Send | None = None) -> bool:
-    """Send; if Slack refuses, try the fallback (a direct message). Logs, never raises: True if delivered."""
+def deliver(message: Message, send: Send, fallback: Send | None = None, delivery: Delivery | None = None) -> bool:
+    """Send; if Slack refuses, try the fallback (a direct message). Logs, never raises: True if delivered.
+
+    Slack refusing the bot token itself (`invalid_auth`, `account_inactive`…) is noted once through
+    `delivery`, at ERROR, rather than warned about on every reply.
+    """
     for attempt in (send, fallback):
         if attempt is None:
             continue
         try:
             attempt(message)
             return True
-        except (SlackApiError, NotDelivered, OSError) as err:
+        except SlackApiError as err:
+            if error_code(err) in BOT_REFUSED:
+                (delivery or Delivery()).refused(error_code(err))
+            else:
+                log.warning("Slack did not take a reply: %s", describe(err))
+        except (NotDelivered, OSError) as err:
             log.warning("Slack did not take a reply: %s", describe(err))
     return False
 

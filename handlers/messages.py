@@ -38,7 +38,7 @@ def register(app: App, deps: Deps) -> None:
             return
         words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
         asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=event["user"], channel_id=event["channel"])
-        deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]))
+        deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=asker.team_id)
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not is_from_a_person(event, context.bot_user_id) or not deps.first_time(body.get("event_id")):
@@ -50,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
             deps.soon(deliver, connect_in_private(), send, fallback)  # the token is already public: never use it
             return
         asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id, channel_id=channel)
-        deps.later(lambda: answer(words, asker, deps.service), send, fallback)
+        deps.later(lambda: answer(words, asker, deps.service), send, fallback, team_id=asker.team_id)
 
     app.event("message")(direct_message)
     app.event("app_mention")(mention)

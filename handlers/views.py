@@ -54,6 +54,7 @@ def register(app: App, deps: Deps) -> None:
             lambda: Reply([connect(asker, deps.service, token, me=me)]),
             via_reply_to(reply_to_from(view), client, user["id"]),
             via_dm(client, user["id"]),
+            team_id=asker.team_id,
         )
 
     app.view(CONNECT_CALLBACK)(submit_connect)

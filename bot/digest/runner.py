@@ -19,7 +19,7 @@ from bot import toggl
 from bot.digest.rules import judge
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
-from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, error_code
+from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
 from bot.views.common import Message
 from bot.views.digest import digest_failed, digest_message
@@ -188,10 +188,11 @@ class DigestRunner:
             else:
                 reason = f"Slack refused the post (`{code}`)."
             return self._fail(sub, key, reason)
-        except NotInstalled:
-            log.warning("Digest %s: the app is no longer installed in its workspace", sub.id)
-            self._finish(sub, key, "failed", "the app is not installed in this workspace")
-            return Outcome(sub.id, sub.channel_id, "failed", "the app is not installed in this workspace")
+        except NotInstalled as err:  # or Slack refuses the bot: nobody can be told through Slack either
+            reason = describe(err)
+            log.warning("Digest %s could not be posted: %s", sub.id, reason)
+            self._finish(sub, key, "failed", reason)
+            return Outcome(sub.id, sub.channel_id, "failed", reason)
         except Exception:
             log.exception("Posting digest %s failed unexpectedly", sub.id)
             return self._fail(sub, key, "something went wrong on our side; it is logged")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.views.common import Message
 
@@ -22,8 +24,24 @@ CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted
 """Slack's errors meaning the bot cannot post in that channel until someone invites it (or unarchives it)."""
 
 
+BOT_REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "team_disabled"}
+"""Slack's errors meaning it refuses the bot token itself, for every call, until something changes."""
+
+
 class NotInstalled(Exception):
     """The team has no installation of the app (it was uninstalled, or never finished "Add to Slack")."""
+
+
+class BotRefused(NotInstalled):
+    """Slack refuses the team's bot token (`BOT_REFUSED`); calls are held until it is tried again and accepted."""
+
+
+class Refusals(Protocol):
+    """Where refusals are kept (`bot.store.slack_state.SlackState`): shared, so each is logged once."""
+
+    def refused(self, team_id: str, error: str) -> bool: ...
+    def accepted(self, team_id: str) -> bool: ...
+    def hold(self, team_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -43,8 +61,9 @@ class SlackGateway:
     '1700000000.000100'
     """
 
-    def __init__(self, clients: WebClient | ClientForTeam) -> None:
+    def __init__(self, clients: WebClient | ClientForTeam, refusals: Refusals | None = None) -> None:
         self._client_for: ClientForTeam = (lambda _team: clients) if isinstance(clients, WebClient) else clients
+        self.refusals = refusals
 
     def __repr__(self) -> str:
         return "SlackGateway(<clients>)"
@@ -55,26 +74,60 @@ class SlackGateway:
     def person(self, team_id: str, user_id: str) -> SlackPerson:
         """Time zone and admin flag from `users.info`; defaults (no zone, not admin) when Slack will not say."""
         try:
-            user = self.client(team_id).users_info(user=user_id).get("user") or {}
+            user = self._call(team_id, lambda client: client.users_info(user=user_id)).get("user") or {}
         except (SlackApiError, NotInstalled) as err:
             log.warning("users.info failed: %s", describe(err))
             return SlackPerson()
         return SlackPerson(timezone=user.get("tz"), is_admin=bool(user.get("is_admin") or user.get("is_owner")))
 
     def post(self, team_id: str, channel: str, message: Message) -> str:
-        """Post to a channel and return the message's `ts`; raises `SlackApiError` (see `CANNOT_POST`) or
-        `NotInstalled` when it cannot be posted."""
-        response = self.client(team_id).chat_postMessage(channel=channel, **message)
+        """Post to a channel and return the message's `ts`; raises `SlackApiError` (see `CANNOT_POST`),
+        `NotInstalled`, or `BotRefused` when it cannot be posted."""
+        response = self._call(team_id, lambda client: client.chat_postMessage(channel=channel, **message))
         return str(response.get("ts") or "")
 
     def dm(self, team_id: str, user_id: str, message: Message) -> bool:
         """Post into the person's DM with the app; logs and returns False when Slack refuses."""
         try:
-            self.client(team_id).chat_postMessage(channel=user_id, **message)
+            self._call(team_id, lambda client: client.chat_postMessage(channel=user_id, **message))
+        except BotRefused:
+            return False  # said once, at ERROR, when Slack first refused the bot
         except (SlackApiError, NotInstalled) as err:
             log.warning("Could not DM a person: %s", describe(err))
             return False
         return True
+
+    def _call(self, team_id: str, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+        """One Web API call for a team, unless Slack refuses its bot (then `BotRefused`, without calling)."""
+        held = self.refusals.hold(team_id) if self.refusals else None
+        if held is not None:
+            raise BotRefused(held)
+        try:
+            response = call(self.client(team_id))
+        except SlackApiError as err:
+            if error_code(err) in BOT_REFUSED:
+                note_refusal(self.refusals, team_id, error_code(err))
+                raise BotRefused(error_code(err)) from err
+            raise
+        note_acceptance(self.refusals, team_id)
+        return response
+
+
+def note_refusal(refusals: Refusals | None, team_id: str, error: str) -> None:
+    """Slack refused a team's bot token: logged once at ERROR across instances, held from then on."""
+    first = refusals.refused(team_id, error) if refusals else True
+    if first:
+        log.error(
+            "Slack refuses the bot token of workspace %s (%s): replies and digests there are held until it is "
+            "accepted again (tried every 10 minutes); reinstall the app or renew SLACK_BOT_TOKEN",
+            team_id,
+            error,
+        )
+
+
+def note_acceptance(refusals: Refusals | None, team_id: str) -> None:
+    if refusals and refusals.accepted(team_id):
+        log.info("Slack accepts the bot token of workspace %s again", team_id)
 
 
 def error_code(err: SlackApiError) -> str:
@@ -84,6 +137,8 @@ def error_code(err: SlackApiError) -> str:
 def describe(err: Exception) -> str:
     if isinstance(err, SlackApiError):
         return error_code(err)
+    if isinstance(err, BotRefused):
+        return f"Slack refuses the bot token ({err})"
     if isinstance(err, NotInstalled):
         return "the app is not installed in that workspace"
     return type(err).__name__

@@ -8,6 +8,7 @@ One small interface per concern, each over the same `Database`:
 | `store.subscriptions` | channel digests, and each slot's claim (a lease)             |
 | `store.cache`         | each person's Toggl data, and the latest quota reading       |
 | `store.seen`          | event ids and request signatures already handled             |
+| `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
 Nothing here sees a token in clear: callers hand it ciphertext from `bot.crypto`.
@@ -23,6 +24,7 @@ from bot.store.cache import Cache, CacheState
 from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, engine_url, head_revision, sqlite_path
 from bot.store.people import People, Person
 from bot.store.seen import SeenRequests
+from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Slot, Subscription, Subscriptions
 
 __all__ = [
@@ -55,6 +57,7 @@ class Store:
         self.subscriptions = Subscriptions(self.db, clock)
         self.cache = Cache(self.db, clock)
         self.seen = SeenRequests(self.db, clock)
+        self.slack = SlackState(self.db, clock)
 
     def __repr__(self) -> str:
         return f"Store({self.db!r})"
@@ -73,7 +76,13 @@ class Store:
             ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
             conn.execute(sa.delete(schema.digest_slots).where(schema.digest_slots.c.subscription_id.in_(ids)))
             removed = conn.execute(sa.delete(subs).where(subs.c.team_id == team_id)).rowcount
-            for table in (schema.cache_items, schema.cache_state, schema.cache_docs):
+            for table in (
+                schema.cache_items,
+                schema.cache_state,
+                schema.cache_docs,
+                schema.bot_refusals,
+                schema.reply_targets,
+            ):
                 conn.execute(sa.delete(table).where(table.c.team_id == team_id))
             people = schema.people
             return removed + conn.execute(sa.delete(people).where(people.c.team_id == team_id)).rowcount

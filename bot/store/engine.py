@@ -92,7 +92,7 @@ class Database:
 
     def _make_engine(self, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
         if self.is_postgres:
-            return sa.create_engine(
+            engine = sa.create_engine(
                 self.url,
                 pool_size=pool_size,
                 max_overflow=max_overflow,
@@ -100,6 +100,8 @@ class Database:
                 pool_pre_ping=True,
                 connect_args={"connect_timeout": 5, "application_name": "toggl-bot"},
             )
+            sa.event.listen(engine, "handle_error", _renew_after_read_only)
+            return engine
         if self.url.database:
             path = Path(self.url.database)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,7 @@ class Database:
             engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_connected)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "handle_error", _renew_after_read_only)
         return engine
 
     # -- units of work -----------------------------------------------------------------------------
@@ -199,6 +202,21 @@ def _create_private(path: Path) -> None:
     """
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+READ_ONLY_ERRORS = ("readonly database", "read-only transaction", "read only transaction")
+
+
+def _renew_after_read_only(context: sa.engine.ExceptionContext) -> None:
+    """Treat "the database is read-only" like a lost connection: throw the pool's connections away.
+
+    A connection opened while the database was read-only for a moment (a SQLite file whose permissions
+    changed, a PostgreSQL failover, `default_transaction_read_only`) stays read-only for its whole life.
+    Marking the error a disconnect makes SQLAlchemy discard it and every pooled sibling, so once the
+    database is writable again the next unit of work opens fresh, writable connections; no restart.
+    """
+    if any(marker in str(context.original_exception).lower() for marker in READ_ONLY_ERRORS):
+        context.is_disconnect = True
 
 
 def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:

@@ -113,3 +113,22 @@ seen_requests = sa.Table(
     sa.Column("key", sa.String(80), primary_key=True),
     sa.Column("seen_at", sa.Double, nullable=False, index=True),
 )
+
+bot_refusals = sa.Table(
+    "bot_refusals",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("error", sa.String(64), nullable=False),
+    sa.Column("since", sa.Double, nullable=False),
+    sa.Column("checked_at", sa.Double, nullable=False),
+)
+
+reply_targets = sa.Table(
+    "reply_targets",
+    metadata,
+    sa.Column("view_id", sa.String(64), primary_key=True),
+    sa.Column("team_id", Id, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("response_url", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
