@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 
 from bot.clock import Clock
 from bot.crypto import cipher_from, key_file_for
-from bot.store import Store
+from bot.store import Store, head_revision
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
 from tests.test_cli import run
@@ -81,7 +81,10 @@ def test_an_empty_key_file_is_named_in_one_line(deployment: dict[str, str], tmp_
 def test_doctor_tells_what_decrypts_and_forgets_what_cannot(deployment: dict[str, str], tmp_path: Path) -> None:
     healthy = run(["doctor"], tmp_path, **deployment)
     assert healthy.returncode == 0, healthy.stdout
-    assert "3 of 3 stored Toggl token(s) decrypt" in healthy.stdout and "at migration 0001 (the newest)" in healthy.stdout
+    assert (
+        "3 of 3 stored Toggl token(s) decrypt" in healthy.stdout
+        and f"at migration {head_revision()} (the newest)" in healthy.stdout
+    )
     assert "Slack accepts the bot token" in healthy.stdout and "Toggl answers" in healthy.stdout
 
     env = {**deployment, "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode()}  # the old key is lost for good
