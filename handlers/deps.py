@@ -70,7 +70,7 @@ class Deps:
         if not event_id:
             return True
         try:
-            return self.service.store.seen.first_time(f"event:{event_id}")
+            return self.service.store.seen.first_time(f"event:{event_id}", at_once=True)
         except SQLAlchemyError as err:  # better to answer twice than never
             log.warning("Could not check an event id: %s", type(err).__name__)
             return True

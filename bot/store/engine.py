@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,11 @@ class Database:
         self.url = engine_url(database_url)
         self.dialect = self.url.get_backend_name()
         self.engine = self._make_engine(pool_size, max_overflow, pool_timeout)
+        self._writers: contextlib.AbstractContextManager[Any] = (
+            contextlib.nullcontext() if self.is_postgres else threading.Lock()
+        )
+        """SQLite has one writer at a time. Threads of this process queue for it here, handing over at once,
+        rather than in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between tries under load."""
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
@@ -137,7 +143,7 @@ class Database:
         On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock at once (waiting up to the busy
         timeout), so a read-then-write never fails half-way when another writer got there first.
         """
-        with self.engine.connect() as conn:
+        with self._writers, self.engine.connect() as conn:
             conn.execution_options(immediate=True)
             with conn.begin():
                 yield conn
@@ -228,6 +234,8 @@ def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     # Outside any transaction (SQLite cannot switch modes inside one); a no-op once the file is in WAL mode.
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not an ack's worth of fsync.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _sqlite_begin(conn: Connection) -> None:
