@@ -17,7 +17,7 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None
 WRAPPERS = "\"'`“”‘’„«»‹›<>()[]{} \t\r\n\u00a0"
 TOKEN = re.compile(r"[0-9a-f]{32}")
 TOKEN_IN_TEXT = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])")
-NOT_A_TOKEN = "That does not look like a Toggl API token: it is 32 letters and digits, from the bottom of your Toggl profile."
+NOT_A_TOKEN = "That does not look like a Toggl API token: it is 32 letters and digits, at the bottom of your Toggl profile."
 
 
 def clean_token(pasted: str) -> str:
