@@ -139,7 +139,8 @@ def with_staleness(message: Message, snapshot: Snapshot, account: Account) -> Me
 
 
 def filter_projects(projects: list[Project], command: ListProjects) -> list[Project]:
-    """The projects the filters ask for; names and clients match in any case, by part."""
+    """The projects the filters ask for; names and clients match in any case, by part (a client's
+    whole name wins: `client:Acme` is Acme's projects, not also those of "Acme & Sons")."""
     shown = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
     if command.status == "active":
         shown = [p for p in shown if not p.is_archived]
@@ -147,7 +148,8 @@ def filter_projects(projects: list[Project], command: ListProjects) -> list[Proj
         shown = [p for p in shown if p.is_archived]
     if command.client:
         wanted = command.client.casefold()
-        shown = [p for p in shown if wanted in (p.client_name or "").casefold()]
+        exact = [p for p in shown if (p.client_name or "").casefold() == wanted]
+        shown = exact or [p for p in shown if wanted in (p.client_name or "").casefold()]
     if command.text:
         wanted = command.text.casefold()
         shown = [p for p in shown if wanted in p.name.casefold()]

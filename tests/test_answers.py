@@ -31,16 +31,16 @@ def world(fake_toggl: FakeToggl, service: Service) -> dict:
     return world
 
 
-def test_projects_for_a_bare_token_costs_me_plus_three_pages(fake_toggl: FakeToggl, service: Service) -> None:
+def test_projects_for_a_bare_token_costs_me_three_pages_and_the_clients(fake_toggl: FakeToggl, service: Service) -> None:
     world = standard_world(fake_toggl, projects=449)
     text = say(service, "projects", Asker(token=SecretStr(world["token"])))
     assert "1–40 of 450 active projects" in text
-    assert fake_toggl.count() == 4
+    assert fake_toggl.count() == 5 and fake_toggl.count("/clients") == 1
 
 
 def test_stored_person_skips_me(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 3 and fake_toggl.count("/me") == 0
+    assert fake_toggl.count() == 4 and fake_toggl.count("/me") == 0
 
 
 def test_tasks_by_partial_name_in_hours_and_minutes(world: dict, service: Service) -> None:

@@ -18,8 +18,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.figures import percent
 from bot.toggl.models import Project, Task
-from bot.views.common import percent
 
 NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
 
