@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -140,6 +141,7 @@ class Service:
         self.policy = policy or CachePolicy()
         self.clock = store.clock
         """The one clock: the store stamps rows with it, the cache and the quota reserve read it."""
+        self._visits = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = SYSTEM, min_interval: float = 0.0) -> Service:
@@ -264,11 +266,13 @@ class Service:
         """True once per person: the first time they open the app's Messages tab (they get a welcome).
 
         Kept as a cache document, which needs no schema change; losing it only means one more welcome.
+        The lock makes two quick opens in this process welcome once (across processes, rarely twice).
         """
-        if self.store.cache_doc(team_id, user_id, WELCOMED) is not None:
-            return False
-        self.store.put_cache_doc(team_id, user_id, WELCOMED, "1", self.clock.time())
-        return True
+        with self._visits:
+            if self.store.cache_doc(team_id, user_id, WELCOMED) is not None:
+                return False
+            self.store.put_cache_doc(team_id, user_id, WELCOMED, "1", self.clock.time())
+            return True
 
     def token_rejected(self, account: Account) -> None:
         """Toggl refused the token: mark it, so the person is asked to reconnect rather than failing again."""

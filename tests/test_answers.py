@@ -77,7 +77,7 @@ def test_recurring_project_uses_the_reports_api(world: dict, fake_toggl: FakeTog
     fake_toggl.add_task(wid, project["id"], "Support", tracked_ms=5_000_000)
     fake_toggl.report_seconds[(wid, project["id"])] = 27_000
     text = say(service, "tasks retainer")
-    assert "this period (1 Nov–30 Nov): 7 h 30 min of 10 h · 75%" in text
+    assert "this period (1–30 Nov 2026): 7 h 30 min of 10 h · 75%" in text
     assert not re.search(r"(?<!\d)0 min", text)
     (report,) = [r for r in fake_toggl.requests if r.path.startswith("/reports/")]
     assert report.body == {"start_date": "2026-11-01", "end_date": "2026-11-30"}

@@ -83,7 +83,7 @@ def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
     assert "Brand new" in say(service, "projects brand")
     archived_name = fake_toggl.projects[wid][archived]["name"]
     assert archived_name in say(service, f"projects archived {archived_name}")
-    assert "No active, matching" in say(service, f"projects {archived_name}")
+    assert "No active projects matching" in say(service, f"projects {archived_name}")
 
 
 def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:

@@ -77,7 +77,7 @@ def test_a_deleted_client_leaves_its_projects_without_one(
     say(service, "projects")
     fake_toggl.delete_client(wid, fake_toggl.client_id(wid, "Beta"))
     clock.advance(seconds=61)
-    assert "No active, client" in say(service, "projects client:beta")
+    assert "No active projects of client “beta”" in say(service, "projects client:beta")
     assert "Beta portal" in say(service, "projects beta portal")
 
 

@@ -36,7 +36,10 @@ def escape(text: object) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters with an ellipsis, never splitting an `&amp;`-style escape."""
+    """`text` cut to `limit` characters with an ellipsis, never splitting an `&amp;`-style escape.
+
+    Clip after escaping: in raw text a lone `&` would be taken for the start of an escape.
+    """
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -224,7 +227,7 @@ def notice(text: str, detail: str = "") -> Message:
 
 def name(text: str | None, fallback: str = "(no name)") -> str:
     """A name from Toggl, clipped and escaped for mrkdwn."""
-    return escape(clip(text or fallback, NAME_LIMIT))
+    return clip(escape(text or fallback), NAME_LIMIT)
 
 
 def project_url(workspace_id: int, project_id: int) -> str:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
+from bot.figures import moment
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
@@ -76,7 +77,8 @@ def test_a_due_slot_is_posted_once(ada: dict, service: Service, fake_slack: Fake
     text = all_text(digest)
     assert "Over &amp; out" in text and "12 h of 10 h · 120%" in text
     assert "Wrapped up" in text and "*new*" in text
-    assert "<@U1>" in text and f"computed {monday:%-d %b %Y} 09:30 {monday.tzname()}" in text
+    assert "<@U1>" in text and f"computed {moment(monday)} {monday.tzname()}" in text
+    assert ", 09:30 " in text  # the one date style: Mon 23 Nov 2026, 09:30
     assert runner.run_due() == []
     assert len(posts(fake_slack, "C1")) == 1
 
@@ -213,7 +215,7 @@ def test_an_empty_digest_is_posted_or_skipped_as_set(
     service.connect("T1", "U1", world["token"])
     sub_id = subscribe(service)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_forced()] == ["posted"]
-    assert "All projects are within estimate" in all_text(posts(fake_slack)[0])
+    assert "The one running project is within its estimate." in all_text(posts(fake_slack)[0])
     service.store.update_subscription(sub_id, skip_empty=True)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["skipped"]
 
@@ -236,7 +238,7 @@ def test_recurring_projects_use_reports_not_the_zero(
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     text = all_text(posts(fake_slack)[0])
-    assert "*Retainer*: 11 h 7 min of 10 h · 111%" in text and "this period" in text
+    assert "|Retainer>*: 11 h 7 min of 10 h · 111%" in text and "this period" in text
     assert "Support" not in text  # its task figure is Toggl's 0, so it is not judged
 
 

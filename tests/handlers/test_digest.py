@@ -36,14 +36,14 @@ def test_subscribing_where_the_bot_cannot_post_says_how_to_invite_it(running: Ru
 
 
 def test_list_preview_and_settings(running: Running, ada: dict) -> None:
-    say(running, "digest subscribe")
+    say(running, "digest subscribe weekdays")
     assert "<@U1>: weekdays at 09:00 (Europe/Berlin) · warns from 80%" in say(running, "digest list", count=2)
     assert "from 60% of their estimate" in say(running, "digest threshold 60", count=3)
     assert "Muted *Website redesign*" in say(running, "digest mute website", count=4)
     assert "skipped when there is nothing" in say(running, "digest empty skip", count=5)
     listed = say(running, "digest list", count=6)
     assert "warns from 60%" in listed and "muted: Website redesign" in listed and "skips empty" in listed
-    assert "Unmuted: Website redesign" in say(running, "digest unmute website", count=7)
+    assert "Unmuted *Website redesign*: the digest shows it again" in say(running, "digest unmute website", count=7)
     preview = running.slack.of("/hooks/r1")
     text = say(running, "digest preview", count=8)
     assert "Toggl budget digest" in text and len(preview) == 7
@@ -51,11 +51,15 @@ def test_list_preview_and_settings(running: Running, ada: dict) -> None:
 
 
 def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running, ada: dict) -> None:
-    say(running, "digest subscribe")
+    say(running, "digest subscribe weekdays")
     running.toggl.add_person("bo-token", name="Bo Diddley")
     running.service.connect("T1", "U2", "bo-token")
-    assert "Only <@U1>, who subscribed, or a workspace admin" in say(running, "digest unsubscribe", user="U2", hook="bo")
-    assert "Only <@U1>" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
+    # It answered "Only <@U1>, who subscribed, or a workspace admin can change that digest."
+    assert "You have no digest in this channel" in say(running, "digest unsubscribe", user="U2", hook="bo")
+    assert "You have no digest in this channel" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
+    assert "Only <@U1>, who subscribed, or a workspace admin" in say(
+        running, "digest unsubscribe 1", user="U2", hook="bo", count=3
+    )
     running.slack.users["U3"] = {"id": "U3", "tz": "UTC", "is_admin": True}
     running.toggl.add_person("cy-token", name="Cy Admin")
     running.service.connect("T1", "U3", "cy-token")
@@ -65,7 +69,7 @@ def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running
 
 def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> None:
     assert "not a time zone I know" in say(running, "digest subscribe Mars/Olympus")
-    assert "is not a time" in say(running, "digest subscribe at 7pm", count=2)
+    assert "is not a time" in say(running, "digest subscribe at 25:00", count=2)
     assert "Usage:" in say(running, "digest frobnicate", count=3)
     assert "no digest" in say(running, "digest unsubscribe", count=4)
     assert running.service.store.channel_subscriptions("T1", "C1") == []
