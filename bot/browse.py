@@ -8,6 +8,7 @@ page (a figure is kept ten minutes), so a free plan's 30 requests an hour are no
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +21,7 @@ from bot.matching import find_project
 from bot.service import Account, Asker, Service, Snapshot
 from bot.toggl.models import Project, Workspace
 from bot.views.common import Message, stale_note, with_note
-from bot.views.projects import PAGE_SIZE, page_bounds, projects_page, sort_projects
+from bot.views.projects import PAGE_SIZE, effective_sort, page_bounds, projects_page, sort_projects
 from bot.views.tasks import no_project, pick_project, project_chooser, tasks_page
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
     workspace_id = command.workspace_id or service.workspace_id(account)
     snapshot = service.projects(account, workspace_id)
     threshold = service.risk_threshold(asker.team_id, asker.user_id, asker.channel_id)
+    command = client_words(command, snapshot.items)
     shown = filter_projects(snapshot.items, command)
     recurring = [p for p in shown if p.recurring and _judged(p, service)]
     figures: dict[int, int | str] = {}
@@ -66,7 +68,7 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
     if command.over:
         shown = [p for p in shown if (used_percent(p, figures) or 0) >= threshold]
     _, start, end = page_bounds(len(shown), command.page, PAGE_SIZE)
-    visible = sort_projects(shown, command.sort, figures)[start:end]
+    visible = sort_projects(shown, effective_sort(command), figures)[start:end]
     missing = [p for p in visible if p.recurring and p.id not in figures]
     figures |= service.period_figures(account, missing, limit=PERIOD_FIGURES_AT_ONCE)
     at_risk = 0 if command.over else sum(1 for p in shown if (used_percent(p, figures) or 0) >= threshold)
@@ -92,20 +94,34 @@ def _judged(project: Project, service: Service) -> bool:
 
 def filter_projects(projects: list[Project], command: ListProjects) -> list[Project]:
     """The projects the filters ask for; names and clients match in any case, by part (a client's
-    whole name wins: `client:Acme` is Acme's projects, not also those of "Acme & Sons")."""
+    whole name wins: `client:Acme` is Acme's projects, not also those of "Acme & Sons"). A client's
+    name may run on unquoted: `client:Acme & Sons` is that client when it exists, not "Acme" and text."""
     shown = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
     if command.status == "active":
         shown = [p for p in shown if not p.is_archived]
     elif command.status == "archived":
         shown = [p for p in shown if p.is_archived]
-    if command.client:
-        wanted = command.client.casefold()
+    command = client_words(command, shown)
+    client, text = command.client, command.text
+    if client:
+        wanted = client.casefold()
         exact = [p for p in shown if (p.client_name or "").casefold() == wanted]
         shown = exact or [p for p in shown if wanted in (p.client_name or "").casefold()]
-    if command.text:
-        wanted = command.text.casefold()
+    if text:
+        wanted = text.casefold()
         shown = [p for p in shown if wanted in p.name.casefold()]
     return shown
+
+
+def client_words(command: ListProjects, projects: list[Project]) -> ListProjects:
+    """`client:Acme & Sons` unquoted: when "Acme & Sons" is a client's whole name, the words after
+    `client:` are its name, not search text."""
+    if not (command.client and command.text):
+        return command
+    joined = f"{command.client} {command.text}"
+    if any((p.client_name or "").casefold() == joined.casefold() for p in projects):
+        return dataclasses.replace(command, client=joined, text=None)
+    return command
 
 
 def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:

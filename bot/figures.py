@@ -39,16 +39,16 @@ def bar(tracked: float, estimate: float) -> str:
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`1 digest subscription`, `2 digest subscriptions`, `1 task over estimate` (the first word is the noun).
+    """`1 digest subscription`, `2 digest subscriptions`: the last word takes the plural, unless `nouns` says.
 
-    >>> plural(1, "task over estimate"), plural(3, "task over estimate")
-    ('1 task over estimate', '3 tasks over estimate')
+    >>> plural(1, "Toggl workspace"), plural(3, "task over estimate", "tasks over estimate")
+    ('1 Toggl workspace', '3 tasks over estimate')
     """
     if count == 1:
         return f"1 {noun}"
     if nouns is None:
-        first, _, rest = noun.partition(" ")
-        nouns = _plural_word(first) + (f" {rest}" if rest else "")
+        head, _, last = noun.rpartition(" ")
+        nouns = (f"{head} " if head else "") + _plural_word(last)
     return f"{count:,} {nouns}"
 
 

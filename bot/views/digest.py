@@ -123,7 +123,7 @@ def counts(report: Report, threshold: int) -> str:
         f"{len(report.over):,} over estimate" if report.over else "",
         f"{len(report.ended):,} ended" if report.ended else "",
         f"{len(report.approaching):,} approaching (≥{threshold}%)" if report.approaching else "",
-        plural(len(report.tasks_over), "task over estimate") if report.tasks_over else "",
+        plural(len(report.tasks_over), "task over estimate", "tasks over estimate") if report.tasks_over else "",
         f"{len(report.unknown):,} unknown this period" if report.unknown else "",
     ]
     found = ", ".join(p for p in parts if p)

@@ -112,6 +112,11 @@ def paging(previous: str | None, following: str | None, start: int, end: int, to
     return elements
 
 
+def effective_sort(command: ListProjects) -> str:
+    """`projects over` lists the riskiest first; otherwise as asked (by name unless `by risk`)."""
+    return "risk" if command.over else command.sort
+
+
 def describe_filter(command: ListProjects, threshold: int) -> str:
     """`active projects of client “Acme” matching “web” at or over 80%`."""
     status = {"active": "active", "archived": "archived", "all": "active and archived"}[command.status]
@@ -153,9 +158,9 @@ def projects_page(
             hint = "Try `projects all` to include archived ones, or a shorter name."
         return message(text, [section(f"{text}\n{hint}")])
     page, start, end = page_bounds(total, command.page, PAGE_SIZE)
-    shown = sort_projects(projects, command.sort, figures)[start:end]
+    shown = sort_projects(projects, effective_sort(command), figures)[start:end]
     count = span_of(start, end, total)
-    order = " · riskiest first" if command.sort == "risk" or command.over else ""
+    order = " · riskiest first" if effective_sort(command) == "risk" else ""
     blocks: list[dict] = [
         header("Projects"),
         context(f"{count} {described}{where}{order}"),

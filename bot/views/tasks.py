@@ -182,7 +182,7 @@ def no_project(
                 block_id="elsewhere",
             )
         )
-        text += f" {plural(len(found), 'match', 'matches')} in another workspace."
+        text += f" {plural(len(found), 'match')} in another workspace."
     return message(text, blocks)
 
 
