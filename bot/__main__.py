@@ -11,6 +11,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot.answers import answer
 from bot.commands import parse
+from bot.figures import plural
 from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
@@ -126,7 +127,7 @@ def digest_run(settings: Settings, *, force: bool) -> int:
     for outcome in outcomes:
         detail = f": {outcome.detail}" if outcome.detail else ""
         print(f"subscription {outcome.subscription_id} in {outcome.channel_id}: {outcome.status}{detail}")
-    print(f"{len(outcomes)} digest(s) handled, {sum(o.status == 'posted' for o in outcomes)} posted")
+    print(f"{plural(len(outcomes), 'digest')} handled, {sum(o.status == 'posted' for o in outcomes)} posted")
     return 0
 
 
@@ -143,9 +144,9 @@ def rotate_key(settings: Settings, *, new_key: bool) -> int:
         add_key_to_file(key_file_for(settings.database_path))
     service = Service.from_settings(settings)
     rotated, unreadable = rotate_tokens(service.store, service.cipher)
-    print(f"Re-encrypted {rotated} token(s) under the newest key.")
+    print(f"Re-encrypted {plural(rotated, 'token')} under the newest key.")
     if unreadable:
-        print(f"{unreadable} token(s) could not be decrypted with any key and were left as they were.")
+        print(f"{plural(unreadable, 'token')} could not be decrypted with any key and were left as they were.")
     print("Restart every toggl-bot process so it loads the new key list; remove old keys only after that.")
     return 0
 

@@ -85,7 +85,7 @@ def test_rotate_key_re_encrypts_every_token(fake_toggl: FakeToggl, tmp_path: Pat
                           toggl_name="x", workspace_id=1, timezone=None)  # fmt: skip
     env = {"DATABASE_URL": f"sqlite:///{database}", "TOKEN_ENCRYPTION_KEY": f"{new.decode()},{old.decode()}"}
     result = run(["rotate-key"], tmp_path, **env)
-    assert result.returncode == 0 and "Re-encrypted 5 token(s)" in result.stdout
+    assert result.returncode == 0 and "Re-encrypted 5 tokens" in result.stdout
     only_new = TokenCipher([new])
     assert [only_new.decrypt(p.token_ciphertext) for p in store.people()] == [f"tok-{n}" for n in range(5)]
 

@@ -226,8 +226,12 @@ def digest_message(
 
 
 def subscribed(subscription: Subscription, next_at: dt.datetime, can_post: bool) -> Message:
-    where = "this channel gets" if not subscription.channel_id.startswith("D") else "you get"
-    text = f"Subscribed: {where} your Toggl budget digest {describe(subscription)}."
+    """The channel is named: a subscription made from the Home tab's form is confirmed in a DM."""
+    if subscription.channel_id.startswith("D"):
+        where = "you get your Toggl budget digest here"
+    else:
+        where = f"{channel_ref(subscription.channel_id)} gets your Toggl budget digest"
+    text = f"Subscribed: {where} {describe(subscription)}."
     detail = (
         f"The next one is due {moment(next_at)}. It warns from {subscription.threshold}% of an estimate, "
         "uses your Toggl data and says so in its footer."

@@ -334,7 +334,7 @@ def test_after_disconnect_the_digests_are_paused_not_failing(
 def test_all_within_estimate_only_when_it_is_so(
     fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
 ) -> None:
-    """ ":white_check_mark: All projects are within estimate." was shown when 2 of 3 had no estimate."""
+    """The digest said ":white_check_mark: All projects are within estimate." when 2 of 3 had no estimate."""
     world = standard_world(fake_toggl)
     wid = world["wid"]
     fake_toggl.projects[wid][world["website"]["id"]]["actual_seconds"] = 60

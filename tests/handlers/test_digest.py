@@ -144,7 +144,7 @@ def test_mute_with_many_matches_is_a_menu_not_a_paragraph(running: Running, ada:
 
 
 def test_mute_and_unmute_answer_in_matching_sentences(running: Running, ada: dict) -> None:
-    """ "Muted *Retainer*:" sat next to "Unmuted: Retainer."."""
+    """It said "Muted *Retainer*:" sat next to "Unmuted: Retainer."."""
     say(running, "digest subscribe weekdays")
     muted = say(running, "digest mute website", count=2)
     unmuted = say(running, "digest unmute website", count=3)
@@ -171,7 +171,7 @@ def test_a_digest_line_menu_mutes_privately_beside_the_channel_post(running: Run
 
 
 def test_plurals(running: Running, ada: dict) -> None:
-    """ "1 digest subscription(s)"."""
+    """It said "1 digest subscription(s)"."""
     say(running, "digest subscribe weekdays")
     running.send.command("digest list")
     listing = running.slack.wait_for_calls("/hooks/r1", 2)[1].body
