@@ -25,6 +25,7 @@ from bot.commands import (
     ListTasks,
     ProjectSort,
     ProjectStatus,
+    SwitchWorkspace,
     parse,
 )
 
@@ -108,7 +109,7 @@ class StopDigest(_Value):
 
 
 class SwitchTo(_Value):
-    """Make this workspace the presser's default (the Home tab's menu)."""
+    """Make this workspace the presser's default (the Home tab's menu, and "which workspace?" menus)."""
 
     k: Literal["switch"] = "switch"
     ws: Id
@@ -191,6 +192,8 @@ def to_command(value: ButtonValue) -> Command | None:
             return parse(value.words)
         case StopDigest():
             return DigestUnsubscribe(subscription_id=value.sub)
+        case SwitchTo():
+            return SwitchWorkspace(query=str(value.ws))
     return None
 
 

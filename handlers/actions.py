@@ -88,7 +88,7 @@ def register(app: App, deps: Deps) -> None:
             case buttons.EditDigest(sub=sub):
                 form = {"channel_id": None, "subscription_id": sub, "from_home": from_home}
                 deps.soon(open_digest_form, client, service, trigger_id, asker, send, **form)
-            case buttons.SwitchTo(ws=ws):
+            case buttons.SwitchTo(ws=ws) if from_home:
                 change = lambda: home.switch_workspace(asker, ws, service)  # noqa: E731
                 deps.later(_home_change(change, asker, deps, client), send, fallback)
             case buttons.RefreshHome():

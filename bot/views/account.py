@@ -7,6 +7,7 @@ from bot.figures import plural
 from bot.store import Subscription
 from bot.toggl.models import Me, Workspace
 from bot.views.common import (
+    MAX_OPTIONS,
     Message,
     actions,
     button,
@@ -17,12 +18,15 @@ from bot.views.common import (
     listing,
     message,
     notice,
+    option,
     section,
+    static_select,
 )
 
 CONNECT_ACTION = "connect_open"
 CONNECT_VALUE = buttons.encode(buttons.OpenConnect())
 SUGGEST_ACTION = "run_suggested"
+SWITCH_ACTION = "switch_workspace"
 TOKEN_HELP = "Find your API token at the bottom of https://track.toggl.com/profile."
 
 
@@ -36,6 +40,16 @@ def me_message(me: Me, workspace: Workspace | None) -> Message:
     return message(f"You are {name} in Toggl", [header("Your Toggl account"), section("\n".join(lines))])
 
 
+def workspace_menu(workspaces: list[Workspace], current_id: int | None, action_id: str = SWITCH_ACTION) -> dict | None:
+    """A menu of the person's workspaces that switches to the one chosen; None when there is nothing to choose."""
+    if len(workspaces) < 2:
+        return None
+    shown = workspaces[:MAX_OPTIONS]
+    options = [option(w.name or f"id {w.id}", buttons.encode(buttons.SwitchTo(ws=w.id))) for w in shown]
+    initial = next((o for o, w in zip(options, shown, strict=True) if w.id == current_id), None)
+    return static_select(action_id, "Switch workspace", options, initial)
+
+
 def workspaces_message(workspaces: list[Workspace], current_id: int | None) -> Message:
     if not workspaces:
         return notice("Your Toggl account has no workspaces.")
@@ -44,7 +58,9 @@ def workspaces_message(workspaces: list[Workspace], current_id: int | None) -> M
     blocks = [header("Your Toggl workspaces"), section("\n".join(lines))]
     if len(workspaces) > len(shown):
         blocks.append(context(f"and {len(workspaces) - len(shown):,} more"))
-    blocks.append(context("Switch with `workspace <name or id>`, or from my Home tab."))
+    menu = workspace_menu(workspaces, current_id)
+    hint = "Switch with the menu, with `workspace <name or id>`, or from my Home tab."
+    blocks.append(section(hint, accessory=menu) if menu else context("Your projects come from this workspace."))
     return message(f"You have {plural(len(workspaces), 'Toggl workspace')}", blocks)
 
 
@@ -53,8 +69,17 @@ def workspace_switched(workspace: Workspace) -> Message:
 
 
 def no_workspace(query: str, workspaces: list[Workspace]) -> Message:
-    names = listing([f"*{escape(w.name)}*" for w in workspaces[:20]]) or "none"
-    return notice(f"No workspace of yours matches “{escape(query)}”.", f"Yours: {names}")
+    """No workspace fits: the person's own to choose from, as a menu (or a button for a single one)."""
+    text = f"No workspace of yours matches “{escape(query)}”."
+    if not workspaces:
+        return notice(text, "Your Toggl account has no workspaces.")
+    menu = workspace_menu(workspaces, None)
+    if menu is None:
+        only = workspaces[0]
+        value = buttons.encode(buttons.SwitchTo(ws=only.id))
+        choice = actions(button(f"Use {only.name or only.id}", SWITCH_ACTION, value))
+        return message(text, [section(f"{text} Yours is *{escape(only.name)}*."), choice])
+    return message(text, [section(f"{text} Which one?", accessory=menu)])
 
 
 def connected(me: Me, workspace: Workspace | None, *, token_in_dm: bool = False, resumed: int = 0) -> Message:

@@ -16,7 +16,7 @@ from bot.digest.schedule import describe
 from bot.figures import moment, plural, used_percent
 from bot.store import Person, Subscription
 from bot.toggl.models import Project, Workspace
-from bot.views.account import CONNECT_ACTION, CONNECT_VALUE
+from bot.views.account import CONNECT_ACTION, CONNECT_VALUE, workspace_menu
 from bot.views.common import (
     MAX_OPTIONS,
     actions,
@@ -27,10 +27,8 @@ from bot.views.common import (
     divider,
     escape,
     header,
-    option,
     pack,
     section,
-    static_select,
 )
 from bot.views.projects import Figures, project_line, sort_projects
 
@@ -88,16 +86,11 @@ def _status(data: HomeData) -> list[dict[str, Any]]:
 def _workspace(data: HomeData) -> list[dict[str, Any]]:
     current = next((w for w in data.workspaces if w.id == data.workspace_id), None)
     label = f"*{escape(current.name)}*" if current else (f"id {data.workspace_id}" if data.workspace_id else "none chosen")
-    text = f"Workspace: {label}"
-    if len(data.workspaces) <= 1:
-        return [section(text)]
-    options = [option(w.name or f"id {w.id}", buttons.encode(buttons.SwitchTo(ws=w.id))) for w in data.workspaces]
-    initial = next((o for o, w in zip(options, data.workspaces, strict=True) if w.id == data.workspace_id), None)
-    menu = static_select("home_workspace", "Switch workspace", options[:MAX_OPTIONS], initial)
-    if initial is not None and initial not in menu["options"]:
-        del menu["initial_option"]
+    menu = workspace_menu(data.workspaces, data.workspace_id, "home_workspace")
+    if menu is None:
+        return [section(f"Workspace: {label}")]
     more = f" ({len(data.workspaces):,} in all; the menu holds {MAX_OPTIONS})" if len(data.workspaces) > MAX_OPTIONS else ""
-    return [section(text + more, accessory=menu)]
+    return [section(f"Workspace: {label}{more}", accessory=menu)]
 
 
 def _digests(data: HomeData) -> list[dict[str, Any]]:

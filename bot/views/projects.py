@@ -192,9 +192,3 @@ def _unchecked_note(unchecked: int) -> str:
         f" {plural(unchecked, 'recurring project')} not checked: each needs a request to Toggl's reports; "
         "`tasks <name>` shows one."
     )
-
-
-def projects_by_name(projects: list[Project]) -> str:
-    """`*A*, *B* and *C*`: escaped names for a sentence."""
-    names = [f"*{name(p.name)}*" for p in projects]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -126,3 +126,15 @@ def test_connect_button_opens_the_form(running: Running) -> None:
     first, second = running.slack.wait_for_calls("views.open", 2)
     assert first.body["trigger_id"] == "trigger-2" and first.body["view"]["callback_id"] == "connect_modal"
     assert second.body["view"]["callback_id"] == "connect_modal"
+
+
+def test_no_such_workspace_offers_a_menu_that_switches(running: Running, ada: dict) -> None:
+    side = running.toggl.add_workspace("Side")
+    running.toggl.people[ada["token"]].workspace_ids.append(side)
+    running.send.command("workspace nowhere")
+    (reply,) = replies(running)
+    (menu,) = elements_of(reply)
+    assert [o["text"]["text"] for o in menu["options"]] == ["Acme", "Side"]
+    running.send.choose(menu["action_id"], menu["options"][1]["value"])
+    assert "Your workspace is now *Side*" in all_text(replies(running, 2)[1])
+    assert running.service.store.get_person("T1", "U1").workspace_id == side  # type: ignore[union-attr]
