@@ -59,7 +59,7 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
     threshold = service.risk_threshold(asker.team_id, asker.user_id, asker.channel_id)
     command = client_words(command, snapshot.items)
     shown = filter_projects(snapshot.items, command)
-    recurring = [p for p in shown if p.recurring and _judged(p, service)]
+    recurring = sorted((p for p in shown if p.recurring and _judged(p, service)), key=lambda p: (p.name.casefold(), p.id))
     figures: dict[int, int | str] = {}
     unchecked = 0
     if command.over or command.sort == "risk":

@@ -247,3 +247,24 @@ def test_greeting_and_did_you_mean_instead_of_the_whole_help(world: dict, servic
     assert "`digest subscribe`" in welcome and "Here is what I understand" not in welcome
     meant = say(service, "projcts")
     assert "Did you mean `projects`?" in meant and "Here is what I understand" not in meant
+
+
+def test_projects_over_says_which_recurring_projects_it_could_not_check(
+    world: dict, fake_toggl: FakeToggl, service: Service
+) -> None:
+    wid = world["wid"]
+    for n in range(7):
+        project = fake_toggl.add_project(
+            wid,
+            f"Retainer {n}",
+            recurring=True,
+            recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
+            current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+        )
+        fake_toggl.report_seconds[(wid, project["id"])] = 34_000  # 94%
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    fake_toggl.requests.clear()
+    text = say(service, "projects over retainer")
+    assert fake_toggl.count("/reports/") == 5
+    assert all(f"Retainer {n}" in text for n in range(5)) and "Retainer 6" not in text
+    assert "2 recurring projects not checked for this period" in text

@@ -189,6 +189,6 @@ def _unchecked_note(unchecked: int) -> str:
     if not unchecked:
         return ""
     return (
-        f" {plural(unchecked, 'recurring project')} not checked: each needs a request to Toggl's reports; "
-        "`tasks <name>` shows one."
+        f" {plural(unchecked, 'recurring project')} not checked for this period (its figure was not fetched "
+        "or Toggl's reports did not give it); `tasks <name>` shows one."
     )

@@ -151,3 +151,36 @@ def test_the_messages_tab_says_hello_once(running: Running, ada: dict) -> None:
     assert "`projects`" in welcome and "`digest subscribe`" in welcome
     assert any("Ada Lovelace" in p for p in posts)
     assert len(running.slack.of("chat.postMessage")) == 2
+
+
+def test_a_quick_action_answers_in_the_messages_tab(running: Running, ada: dict) -> None:
+    home = open_home(running)
+    (mine,) = [e for e in elements_of(home) if e["text"]["text"] == "My projects"]
+    running.send.home_button(mine["action_id"], mine["value"])
+    (post,) = running.slack.wait_for_calls("chat.postMessage")
+    assert post.body["channel"] == "U1" and "1 of 1 active projects" in all_text(post.body)
+
+
+def test_a_new_digest_from_home_asks_for_the_channel_and_redraws(running: Running, ada: dict) -> None:
+    home = open_home(running)
+    (new,) = [e for e in elements_of(home) if e["action_id"] == "home_new_digest"]
+    running.send.home_button("home_new_digest", new["value"])
+    (call,) = running.slack.wait_for_calls("views.open")
+    view = call.body["view"]
+    assert_valid_view(view)
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert fields["channel"]["type"] == "conversations_select"
+    values = {
+        "channel": {"channel_input": {"type": "conversations_select", "selected_conversation": "C42"}},
+        "cadence": {"cadence_input": {"type": "static_select", "selected_option": {"value": "daily"}}},
+        "time": {"time_input": {"type": "timepicker", "selected_time": "08:15"}},
+        "zone": {"zone_input": {"type": "plain_text_input", "value": "Berlin"}},
+        "threshold": {"threshold_input": {"type": "number_input", "value": "90"}},
+    }
+    assert running.send.submit_view("digest_modal", values, view["private_metadata"]).status_code == 200
+    redrawn = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
+    assert "<#C42> · every day at 08:15 (Europe/Berlin) · warns from 90%" in all_text(redrawn)
+    confirmation = running.slack.wait_for(
+        lambda calls: [c for c in calls if c.method == "chat.postMessage" and c.body.get("channel") == "U1"]
+    )[0]
+    assert "Subscribed: <#C42> gets your Toggl budget digest every day at 08:15" in all_text(confirmation.body)
