@@ -184,3 +184,9 @@ def test_a_new_digest_from_home_asks_for_the_channel_and_redraws(running: Runnin
         lambda calls: [c for c in calls if c.method == "chat.postMessage" and c.body.get("channel") == "U1"]
     )[0]
     assert "Subscribed: <#C42> gets your Toggl budget digest every day at 08:15" in all_text(confirmation.body)
+
+
+def test_connecting_again_does_not_bring_the_welcome_back(running: Running, ada: dict) -> None:
+    assert running.service.first_visit("T1", "U1")
+    running.service.connect("T1", "U1", ada["token"])  # clears the cache of Toggl data, not the welcome
+    assert not running.service.first_visit("T1", "U1")
