@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import re
 
-from bench.gallery import GALLERY, render
+import pytest
+
+from bench.gallery import GALLERY, Gallery, render
 from tests.blockkit import assert_valid_message, assert_valid_view
 
 
-def test_the_committed_gallery_is_up_to_date() -> None:
-    text, _ = render()
+@pytest.fixture(scope="module")
+def rendered() -> tuple[str, Gallery]:
+    """One render for the module: it runs the whole app against the fakes (about a second)."""
+    return render()
+
+
+def test_the_committed_gallery_is_up_to_date(rendered: tuple[str, Gallery]) -> None:
+    text, _ = rendered
     committed = GALLERY.read_text(encoding="utf-8") if GALLERY.exists() else ""
     assert committed == text, "docs/gallery.md is out of date: run `python -m bench.gallery` and commit it"
 
 
-def test_every_surface_is_valid_and_its_notification_text_is_plain() -> None:
-    _, gallery = render()
+def test_every_surface_is_valid_and_its_notification_text_is_plain(rendered: tuple[str, Gallery]) -> None:
+    _, gallery = rendered
     assert len(gallery.messages) > 50 and len(gallery.views) >= 5
     for message in gallery.messages:
         assert_valid_message(message)
@@ -31,13 +39,13 @@ def test_every_surface_is_valid_and_its_notification_text_is_plain() -> None:
         assert_valid_view(view)
 
 
-def test_names_are_escaped_everywhere() -> None:
-    text, _ = render()
+def test_names_are_escaped_everywhere(rendered: tuple[str, Gallery]) -> None:
+    text, _ = rendered
     assert "Mobile app &lt;beta&gt;" in text and "Mobile app <beta>" not in text
     assert "<#D" not in text  # a DM is never shown as a channel link
 
 
-def test_one_date_style() -> None:
-    text, _ = render()
+def test_one_date_style(rendered: tuple[str, Gallery]) -> None:
+    text, _ = rendered
     assert re.findall(r"ended \d{1,2} [A-Z][a-z]{2}(?! \d{4})", text) == []  # never "ended 10 Nov" without the year
     assert "ended 20 Nov 2026" in text and "Tue 24 Nov 2026, 09:00" in text
