@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from bench.common import ROOT
+from bench.gallery import blocks_text
 from bot.clock import Clock
 from bot.crypto import TokenCipher
 from bot.service import Service
@@ -30,14 +31,8 @@ H = 3600
 
 
 def as_text(blocks: list[dict]) -> str:
-    lines = []
-    for block in blocks:
-        if block["type"] in ("header", "section"):
-            lines.append(block["text"]["text"])
-        elif block["type"] == "context":
-            lines.append("  " + " ".join(e["text"] for e in block["elements"]))
-        lines.append("")
-    return "\n".join(lines).rstrip()
+    """The blocks as the gallery shows them (menus and buttons included)."""
+    return blocks_text(blocks)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from bench.common import table
-from bot.answers import filter_projects
+from bot.browse import filter_projects
 from bot.commands import ListProjects
 from bot.digest.rules import judge
 from bot.toggl.models import Project
@@ -54,10 +54,13 @@ def main() -> None:
     tracemalloc.stop()
     build_ms = (time.perf_counter() - started) * 1000
     pages = -(-COUNT // PAGE_SIZE)
-    first_ms, first_mb = measure(lambda: projects_page(filter_projects(projects, ListProjects()), ListProjects()))
+    first_ms, first_mb = measure(
+        lambda: projects_page(filter_projects(projects, ListProjects()), ListProjects(), workspace_id=1)
+    )
     all_ms, all_mb = measure(
         lambda: [
-            projects_page(filter_projects(projects, ListProjects(page=p)), ListProjects(page=p)) for p in range(1, pages + 1)
+            projects_page(filter_projects(projects, ListProjects(page=p)), ListProjects(page=p), workspace_id=1)
+            for p in range(1, pages + 1)
         ],
         repeat=1,
     )

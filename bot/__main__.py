@@ -14,6 +14,7 @@ from bot.answers import answer
 from bot.clock import SYSTEM
 from bot.commands import parse
 from bot.crypto import KeyProblem
+from bot.figures import plural
 from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
@@ -154,7 +155,7 @@ def copy_data(settings: Settings, source: str) -> int:
         print(f"toggl-bot copy-data: nothing copied: {err}", file=sys.stderr)
         return 2
     for table, rows in copied.items():
-        print(f"{table}: {rows} row(s)")
+        print(f"{table}: {plural(rows, 'row')}")
     print("Copied. Set the same TOKEN_ENCRYPTION_KEY (or the key file's key) on the new deployment.")
     return 0
 
@@ -200,7 +201,7 @@ def digest_run(settings: Settings, *, force: bool) -> int:
     for outcome in outcomes:
         detail = f": {outcome.detail}" if outcome.detail else ""
         print(f"subscription {outcome.subscription_id} in {outcome.channel_id}: {outcome.status}{detail}")
-    print(f"{len(outcomes)} digest(s) handled, {sum(o.status == 'posted' for o in outcomes)} posted")
+    print(f"{plural(len(outcomes), 'digest')} handled, {sum(o.status == 'posted' for o in outcomes)} posted")
     return 0
 
 
@@ -217,9 +218,9 @@ def rotate_key(settings: Settings, *, new_key: bool) -> int:
         add_key_to_file(key_file_for(settings.database_path))
     service = Service.from_settings(settings)
     rotated, unreadable = rotate_tokens(service.store, service.cipher)
-    print(f"Re-encrypted {rotated} token(s) under the newest key.")
+    print(f"Re-encrypted {plural(rotated, 'token')} under the newest key.")
     if unreadable:
-        print(f"{unreadable} token(s) could not be decrypted with any key and were left as they were.")
+        print(f"{plural(unreadable, 'token')} could not be decrypted with any key and were left as they were.")
     print("Restart every toggl-bot process so it loads the new key list; remove old keys only after that.")
     return 0
 

@@ -2,42 +2,46 @@
 
 Both the Slack handlers and `toggl-bot ask` call `answer`, so what the CLI prints is exactly
 what Slack would show. Every failure ends here as a friendly message, never an exception.
+Words that need no Toggl data (help, a greeting, connect, disconnect, and the digest words that
+only list or change settings) are answered without asking for a connection.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
+from bot.browse import filter_projects, pick_project_answer, projects_answer, tasks_answer, with_staleness
 from bot.commands import (
     Command,
     Connect,
     DigestCommand,
+    DigestMute,
+    DigestSubscribe,
     Disconnect,
+    Greet,
     Help,
     Invalid,
     ListProjects,
     ListTasks,
     ListWorkspaces,
+    PickProject,
     ShowMe,
     SwitchWorkspace,
 )
-from bot.digest.manage import answer_digest
-from bot.matching import find_project
-from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service, Snapshot
-from bot.toggl.models import Me, Project
+from bot.digest.manage import NEEDS_TOGGL, answer_digest
+from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.toggl.models import Me
 from bot.views import account as account_views
-from bot.views.common import Message, notice, stale_note, with_note
+from bot.views.common import Message, notice
+from bot.views.digest_form import digest_form_prompt
 from bot.views.errors import toggl_error_message, unexpected_error
-from bot.views.help import help_message
-from bot.views.projects import projects_page
-from bot.views.tasks import no_project, project_chooser, tasks_page
+from bot.views.help import did_you_mean, help_message
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Reply", "answer", "connect", "filter_projects", "with_staleness"]
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,14 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
 
 def _answer(command: Command, asker: Asker, service: Service) -> Reply:
     match command:
+        case Help(unknown=unknown, suggestion=suggestion) if unknown and suggestion:
+            return Reply([did_you_mean(unknown, suggestion)])
         case Help(unknown=unknown):
             return Reply([help_message(unknown)])
+        case Greet():
+            person = service.person(asker.team_id, asker.user_id)
+            connected_now = asker.token is not None or (person is not None and person.token_valid)
+            return Reply([account_views.welcome(person.toggl_name if person else None, connected_now)])
         case Invalid(reason=reason, usage=usage):
             return Reply([notice(reason, f"Usage: {usage}" if usage else "")])
         case Connect(token=None):
@@ -77,7 +87,16 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         case Disconnect():
             if asker.team_id is None or asker.user_id is None:
                 return Reply([notice("There is no stored connection to delete when a token is given directly.")])
-            return Reply([account_views.disconnected(service.disconnect(asker.team_id, asker.user_id))])
+            digests = service.subscriptions_of(asker.team_id, asker.user_id)
+            had_token = service.disconnect(asker.team_id, asker.user_id)
+            return Reply([account_views.disconnected(had_token, digests)])
+        case DigestSubscribe() if command.bare and asker.channel_id:
+            if service.person(asker.team_id, asker.user_id) is None and asker.token is None:
+                raise NotConnected("a digest needs the asker's Toggl data")
+            return Reply([digest_form_prompt(asker.channel_id)])
+    if isinstance(command, DigestCommand) and not _needs_toggl(command):
+        account = _account_if_any(asker, service)
+        return Reply(answer_digest(command, asker, account, service))
     account = service.account(asker)
     try:
         return Reply(_with_account(command, asker, account, service))
@@ -86,17 +105,29 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         raise
 
 
+def _needs_toggl(command: DigestCommand) -> bool:
+    return isinstance(command, NEEDS_TOGGL) or (isinstance(command, DigestMute) and command.mute)
+
+
+def _account_if_any(asker: Asker, service: Service) -> Account | None:
+    try:
+        return service.account(asker)
+    except (NotConnected, ReconnectNeeded):
+        return None
+
+
 def connect(asker: Asker, service: Service, token: str, me: Me | None = None) -> Message:
     """Check and store a token; the modal's submission and `connect <token>` both end here."""
     if asker.team_id is None or asker.user_id is None:
         return notice("Connecting needs a Slack person; with `--toggl-token` the token is used directly.")
+    paused = [s for s in service.subscriptions_of(asker.team_id, asker.user_id) if s.paused_reason]
     try:
         me, workspace = service.connect(asker.team_id, asker.user_id, token, me=me)
     except toggl.TokenRejected:
         return notice("Toggl did not accept that API token.", account_views.TOKEN_HELP)
     except toggl.TogglError as err:
         return toggl_error_message(err)
-    return account_views.connected(me, workspace)
+    return account_views.connected(me, workspace, token_in_dm=asker.typed_in_dm, resumed=len(paused))
 
 
 def _with_account(command: Command, asker: Asker, account: Account, service: Service) -> list[Message]:
@@ -116,56 +147,11 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
                 return [account_views.no_workspace(query, service.workspaces(account))]
             return [account_views.workspace_switched(found)]
         case ListProjects():
-            snapshot = service.projects(account, service.workspace_id(account))
-            page = projects_page(filter_projects(snapshot.items, command), command)
-            return [with_staleness(page, snapshot, account)]
+            return [projects_answer(command, asker, account, service)]
         case ListTasks():
             return [tasks_answer(command, account, service)]
+        case PickProject():
+            return [pick_project_answer(command, account, service)]
         case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
     return [help_message()]
-
-
-def with_staleness(message: Message, snapshot: Snapshot, account: Account) -> Message:
-    """The message, with a note of the data's age when it could not be refreshed."""
-    if snapshot.stale is None:
-        return message
-    zone = account.person.timezone if account.person and account.person.timezone else "UTC"
-    try:
-        as_of = dt.datetime.fromtimestamp(snapshot.as_of, ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        as_of = dt.datetime.fromtimestamp(snapshot.as_of, dt.UTC)
-    return with_note(message, stale_note(as_of, snapshot.stale, snapshot.retry_in))
-
-
-def filter_projects(projects: list[Project], command: ListProjects) -> list[Project]:
-    """The projects the filters ask for; names and clients match in any case, by part."""
-    shown = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
-    if command.status == "active":
-        shown = [p for p in shown if not p.is_archived]
-    elif command.status == "archived":
-        shown = [p for p in shown if p.is_archived]
-    if command.client:
-        wanted = command.client.casefold()
-        shown = [p for p in shown if wanted in (p.client_name or "").casefold()]
-    if command.text:
-        wanted = command.text.casefold()
-        shown = [p for p in shown if wanted in p.name.casefold()]
-    return shown
-
-
-def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:
-    workspace_id = service.workspace_id(account)
-    projects = service.projects(account, workspace_id)
-    match = find_project(command.project, projects.items)
-    if match.choices:
-        return project_chooser(command.project, match.choices, command)
-    if match.project is None:
-        return no_project(command.project, match.closest)
-    project = match.project
-    command = dataclasses.replace(command, project=str(project.id))  # later pages need no name lookup
-    snapshot = service.tasks(account, project.workspace_id or workspace_id, project.id)
-    tasks = [t for t in snapshot.items if t.active or command.include_done]
-    period_tracked, note = service.period_tracked(account, project)
-    page = tasks_page(project, tasks, command, period_tracked=period_tracked, period_note=note)
-    return with_staleness(page, snapshot if snapshot.stale else projects, account)

@@ -1,16 +1,18 @@
 """Words in, commands out: turns what a person typed into a frozen value the rest of the app acts on.
 
-Pure: no I/O. The same grammar serves `/toggl ...`, a direct message and a mention. Anything
-not understood becomes `Help`, carrying the words that were not understood so the reply can
-say so. Commands also round-trip through `encode`/`decode`, which is how a paging button
-carries exactly the query that made its page.
+Pure: no I/O. The same grammar serves `/toggl ...`, a direct message and a mention, and it forgives:
+filters come in any order, times are written as people write them (`9am`, `9:30 pm`, `17h`, `17:00`),
+a zone may be a city (`Berlin`, `new york`), and a misspelt verb gets a "did you mean". Anything not
+understood becomes `Help`, carrying the words that were not understood so the reply can say so.
+
+Buttons do not carry commands: they carry data (`bot.buttons`), which becomes a command there.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
-import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -24,13 +26,20 @@ MAX_INPUT = 4000
 costs no more to parse than this."""
 
 ProjectStatus = Literal["active", "archived", "all"]
+ProjectSort = Literal["name", "risk"]
 
 
 @dataclass(frozen=True)
 class Help:
-    """Show the help; `unknown` holds words that were not understood, if any."""
+    """Show the help; `unknown` holds words that were not understood, `suggestion` what they may have meant."""
 
     unknown: str = ""
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Greet:
+    """A hello: answered with a short welcome, not the whole help."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +73,16 @@ class SwitchWorkspace:
 
 @dataclass(frozen=True)
 class ListProjects:
-    """Projects of the current workspace, filtered, one page of the list."""
+    """Projects of a workspace (the current one unless a button named another), filtered, one page."""
 
     status: ProjectStatus = "active"
     client: str | None = None
     text: str | None = None
     page: int = 1
+    over: bool = False
+    """Only projects at or over the person's threshold (80% unless their digest says otherwise)."""
+    sort: ProjectSort = "name"
+    workspace_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,14 @@ class ListTasks:
     project: str
     include_done: bool = False
     page: int = 1
+    workspace_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PickProject:
+    """`tasks` without a project: ask which one, with a menu."""
+
+    include_done: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,19 +115,28 @@ Cadence = Literal["daily", "weekdays", "weekly"]
 
 @dataclass(frozen=True)
 class DigestSubscribe:
-    """Subscribe this channel to a digest; `None` fields take defaults (weekdays, 09:00, the person's time zone)."""
+    """Subscribe this channel to a digest; `None` fields take defaults (weekdays, 09:00, the person's time zone).
 
-    cadence: Cadence = "weekdays"
+    With no detail at all (`bare`), the person is shown a form instead.
+    """
+
+    cadence: Cadence | None = None
     weekday: int | None = None
     at: str | None = None
     timezone: str | None = None
+    threshold: int | None = None
+
+    @property
+    def bare(self) -> bool:
+        return self == DigestSubscribe()
 
 
 @dataclass(frozen=True)
 class DigestUnsubscribe:
-    """Remove one's own subscription of this channel, or subscription number `number` of `digest list`."""
+    """Remove one's own subscription of this channel, number `number` of `digest list`, or one by id (a button)."""
 
     number: int | None = None
+    subscription_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,10 +158,12 @@ class DigestThreshold:
 
 @dataclass(frozen=True)
 class DigestMute:
-    """Leave a project out of the digest (`unmute` puts it back)."""
+    """Leave a project out of the digest (`unmute` puts it back); a button names the subscription and workspace."""
 
     project: str
     mute: bool = True
+    subscription_id: int | None = None
+    workspace_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,7 @@ DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview
 
 Command = (
     Help
+    | Greet
     | Invalid
     | Connect
     | Disconnect
@@ -154,6 +187,7 @@ Command = (
     | SwitchWorkspace
     | ListProjects
     | ListTasks
+    | PickProject
     | DigestSubscribe
     | DigestUnsubscribe
     | DigestList
@@ -164,35 +198,24 @@ Command = (
 )
 
 DIGEST_USAGE = (
-    "`digest subscribe [daily|weekdays|weekly <day>] [at HH:MM] [<Area/City>|UTC]`, `digest list`, "
-    "`digest unsubscribe [number]`, `digest preview`, `digest threshold <percent>`, `digest mute <project>`, "
-    "`digest unmute <project>`, `digest empty skip|post`"
+    "`digest subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|Europe/Berlin|UTC]` (or just `digest subscribe` "
+    "for a form), `digest list`, `digest unsubscribe [number]`, `digest preview`, `digest threshold <percent>`, "
+    "`digest mute <project>`, `digest unmute <project>`, `digest empty skip|post`"
 )
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_TIME = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
-
-_KINDS: dict[str, type] = {
-    "help": Help,
-    "invalid": Invalid,
-    "digest-subscribe": DigestSubscribe,
-    "digest-unsubscribe": DigestUnsubscribe,
-    "digest-list": DigestList,
-    "digest-preview": DigestPreview,
-    "digest-threshold": DigestThreshold,
-    "digest-mute": DigestMute,
-    "digest-empty": DigestEmpty,
-    "connect": Connect,
-    "disconnect": Disconnect,
-    "me": ShowMe,
-    "workspaces": ListWorkspaces,
-    "workspace": SwitchWorkspace,
-    "projects": ListProjects,
-    "tasks": ListTasks,
+VERBS = ["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"]
+DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty"]
+GREETINGS = {
+    *["hi", "hello", "hey", "heya", "hiya", "howdy", "hallo", "hej", "hola", "yo", "sup", "morning", "moin", "servus"],
+    *["salut", "bonjour", "ciao", "greetings", "hai", "helo", "hullo", "good"],
 }
-_NAMES = {kind: name for name, kind in _KINDS.items()}
+"""First words of a greeting (`good` for good morning/afternoon/evening)."""
+SUGGEST_CUTOFF = 0.75
+"""How alike a misspelt verb must be to be offered (`projcts` is 0.93 like `projects`; `dance` 0.36 like `digest`)."""
 
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_PUNCTUATION = ".,!?;:)(-~*_👋"
 
 
 def clean_slack_text(text: str) -> str:
@@ -229,10 +252,10 @@ def _split(text: str) -> list[str]:
 def parse(text: str) -> Command:
     """The command these words ask for.
 
-    >>> parse("projects archived client:Acme web")
-    ListProjects(status='archived', client='Acme', text='web', page=1)
-    >>> parse("make coffee")
-    Help(unknown='make coffee')
+    >>> parse("projects website archived")
+    ListProjects(status='archived', client=None, text='website', page=1, over=False, sort='name', workspace_id=None)
+    >>> parse("projcts")
+    Help(unknown='projcts', suggestion='projects')
     """
     text = clean_slack_text((text or "")[:MAX_INPUT]).strip()
     words = _split(text)
@@ -252,13 +275,31 @@ def parse(text: str) -> Command:
         return ListWorkspaces()
     if verb in ("projects", "project"):
         return _projects(rest)
-    if verb in ("tasks", "task") and rest:
+    if verb in ("tasks", "task"):
+        if not rest:
+            return PickProject()
         include_done = len(rest) > 1 and rest[-1].casefold() == "all"
         name = " ".join(rest[:-1] if include_done else rest)[:MAX_TEXT]
         return ListTasks(project=name, include_done=include_done)
     if verb == "digest":
         return _digest([w.casefold() for w in rest], rest)
-    return Help(unknown=text[:MAX_TEXT])
+    if _is_greeting(words):
+        return Greet()
+    return Help(unknown=text[:MAX_TEXT], suggestion=_suggest(verb, rest))
+
+
+def _is_greeting(words: list[str]) -> bool:
+    """`hi`, `Hello!`, `hey there`, `good morning`: a greeting of at most four words."""
+    first = words[0].casefold().strip(_PUNCTUATION)
+    return len(words) <= 4 and first in GREETINGS and (first != "good" or len(words) > 1)
+
+
+def _suggest(verb: str, rest: list[str]) -> str | None:
+    """The words with the verb they most likely meant, when one is really close; else None."""
+    close = difflib.get_close_matches(verb, VERBS, n=1, cutoff=SUGGEST_CUTOFF)
+    if not close or close[0] == verb:
+        return None
+    return " ".join([close[0], *rest])[:MAX_TEXT]
 
 
 def _digest(words: list[str], original: list[str]) -> Command:
@@ -288,58 +329,189 @@ def _digest(words: list[str], original: list[str]) -> Command:
         return DigestMute(project=name, mute=verb == "mute")
     if verb == "empty" and rest in (["skip"], ["post"]):
         return DigestEmpty(post=rest == ["post"])
-    return Invalid(f"I do not know `digest {' '.join(original)[:100]}`.", DIGEST_USAGE)
+    close = difflib.get_close_matches(verb, DIGEST_VERBS, n=1, cutoff=SUGGEST_CUTOFF)
+    meant = f" Did you mean `digest {' '.join([close[0], *original[1:]])[:100]}`?" if close else ""
+    return Invalid(f"I do not know `digest {' '.join(original)[:100]}`.{meant}", DIGEST_USAGE)
 
 
 def _subscribe(words: list[str], original: list[str]) -> Command:
-    cadence: Cadence = "weekdays"
+    """`daily at 9am Berlin`, `weekly fri 17h`, `every monday at 9:30 pm new york`: in any order."""
+    cadence: Cadence | None = None
     weekday: int | None = None
     at: str | None = None
     timezone: str | None = None
     index = 0
     while index < len(words):
         word = words[index]
-        if word in ("daily", "weekdays"):
-            cadence = word  # type: ignore[assignment]
-        elif word == "weekly":
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in ("on", "in", "every", "each", "at") and not (word == "at" and following == ""):
+            if word == "every" and following in ("day", "weekday", "weekdays", "workday"):
+                cadence = "daily" if following == "day" else "weekdays"
+                index += 2
+                continue
+            if word == "at":
+                found = parse_time(words[index + 1 : index + 3], bare_hour=True)
+                if found is None:
+                    return Invalid(
+                        f"“{original[index + 1][:20]}” is not a time I can read; write it like `9am`, `9:30 pm`, "
+                        "`17h` or `17:00`."
+                    )
+                at, used = found
+                index += 1 + used
+                continue
+            index += 1
+            continue
+        if word in ("daily", "weekdays", "workdays"):
+            cadence = "weekdays" if word == "workdays" else word  # type: ignore[assignment]
+            index += 1
+            continue
+        if word == "weekly":
             cadence = "weekly"
-            day = words[index + 1] if index + 1 < len(words) else ""
-            matches = [n for n, d in enumerate(DAYS) if len(day) >= 3 and d.startswith(day)]
-            if not matches:
-                return Invalid("`weekly` needs a day, like `digest subscribe weekly monday at 09:00`.")
-            weekday = matches[0]
+            day = _weekday(following)
+            if day is None:
+                if weekday is None and _weekday_anywhere(words[index + 1 :]) is None:
+                    return Invalid("`weekly` needs a day, like `digest subscribe weekly monday at 9am`.")
+                index += 1
+                continue
+            weekday = day
+            index += 2
+            continue
+        day = _weekday(word)
+        if day is not None:
+            cadence, weekday = "weekly", day
             index += 1
-        elif word == "at" and index + 1 < len(words):
-            match = _TIME.match(words[index + 1])
-            if not match:
-                return Invalid(
-                    f"“{original[index + 1][:20]}” is not a time; use 24-hour HH:MM, like `at 09:00` or `at 17:30`."
-                )
-            at = f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
-            index += 1
-        elif "/" in word or word == "utc":
-            timezone = canonical_timezone(original[index])
-            if timezone is None:
-                return Invalid(
-                    f"“{original[index][:60]}” is not a time zone I know; use a name like `Europe/Berlin` or `UTC`."
-                )
-        else:
-            return Invalid(f"I did not understand “{original[index][:60]}” in `digest subscribe`.", DIGEST_USAGE)
-        index += 1
+            continue
+        found = parse_time(words[index : index + 2], bare_hour=False)
+        if found is not None:
+            at, used = found
+            index += used
+            continue
+        zone, used = _zone_at(original, index)
+        if zone is not None:
+            timezone = zone
+            index += used
+            continue
+        if "/" in word:
+            return Invalid(
+                f"“{original[index][:60]}” is not a time zone I know; name a city like `Berlin` or `new york`, "
+                "an IANA zone like `Europe/Berlin`, or `UTC`."
+            )
+        return Invalid(
+            f"I did not understand “{original[index][:60]}” in `digest subscribe`: I know a cadence (`daily`, "
+            "`weekdays`, `weekly friday`), a time (`9am`, `17:30`) and a time zone (`Berlin`, `America/New_York`, `UTC`).",
+            DIGEST_USAGE,
+        )
     if cadence != "weekly":
         weekday = None
     return DigestSubscribe(cadence=cadence, weekday=weekday, at=at, timezone=timezone)
+
+
+def _weekday(word: str) -> int | None:
+    word = word.rstrip("s") if len(word) > 3 and word.endswith("days") else word  # "mondays"
+    matches = [n for n, d in enumerate(DAYS) if len(word) >= 3 and d.startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _weekday_anywhere(words: list[str]) -> int | None:
+    return next((d for d in map(_weekday, words) if d is not None), None)
+
+
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?(h|am|pm|a\.m\.|p\.m\.)?$")
+
+
+def parse_time(words: list[str], *, bare_hour: bool) -> tuple[str, int] | None:
+    """("HH:MM", words used) for `9am`, `9 am`, `9:30 pm`, `17h`, `17h30`, `17:00`, `noon`; else None.
+
+    A bare hour (`9`) counts only after `at` (`bare_hour`), so a lone number is not taken for a time.
+
+    >>> parse_time(["9:30", "pm"], bare_hour=False)
+    ('21:30', 2)
+    """
+    if not words:
+        return None
+    first = words[0].casefold()
+    if first in ("noon", "midday"):
+        return "12:00", 1
+    if first == "midnight":
+        return "00:00", 1
+    match = _CLOCK.match(first)
+    used = 1
+    if match is not None and match.group(3) is None and len(words) > 1:
+        suffix = words[1].casefold()
+        if suffix in ("am", "pm", "a.m.", "p.m."):
+            match, used = _CLOCK.match(first + suffix), 2
+    if match is None:
+        return None
+    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").replace(".", "")
+    has_minutes = match.group(2) is not None
+    if not (suffix or has_minutes or bare_hour):
+        return None
+    if minute > 59:
+        return None
+    if suffix in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif hour > 23:
+        return None
+    return f"{hour:02d}:{minute:02d}", used
+
+
+_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_CITY_ALIASES = {
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "boston": "America/New_York",
+    "washington": "America/New_York",
+    "nyc": "America/New_York",
+    "munich": "Europe/Berlin",
+    "hamburg": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "cologne": "Europe/Berlin",
+    "geneva": "Europe/Zurich",
+    "barcelona": "Europe/Madrid",
+    "milan": "Europe/Rome",
+    "mumbai": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "beijing": "Asia/Shanghai",
+    "gmt": "UTC",
+    "z": "UTC",
+}
+"""Cities people name that are not the city of an IANA zone."""
+
+
+def find_timezone(text: str) -> str | None:
+    """The IANA zone meant by an IANA name in any case, `UTC`, or a city (`Berlin`, `new york`); else None.
+
+    >>> find_timezone("new york"), find_timezone("europe/berlin"), find_timezone("Mars")
+    ('America/New_York', 'Europe/Berlin', None)
+    """
+    wanted = " ".join(text.replace("_", " ").split()).casefold()
+    if not wanted:
+        return None
+    if wanted == "utc":
+        return "UTC"
+    exact = _zones_by_name().get(wanted.replace(" ", "_"))
+    return exact or _CITY_ALIASES.get(wanted) or _zones_by_city().get(wanted)
 
 
 def canonical_timezone(name: str) -> str | None:
     """The IANA zone `name` means, in any letter case (`america/new_york` is `America/New_York`), or None."""
     if name.casefold() == "utc":
         return "UTC"
-    wanted = name.casefold()
-    for zone in _zones():
-        if zone.casefold() == wanted:
-            return zone
-    return None
+    return _zones_by_name().get(name.casefold())
+
+
+def _zone_at(original: list[str], index: int) -> tuple[str | None, int]:
+    """The zone named by the longest run of up to three words starting at `index` (`new york`), and its length."""
+    for length in (3, 2, 1):
+        if index + length <= len(original):
+            zone = find_timezone(" ".join(original[index : index + length]))
+            if zone is not None:
+                return zone, length
+    return None, 0
 
 
 @functools.cache
@@ -354,39 +526,53 @@ def _zones() -> list[str]:
     return zones
 
 
+@functools.cache
+def _zones_by_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in _zones()}
+
+
+@functools.cache
+def _zones_by_city() -> dict[str, str]:
+    """`berlin` -> `Europe/Berlin`; for a city in two zones, the shorter name (`America/Louisville`)."""
+    cities: dict[str, str] = {}
+    for zone in sorted(_zones(), key=lambda z: (z.count("/"), z)):
+        if zone.split("/", 1)[0] in _ZONE_REGIONS and "/" in zone:
+            cities.setdefault(zone.rsplit("/", 1)[-1].replace("_", " ").casefold(), zone)
+    return cities
+
+
+STATUS_WORDS = {"active": "active", "archived": "archived", "all": "all", "both": "all"}
+OVER_WORDS = {"over", "risky", "at-risk"}
+
+
 def _projects(words: list[str]) -> ListProjects:
+    """Filters in any order: a status word, `over`, `by risk`, `client:<name>`, and the rest is text.
+
+    `projects website archived` is the archived projects matching "website".
+    """
     status: ProjectStatus = "active"
     client: str | None = None
+    over = False
+    sort: ProjectSort = "name"
     text: list[str] = []
-    for index, word in enumerate(words):
+    index = 0
+    while index < len(words):
+        word = words[index]
         lowered = word.casefold()
-        if index == 0 and lowered in ("active", "archived", "all"):
-            status = lowered  # type: ignore[assignment]
+        following = words[index + 1].casefold() if index + 1 < len(words) else ""
+        if lowered in STATUS_WORDS:
+            status = STATUS_WORDS[lowered]  # type: ignore[assignment]
+        elif lowered in OVER_WORDS:
+            over = True
+        elif lowered in ("by", "sort", "sorted") and following in ("risk", "name"):
+            sort = following  # type: ignore[assignment]
+            index += 1
+        elif lowered == "client:" and index + 1 < len(words):
+            client = words[index + 1][:MAX_TEXT]
+            index += 1
         elif lowered.startswith("client:") and len(word) > len("client:"):
             client = word[len("client:") :][:MAX_TEXT]
         else:
             text.append(word)
-    return ListProjects(status=status, client=client, text=" ".join(text)[:MAX_TEXT] or None)
-
-
-def encode(command: Command) -> str:
-    """A compact JSON form of a command, for a button's value (at most about 600 characters)."""
-    fields = {k: v for k, v in dataclasses.asdict(command).items() if v is not None and v != "" and k != "token"}
-    return json.dumps({"do": _NAMES[type(command)], **fields}, separators=(",", ":"), ensure_ascii=False)
-
-
-def decode(value: str) -> Command:
-    """The command `encode` wrote; anything unreadable becomes `Help()`."""
-    try:
-        data = json.loads(value)
-        kind = _KINDS[data.pop("do")]
-        if kind is Connect:
-            return Connect()
-        return kind(**data)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return Help()
-
-
-def with_page(command: ListProjects | ListTasks, page: int) -> ListProjects | ListTasks:
-    """The same query at another page."""
-    return dataclasses.replace(command, page=max(1, page))
+        index += 1
+    return ListProjects(status=status, client=client, text=" ".join(text)[:MAX_TEXT] or None, over=over, sort=sort)

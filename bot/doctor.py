@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from slack_sdk.errors import SlackApiError
 
 from bot.crypto import KeyProblem, TokenCipher, key_file_for, key_source, parse_keys
+from bot.figures import plural
 from bot.settings import Settings
 from bot.store import Database, head_revision
 from bot.store.schema import people
@@ -78,7 +79,7 @@ def _keys(settings: Settings) -> tuple[TokenCipher | None, Check]:
             keys = parse_keys(path.read_text(errors="replace").replace("\n", ","), source=f"the key file {path}")
     except KeyProblem as err:
         return None, Check("keys", False, str(err))
-    return TokenCipher(keys), Check("keys", True, f"{len(keys)} key(s) from {source}")
+    return TokenCipher(keys), Check("keys", True, f"{plural(len(keys), 'key')} from {source}")
 
 
 def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) -> Check:
@@ -88,7 +89,8 @@ def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) ->
     except sa.exc.SQLAlchemyError:
         return Check("tokens", False, "the people table cannot be read; run `toggl-bot migrate`")
     unreadable = [(row.team_id, row.user_id) for row in rows if not cipher.can_decrypt(row.token_ciphertext)]
-    detail = f"{len(rows) - len(unreadable)} of {len(rows)} stored Toggl token(s) decrypt"
+    readable = len(rows) - len(unreadable)
+    detail = f"{readable} of {plural(len(rows), 'stored Toggl token')} {'decrypts' if len(rows) == 1 else 'decrypt'}"
     if unreadable and forget_unreadable:
         with database.write() as conn:
             for team_id, user_id in unreadable:

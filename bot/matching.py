@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from bot.toggl.models import Project
 
 FUZZY_CUTOFF = 0.75
-CLOSEST_CUTOFF = 0.3
+"""A single name this alike is taken for the one meant."""
+CLOSEST_CUTOFF = 0.7
+"""Names offered as "did you mean" must be this alike: `websight redezign plan` is 0.74 like `Website redesign`;
+`nosuchprojectxyz` is 0.52 like `Healthy project`, and offering that only confuses."""
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ which calls this. It is the only place that chooses between the cache and Toggl:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -31,12 +33,12 @@ from bot.crypto import SAMPLE, TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.store import MEMORY_URL, CacheState, Person, Store
-from bot.toggl.models import Me, Project, Quota, Task, Workspace
+from bot.store import MEMORY_URL, CacheState, Person, Store, Subscription
+from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T", Project, Task)
+T = TypeVar("T", Project, Task, Client)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class CachePolicy:
     overlap_seconds: float = 60
     me_seconds: float = 3600
     workspaces_seconds: float = 900
+    clients_seconds: float = 900
+    """Client names change seldom: a list this young is used unless a project names a client it lacks."""
+    period_seconds: float = 600
+    """A recurring project's figure for this period, from the Reports API (one request per project)."""
+    home_seconds: float = 900
+    """The Home tab opens often: it shows projects up to this old before it spends a request."""
     quota_reserve: int = 2
 
 
@@ -73,6 +81,16 @@ class WorkspaceData:
     """Recurring project id -> seconds this period, or the reason the figure is missing."""
 
 
+DEFAULT_THRESHOLD = 80
+"""Percent of the estimate from which a project is at risk, unless the person's digest says otherwise."""
+QUOTA_RESERVED = "this period's time is unavailable: Toggl's hourly limit is nearly used up"
+NOT_FETCHED = "not fetched, to spare your Toggl quota: `tasks <name>` shows it"
+
+
+DISCONNECTED = "you disconnected your Toggl account"
+WELCOMED = "welcomed"
+
+
 class NotConnected(Exception):
     """The Slack person has not connected a Toggl account."""
 
@@ -90,6 +108,8 @@ class Asker:
     token: SecretStr | None = None
     channel_id: str | None = None
     """Where they asked; the digest words act on this channel."""
+    typed_in_dm: bool = False
+    """The words were a message in a DM, so they stay in that conversation (a pasted token does too)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,7 @@ class Service:
         self.clock = store.clock
         """The one clock: the store stamps rows with it, the cache and the quota reserve read it."""
         clients.on_quota = self._remember_quota  # every instance sees the latest reading of each token
+        self._visits = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = SYSTEM, min_interval: float = 0.0) -> Service:
@@ -200,7 +221,10 @@ class Service:
             timezone=me.timezone,
         )
         self.store.subscriptions.resume_of(team_id, user_id)
+        welcomed = self.store.cache.doc(team_id, user_id, WELCOMED)
         self.store.cache.clear(team_id, user_id)  # it may be another Toggl account now
+        if welcomed is not None:  # the person was greeted already, whichever account they connect
+            self.store.cache.put_doc(team_id, user_id, WELCOMED, *welcomed)
         now = self.clock.time()
         self.store.cache.put_doc(team_id, user_id, "me", me.model_dump_json(), now)
         if workspace is not None:
@@ -208,15 +232,56 @@ class Service:
         return me, workspace
 
     def disconnect(self, team_id: str, user_id: str) -> bool:
-        """Delete the person's token and cached data; True if there was one."""
+        """Delete the person's token and pause their digests (connecting again resumes them); True if there was one.
+
+        Paused at once, rather than failing at their next run: a digest cannot be computed without the token.
+        """
         person = self.store.people.get(team_id, user_id)
         if person is not None:
             with contextlib.suppress(UnreadableToken):
                 token = self.cipher.decrypt(person.token_ciphertext)
                 self.clients.forget(token)
                 self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
+            self.store.subscriptions.pause_of(team_id, user_id, DISCONNECTED)
         self.store.cache.clear(team_id, user_id)
         return self.store.people.delete(team_id, user_id)
+
+    def person(self, team_id: str | None, user_id: str | None) -> Person | None:
+        """The connected person, from the store alone (no Toggl request), or None."""
+        if not (team_id and user_id):
+            return None
+        return self.store.people.get(team_id, user_id)
+
+    def subscriptions_of(self, team_id: str, user_id: str) -> list[Subscription]:
+        """Every digest the person subscribed, in any channel, oldest first."""
+        return self.store.subscriptions.of_person(team_id, user_id)
+
+    def subscription_by_id(self, team_id: str, subscription_id: int) -> Subscription | None:
+        """A subscription of this Slack workspace by id (a button carries it), or None when it is gone."""
+        found = self.store.subscriptions.by_id(subscription_id)
+        return found if found is not None and found.team_id == team_id else None
+
+    def risk_threshold(self, team_id: str | None, user_id: str | None, channel_id: str | None = None) -> int:
+        """From which percent a project is at risk for this person: their digest's threshold here, else
+        the lowest of their digests' thresholds, else 80%."""
+        if not (team_id and user_id):
+            return DEFAULT_THRESHOLD
+        here = self.store.subscriptions.get(team_id, channel_id, user_id) if channel_id else None
+        if here is not None:
+            return here.threshold
+        return min((s.threshold for s in self.subscriptions_of(team_id, user_id)), default=DEFAULT_THRESHOLD)
+
+    def first_visit(self, team_id: str, user_id: str) -> bool:
+        """True once per person: the first time they open the app's Messages tab (they get a welcome).
+
+        Kept as a cache document, which needs no schema change; losing it only means one more welcome.
+        The lock makes two quick opens in this process welcome once (across processes, rarely twice).
+        """
+        with self._visits:
+            if self.store.cache.doc(team_id, user_id, WELCOMED) is not None:
+                return False
+            self.store.cache.put_doc(team_id, user_id, WELCOMED, "1", self.clock.time())
+            return True
 
     def token_rejected(self, account: Account) -> None:
         """Toggl refused the token: mark it, so the person is asked to reconnect rather than failing again."""
@@ -244,6 +309,17 @@ class Service:
             self._put_doc(account, "workspaces", _dump(found))
         return sorted(found, key=lambda w: w.name.casefold())
 
+    def known_workspaces(self, account: Account) -> list[Workspace]:
+        """The workspaces as last fetched, however long ago (only names are wanted); fetched if never.
+
+        `/me/workspaces` draws on the small `/me` quota, so naming the workspace in a list header must not spend it.
+        """
+        if account.person is not None:
+            found = self.store.cache.doc(account.person.team_id, account.person.user_id, "workspaces")
+            if found is not None:
+                return sorted((Workspace.model_validate(w) for w in json.loads(found[0])), key=lambda w: w.name.casefold())
+        return self.workspaces(account)
+
     def workspace_id(self, account: Account) -> int:
         """The chosen workspace, or the person's default one in Toggl."""
         if account.workspace_id is not None:
@@ -262,14 +338,62 @@ class Service:
             self.store.people.set_workspace(account.person.team_id, account.person.user_id, found.id)
         return found
 
-    def projects(self, account: Account, workspace_id: int) -> Snapshot[Project]:
-        """Every project of the workspace, archived ones too (filters are applied by the caller)."""
+    def projects(self, account: Account, workspace_id: int, *, max_age: float | None = None) -> Snapshot[Project]:
+        """Every project of the workspace, archived ones too, each with its client's name filled in.
+
+        Filters are applied by the caller. `max_age` stretches the freshness window (the Home tab's).
+        """
         client = self.client(account)
 
         def fetch(since: int | None) -> toggl.Listing:
             return client.projects(workspace_id, active="both", since=since)
 
-        return self._snapshot(account, workspace_id, "projects", Project, fetch)
+        snapshot = self._snapshot(account, workspace_id, "projects", Project, fetch, max_age=max_age)
+        return dataclasses.replace(snapshot, items=self._with_client_names(account, workspace_id, snapshot.items))
+
+    def cached_projects(self, team_id: str, user_id: str, workspace_id: int) -> list[Project]:
+        """The projects as last fetched, however long ago, without asking Toggl anything.
+
+        For answers that must come within Slack's 3 seconds, such as a select menu's type-ahead.
+        """
+        items = [Project.model_validate_json(d) for d in self.store.cache.items(team_id, user_id, workspace_id, "projects")]
+        clients = self.store.cache.items(team_id, user_id, workspace_id, "clients")
+        names = {c.id: c.name for c in (Client.model_validate_json(d) for d in clients)}
+        return [_named(p, names) for p in items]
+
+    def client_names(self, account: Account, workspace_id: int, wanted: set[int] | None = None) -> dict[int, str]:
+        """Client names by id: the spec's project list names a client only by `client_id`.
+
+        The list is kept `clients_seconds`; it is fetched again sooner only when a project names a client
+        it lacks (a client made since), and at most once per freshness window.
+        """
+        client = self.client(account)
+
+        def fetch(since: int | None) -> toggl.Listing:
+            return client.clients(workspace_id)  # no `since` on this endpoint: always the whole (small) list
+
+        found = self._snapshot(
+            account, workspace_id, "clients", Client, fetch, max_age=self.policy.clients_seconds, full=True
+        )
+        names = {c.id: c.name for c in found.items}
+        too_old = self.clock.time() - found.as_of >= self.policy.fresh_seconds
+        if wanted and wanted - names.keys() and found.stale is None and too_old:
+            found = self._snapshot(account, workspace_id, "clients", Client, fetch, full=True)
+            names = {c.id: c.name for c in found.items}
+        return names
+
+    def _with_client_names(self, account: Account, workspace_id: int, projects: list[Project]) -> list[Project]:
+        wanted = {p.client_id for p in projects if p.client_id is not None and not p.client_name}
+        if not wanted:
+            return projects
+        try:
+            names = self.client_names(account, workspace_id, wanted)
+        except toggl.TokenRejected:
+            raise
+        except toggl.TogglError as err:  # the projects are still worth showing, without their clients' names
+            log.info("No client names for workspace %s: %s", workspace_id, err)
+            names = {}
+        return [_named(p, names) for p in projects]
 
     def tasks(self, account: Account, workspace_id: int, project_id: int | None = None) -> Snapshot[Task]:
         """Every task of one project (or, with no project, of the whole workspace), done ones too."""
@@ -288,13 +412,51 @@ class Service:
         workspace_id = self.workspace_id(account)
         projects = self.projects(account, workspace_id).items
         tasks = [t for t in self.tasks(account, workspace_id).items if t.active]
-        period: dict[int, int | str] = {}
-        for project in projects:
-            if needs_period_figure(project, today):
-                seconds, note = self.period_tracked(account, project)
-                period[project.id] = seconds if seconds is not None else note
-        name = next((w.name for w in self.workspaces(account) if w.id == workspace_id), f"id {workspace_id}")
+        period = self.period_figures(account, [p for p in projects if needs_period_figure(p, today)])
+        name = next((w.name for w in self.known_workspaces(account) if w.id == workspace_id), f"id {workspace_id}")
         return WorkspaceData(workspace_id, name, projects, tasks, period)
+
+    def period_figures(self, account: Account, projects: list[Project], *, limit: int | None = None) -> dict[int, int | str]:
+        """This period's seconds of each recurring project given, or the reason there is none.
+
+        One Reports request per project not already known (a figure is kept `period_seconds`), and at most
+        `limit` of them: the rest say they were not fetched. No request is made at the quota reserve.
+        """
+        figures: dict[int, int | str] = {}
+        spent = 0
+        for project in projects:
+            if not project.recurring:
+                continue
+            key = _period_key(project)
+            cached = self._doc(account, key, self.policy.period_seconds) if key else None
+            if cached is not None:
+                figures[project.id] = int(cached)
+                continue
+            if limit is not None and spent >= limit:
+                figures[project.id] = NOT_FETCHED
+                continue
+            if self._quota_wait(account) is not None:
+                figures[project.id] = QUOTA_RESERVED
+                continue
+            spent += 1
+            seconds, note = self.period_tracked(account, project)
+            if seconds is None:
+                figures[project.id] = note
+            else:
+                figures[project.id] = seconds
+                if key:
+                    self._put_doc(account, key, str(seconds))
+        return figures
+
+    def cached_period_figures(self, account: Account, projects: list[Project]) -> dict[int, int | str]:
+        """The figures already known, asking nothing (for the Home tab)."""
+        figures: dict[int, int | str] = {}
+        for project in projects:
+            key = _period_key(project) if project.recurring else None
+            cached = self._doc(account, key, self.policy.period_seconds) if key else None
+            if cached is not None:
+                figures[project.id] = int(cached)
+        return figures
 
     def period_tracked(self, account: Account, project: Project) -> tuple[int | None, str]:
         """Seconds tracked on a recurring project in its current period, or None and the reason why not."""
@@ -317,8 +479,18 @@ class Service:
     # -- the cache -----------------------------------------------------------------------------
 
     def _snapshot(
-        self, account: Account, workspace_id: int, scope: str, model: type[T], fetch: Callable[[int | None], toggl.Listing]
+        self,
+        account: Account,
+        workspace_id: int,
+        scope: str,
+        model: type[T],
+        fetch: Callable[[int | None], toggl.Listing],
+        *,
+        max_age: float | None = None,
+        full: bool = False,
     ) -> Snapshot[T]:
+        """The cached copy while younger than `max_age` (the freshness window by default), else a refresh:
+        a `since` delta merged in, or with `full`, the whole list replacing the copy."""
         person = account.person
         now = self.clock.time()
         if person is None:  # a bare token (toggl-bot ask): nothing is kept
@@ -330,7 +502,8 @@ class Service:
             return Snapshot(items, state.fetched_at, stale, retry_in)
 
         state = self.store.cache.state(*key)
-        if state is not None and now - state.fetched_at < self.policy.fresh_seconds:
+        fresh_for = self.policy.fresh_seconds if max_age is None else max_age
+        if state is not None and now - state.fetched_at < fresh_for:
             return cached(state)
         wait = self._quota_wait(account)
         if wait is not None:
@@ -338,7 +511,8 @@ class Service:
                 return cached(state, "quota", wait)
             raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
         try:
-            fresh = fetch(int(state.server_time - self.policy.overlap_seconds) if state is not None else None)
+            since = int(state.server_time - self.policy.overlap_seconds) if state is not None and not full else None
+            fresh = fetch(since)
         except toggl.QuotaExceeded as err:
             if state is None:
                 raise
@@ -350,8 +524,9 @@ class Service:
         upserts = {item.id: item.model_dump_json() for item in fresh if item.server_deleted_at is None}
         deletes = [item.id for item in fresh if item.server_deleted_at is not None]
         new_state = CacheState(server_time=fresh.server_time or now, fetched_at=now)
-        self.store.cache.merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=state is None)
-        if state is None:
+        replace = state is None or full
+        self.store.cache.merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=replace)
+        if replace:
             return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
         return cached(new_state)
 
@@ -384,6 +559,21 @@ class Service:
 
 def _policy(settings: Settings) -> CachePolicy:
     return CachePolicy(fresh_seconds=settings.cache_fresh_seconds, quota_reserve=settings.quota_reserve)
+
+
+def _named(project: Project, names: dict[int, str]) -> Project:
+    """The project with its client's name, when Toggl named only the id."""
+    if project.client_name or project.client_id is None or project.client_id not in names:
+        return project
+    return project.model_copy(update={"client_name": names[project.client_id]})
+
+
+def _period_key(project: Project) -> str | None:
+    """The cache document holding a recurring project's figure for its current period."""
+    period = project.current_period
+    if period is None or period.start_date is None or period.end_date is None:
+        return None
+    return f"period:{project.id}:{period.start_date.isoformat()}:{period.end_date.isoformat()}"
 
 
 def _find_workspace(workspaces: list[Workspace], query: str) -> Workspace | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, messages, uninstall, views
+from handlers import actions, commands, home, messages, options, uninstall, views
 from handlers.deps import Deps
 
 
@@ -12,6 +12,7 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     messages.register(app, deps)
     actions.register(app, deps)
+    options.register(app, deps)
     views.register(app, deps)
     home.register(app, deps)
     uninstall.register(app, deps)

@@ -1,21 +1,33 @@
-"""Buttons: paging, the project chooser, and the Connect button that opens the connect form."""
+"""Buttons and menus: paging, choosers, digest line menus, suggestions, forms, and the Home tab's controls.
+
+Every value is decoded into `bot.buttons` data first; a value we did not make (an old message, a
+forged payload) gets a private sentence, never a crash. The answer is always for whoever pressed:
+paging and choosers replace their own private message; a digest's menu (a channel message) is
+answered privately beside it; the Home tab's controls redraw the tab, and its quick actions answer
+in the Messages tab.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.answers import answer
-from bot.commands import decode
+from bot import buttons, home
+from bot.answers import Reply, answer
 from bot.service import Asker
 from bot.views.account import CONNECT_ACTION
-from bot.views.modals import connect_modal
-from handlers.deps import Deps, via_dm, via_respond
+from bot.views.common import Message
+from bot.views.errors import unreadable_button
+from bot.views.tasks import PICK_ACTION
+from handlers.deps import Deps, deliver, via_dm, via_respond
+from handlers.surfaces import open_connect_form, open_digest_form, publish_home
 
-PAGE_ACTIONS = re.compile(r"^(page_previous|page_next|choose_project_\d+)$")
+REPLACING = re.compile(rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk)$")
+"""Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks)."""
 
 
 def asker_of(body: dict[str, Any]) -> Asker:
@@ -25,25 +37,82 @@ def asker_of(body: dict[str, Any]) -> Asker:
     return Asker(team_id=team_id, user_id=user["id"], channel_id=(body.get("channel") or {}).get("id"))
 
 
+def chosen_value(action: dict[str, Any]) -> str | None:
+    """A button's value, or the value of the option chosen in a menu or overflow."""
+    selected = action.get("selected_option")
+    if isinstance(selected, dict):
+        return selected.get("value")
+    return action.get("value")
+
+
 def register(app: App, deps: Deps) -> None:
-    def turn_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    service = deps.service
+
+    def pressed(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        command = decode(action.get("value") or "")
         asker = asker_of(body)
-        deps.later(
-            lambda: answer(command, asker, deps.service),
-            via_respond(respond, replace=True),
-            via_dm(client, asker.user_id or ""),
-            team_id=asker.team_id,
-        )
-
-    def open_connect_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        if body.get("response_url"):
-            reply_to = {"response_url": body["response_url"]}
+        user_id = asker.user_id or ""
+        from_home = (body.get("view") or {}).get("type") == "home"
+        replace = bool(REPLACING.match(action.get("action_id") or "")) and not from_home
+        private = from_home or not body.get("response_url")
+        send = via_dm(client, user_id) if private else via_respond(respond, replace=replace)
+        fallback = via_dm(client, user_id)
+        if action.get("action_id") == CONNECT_ACTION:  # older Connect buttons carried the bare word "connect"
+            value: buttons.ButtonValue | None = buttons.OpenConnect()
         else:
-            reply_to = {"channel": (body.get("channel") or {}).get("id") or body["user"]["id"]}
-        deps.soon(client.views_open, trigger_id=body["trigger_id"], view=connect_modal(reply_to))
+            value = buttons.decode(chosen_value(action))
+        trigger_id = body.get("trigger_id") or ""
+        match value:
+            case None:
+                deps.soon(deliver, unreadable_button(), send, fallback)
+            case buttons.OpenInToggl():
+                pass  # Slack opened the link; there is nothing to do
+            case buttons.OpenConnect():
+                if body.get("response_url"):
+                    reply_to = {"response_url": body["response_url"]}
+                else:
+                    reply_to = {"channel": (body.get("channel") or {}).get("id") or user_id}
+                deps.soon(open_connect_form, client, trigger_id, reply_to)
+            case buttons.OpenDigestForm(channel=channel):
+                deps.soon(
+                    open_digest_form,
+                    client,
+                    service,
+                    trigger_id,
+                    asker,
+                    send,
+                    channel_id=channel,
+                    response_url=None if from_home else body.get("response_url"),
+                    from_home=from_home,
+                )
+            case buttons.EditDigest(sub=sub):
+                form = {"channel_id": None, "subscription_id": sub, "from_home": from_home}
+                deps.soon(open_digest_form, client, service, trigger_id, asker, send, **form)
+            case buttons.SwitchTo(ws=ws) if from_home:
+                change = lambda: home.switch_workspace(asker, ws, service)  # noqa: E731
+                deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)
+            case buttons.RefreshHome():
+                deps.pool.submit(lambda: publish_home(client, service, asker.team_id or "", user_id, refresh=True))
+            case buttons.StopDigest(sub=sub) if from_home:
+                change = lambda: home.stop_digest(asker, sub, service)  # noqa: E731
+                deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)
+            case _:
+                command = buttons.to_command(value)
+                if command is None:
+                    deps.soon(deliver, unreadable_button(), send, fallback)
+                    return
+                deps.later(lambda: answer(command, asker, service), send, fallback, team_id=asker.team_id)
 
-    app.action(PAGE_ACTIONS)(turn_page)
-    app.action(CONNECT_ACTION)(open_connect_form)
+    app.action(re.compile(r".+"))(pressed)
+
+
+def _home_change(change: Callable[[], Message | None], asker: Asker, deps: Deps, client: WebClient) -> Callable[[], Reply]:
+    """A Home control that changes something: do it, then redraw the tab, which shows the result;
+    a message goes to the person only when the change could not be made."""
+
+    def job() -> Reply:
+        problem = change()
+        publish_home(client, deps.service, asker.team_id or "", asker.user_id or "")
+        return Reply([problem] if problem else [])
+
+    return job

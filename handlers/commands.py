@@ -1,4 +1,4 @@
-"""The `/toggl` slash command: parse, ack, open the connect form if asked, hand the rest to the pool."""
+"""The `/toggl` slash command: parse, ack, open a form if asked (its trigger lasts 3 s), hand the rest to the pool."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.answers import answer
-from bot.commands import Connect, parse
+from bot.commands import Connect, DigestSubscribe, parse
 from bot.service import Asker
-from bot.views.modals import connect_modal
 from handlers.deps import Deps, via_dm, via_respond
+from handlers.surfaces import open_connect_form, open_digest_form
 
 COMMAND = "/toggl"
 
@@ -21,11 +21,22 @@ def register(app: App, deps: Deps) -> None:
         ack()
         words = parse(command.get("text") or "")
         user_id = command["user_id"]
-        if isinstance(words, Connect) and words.token is None:
-            view = connect_modal({"response_url": command["response_url"]})
-            deps.soon(client.views_open, trigger_id=command["trigger_id"], view=view)
-            return
         asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
+        if isinstance(words, Connect) and words.token is None:
+            deps.soon(open_connect_form, client, command["trigger_id"], {"response_url": command["response_url"]})
+            return
+        if isinstance(words, DigestSubscribe) and words.bare and asker.channel_id:
+            deps.soon(
+                open_digest_form,
+                client,
+                deps.service,
+                command["trigger_id"],
+                asker,
+                via_respond(respond),
+                channel_id=asker.channel_id,
+                response_url=command["response_url"],
+            )
+            return
         deps.later(
             lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id), team_id=asker.team_id
         )

@@ -37,8 +37,9 @@ def register(app: App, deps: Deps) -> None:
         if not deps.first_time(body.get("event_id")):
             return
         words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
-        asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=event["user"], channel_id=event["channel"])
-        deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=asker.team_id)
+        team_id = body.get("team_id") or context.team_id
+        asker = Asker(team_id=team_id, user_id=event["user"], channel_id=event["channel"], typed_in_dm=True)
+        deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=team_id)
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not is_from_a_person(event, context.bot_user_id) or not deps.first_time(body.get("event_id")):

@@ -1,4 +1,5 @@
-"""The connect form's submission: checked with Toggl inside the 3-second ack, so a bad token is shown in the form."""
+"""Form submissions. The connect form's token is checked with Toggl inside the 3-second ack, so a bad one is
+shown in the form; the digest form is checked (its time zone, its threshold) before the ack, the same way."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot import toggl
-from bot.answers import Reply, connect
+from bot.answers import Reply, answer, connect
 from bot.service import Asker
 from bot.views.account import TOKEN_HELP
 from bot.views.common import Message
+from bot.views.digest_form import DIGEST_CALLBACK, DigestForm, read_digest_form
 from bot.views.modals import CONNECT_CALLBACK, TOKEN_BLOCK, reply_to_from, token_from
 from handlers.deps import Deps, NotDelivered, Send, via_channel, via_dm
+from handlers.surfaces import publish_home
 
 log = logging.getLogger(__name__)
 
@@ -57,4 +60,24 @@ def register(app: App, deps: Deps) -> None:
             team_id=asker.team_id,
         )
 
+    def submit_digest(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        found = read_digest_form(view)
+        if not isinstance(found, DigestForm):
+            ack(response_action="errors", errors=found)
+            return
+        ack()
+        user = body["user"]
+        team_id = user.get("team_id") or (body.get("team") or {}).get("id")
+        asker = Asker(team_id=team_id, user_id=user["id"], channel_id=found.channel_id)
+
+        def job() -> Reply:
+            reply = answer(found.command, asker, deps.service)
+            if found.from_home:
+                publish_home(client, deps.service, team_id or "", user["id"])
+            return reply
+
+        reply_to = {"response_url": found.response_url} if found.response_url else {}
+        deps.later(job, via_reply_to(reply_to, client, user["id"]), via_dm(client, user["id"]), team_id=asker.team_id)
+
     app.view(CONNECT_CALLBACK)(submit_connect)
+    app.view(DIGEST_CALLBACK)(submit_digest)

@@ -45,3 +45,44 @@ def all_text(message: dict[str, Any]) -> str:
 
     walk(message)
     return "\n".join(out)
+
+
+def elements_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every interactive element: those in actions blocks and sections' accessories."""
+    found: list[dict[str, Any]] = []
+    for block in message.get("blocks", []):
+        if block.get("type") == "actions":
+            found += block["elements"]
+        elif isinstance(block.get("accessory"), dict):
+            found.append(block["accessory"])
+    return found
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    """A modal or Home tab Slack would accept: 100 blocks, slack_sdk's own checks of the view."""
+    from slack_sdk.models.views import View
+
+    assert len(view.get("blocks", [])) <= 100, f"{len(view['blocks'])} blocks is over the limit of 100"
+    View(**view).validate_json()
+    assert_valid_message({"text": "view", "blocks": view["blocks"]}, max_blocks=100)
+
+
+def mrkdwn_text(message: dict[str, Any]) -> str:
+    """The text Slack parses as mrkdwn (where `<` starts a link or a mention), and the notification text.
+
+    Plain-text objects (buttons, menu options, headers) are shown as typed, so a raw `<` is right there.
+    """
+    out: list[str] = [str(message.get("text", ""))]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
+                out.append(value["text"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message.get("blocks", []))
+    return "\n".join(out)

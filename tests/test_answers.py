@@ -7,6 +7,7 @@ import re
 import pytest
 from pydantic import SecretStr
 
+from bot import buttons
 from bot.answers import answer
 from bot.commands import parse
 from bot.service import Asker, Service
@@ -32,16 +33,16 @@ def world(fake_toggl: FakeToggl, service: Service) -> dict:
     return world
 
 
-def test_projects_for_a_bare_token_costs_me_plus_three_pages(fake_toggl: FakeToggl, service: Service) -> None:
+def test_projects_for_a_bare_token_costs_me_three_pages_and_the_clients(fake_toggl: FakeToggl, service: Service) -> None:
     world = standard_world(fake_toggl, projects=449)
     text = say(service, "projects", Asker(token=SecretStr(world["token"])))
     assert "1–40 of 450 active projects" in text
-    assert fake_toggl.count() == 4
+    assert fake_toggl.count() == 5 and fake_toggl.count("/clients") == 1
 
 
 def test_stored_person_skips_me(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 3 and fake_toggl.count("/me") == 0
+    assert fake_toggl.count() == 4 and fake_toggl.count("/me") == 0
 
 
 def test_tasks_by_partial_name_in_hours_and_minutes(world: dict, service: Service) -> None:
@@ -78,7 +79,7 @@ def test_recurring_project_uses_the_reports_api(world: dict, fake_toggl: FakeTog
     fake_toggl.add_task(wid, project["id"], "Support", tracked_ms=5_000_000)
     fake_toggl.report_seconds[(wid, project["id"])] = 27_000
     text = say(service, "tasks retainer")
-    assert "this period (1 Nov–30 Nov): 7 h 30 min of 10 h · 75%" in text
+    assert "this period (1–30 Nov 2026): 7 h 30 min of 10 h · 75%" in text
     assert not re.search(r"(?<!\d)0 min", text)
     (report,) = [r for r in fake_toggl.requests if r.path.startswith("/reports/")]
     assert report.body == {"start_date": "2026-11-01", "end_date": "2026-11-30"}
@@ -169,3 +170,100 @@ def test_unexpected_errors_are_logged_and_answered_politely(
     monkeypatch.setattr(service, "projects", explode)  # a last resort: there is no other way to make a bug
     assert "something went wrong on our side" in say(service, "projects")
     assert "boom" in all_logs.text
+
+
+def test_closest_names_only_when_really_close(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    """`tasks nosuchprojectxyz` suggested "Healthy project"."""
+    fake_toggl.add_project(world["wid"], "Healthy project")
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    text = say(service, "tasks nosuchprojectxyz")
+    assert "No project matches “nosuchprojectxyz”" in text.replace(" in *Acme*", "")
+    assert "Healthy project" not in text and "Did you mean" not in text
+
+
+def test_a_match_in_another_workspace_is_mentioned(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    side = fake_toggl.add_workspace("Side")
+    fake_toggl.people[world["token"]].workspace_ids.append(side)
+    garden = fake_toggl.add_project(side, "Garden website")
+    service.workspaces(service.account(ADA), fresh=True)
+    reply = answer(parse("tasks garden"), ADA, service)
+    (message,) = reply.messages
+    assert "*Garden website* is in your workspace *Side*" in all_text(message)
+    (button,) = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons.decode(button["value"]) == buttons.TasksPage(ws=side, pid=garden["id"])
+
+
+def test_the_85_percent_project_is_not_lost_on_page_12(fake_toggl: FakeToggl, service: Service) -> None:
+    """Eight pinned projects without an estimate came first, and the 85% project was on page 12 of 12."""
+    world = standard_world(fake_toggl, projects=440)
+    wid = world["wid"]
+    for n in range(8):
+        fake_toggl.add_project(wid, f"Pinned {n}", pinned=True)
+    fake_toggl.add_project(wid, "Zz nearly there", estimated_seconds=100 * 3600, actual_seconds=85 * 3600)
+    for project in fake_toggl.projects[wid].values():  # nothing else at risk
+        if project["name"].startswith("Project"):
+            project["actual_seconds"] = 60
+    service.connect("T1", "U1", world["token"])
+    first = answer(parse("projects"), ADA, service).messages[0]
+    (risky,) = [
+        e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "show_at_risk"
+    ]
+    assert risky["text"]["text"] == "At or over 80% (1)"
+    over = say(service, "projects over")
+    assert "1 of 1 active projects at or over 80% of their estimate" in over and "Zz nearly there" in over
+    by_risk = answer(parse("projects by risk"), ADA, service).messages[0]
+    assert "Zz nearly there" in by_risk["blocks"][2]["text"]["text"].split("\n")[0]
+
+
+def test_a_recurring_project_in_the_list_shows_this_period(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
+    """A recurring project said "see `tasks` for this period's time"; at most five Reports requests a page."""
+    wid = world["wid"]
+    for n in range(7):
+        project = fake_toggl.add_project(
+            wid,
+            f"Aa retainer {n}",
+            recurring=True,
+            recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
+            current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+        )
+        fake_toggl.report_seconds[(wid, project["id"])] = 18_000
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    fake_toggl.requests.clear()
+    text = say(service, "projects")
+    assert "see `tasks` for this period's time" not in text
+    assert text.count("this period (1–30 Nov 2026): 5 h of 10 h · 50%") == 5
+    assert text.count("not fetched, to spare your Toggl quota") == 2
+    assert fake_toggl.count("/reports/") == 5
+    fake_toggl.requests.clear()
+    say(service, "projects")  # the figures are kept: no new report requests for the same five
+    assert fake_toggl.count("/reports/") == 2
+
+
+def test_greeting_and_did_you_mean_instead_of_the_whole_help(world: dict, service: Service) -> None:
+    """`projcts` and `hi` got the 13-line help."""
+    welcome = say(service, "hi")
+    assert "Hi Ada!" in welcome and "`projects`" in welcome and "`tasks <project>`" in welcome
+    assert "`digest subscribe`" in welcome and "Here is what I understand" not in welcome
+    meant = say(service, "projcts")
+    assert "Did you mean `projects`?" in meant and "Here is what I understand" not in meant
+
+
+def test_projects_over_says_which_recurring_projects_it_could_not_check(
+    world: dict, fake_toggl: FakeToggl, service: Service
+) -> None:
+    wid = world["wid"]
+    for n in range(7):
+        project = fake_toggl.add_project(
+            wid,
+            f"Retainer {n}",
+            recurring=True,
+            recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
+            current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+        )
+        fake_toggl.report_seconds[(wid, project["id"])] = 34_000  # 94%
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    fake_toggl.requests.clear()
+    text = say(service, "projects over retainer")
+    assert fake_toggl.count("/reports/") == 5
+    assert all(f"Retainer {n}" in text for n in range(5)) and "Retainer 6" not in text
+    assert "2 recurring projects not checked for this period" in text

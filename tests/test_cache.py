@@ -49,7 +49,7 @@ def names(service: Service, wid: int) -> dict[int, str]:
 def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     for _ in range(20):
         assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 3  # the first command's three pages, then nothing
+    assert fake_toggl.count() == 4  # the first command's three pages and the clients, then nothing
 
 
 def test_after_the_window_one_since_request_refreshes(
@@ -84,7 +84,7 @@ def test_renamed_archived_and_deleted_projects_show_after_the_refresh(
     assert "Brand new" in say(service, "projects brand")
     archived_name = fake_toggl.projects[wid][archived]["name"]
     assert archived_name in say(service, f"projects archived {archived_name}")
-    assert "No active, matching" in say(service, f"projects {archived_name}")
+    assert "No active projects matching" in say(service, f"projects {archived_name}")
 
 
 def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:

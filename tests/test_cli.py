@@ -37,7 +37,7 @@ def test_ask_projects_shows_a_valid_first_page_of_450(fake_toggl: FakeToggl, tmp
     (message,) = json.loads(result.stdout)
     assert_valid_message(message)
     assert "1–40 of 450" in all_text(message)
-    assert fake_toggl.count() == 4  # /me, then three pages of 200
+    assert fake_toggl.count() == 5  # /me, three pages of 200, then the clients the projects name by id
     assert world["token"] not in result.stderr
 
 
@@ -114,7 +114,7 @@ def test_digest_run_force_posts_a_digest(fake_toggl: FakeToggl, fake_slack: Fake
     assert_valid_message(post.body)
     assert "Over &amp; out" in all_text(post.body)
     again = run(["digest", "run"], tmp_path, **env)  # what is due depends on the hour: tests/digest covers it
-    assert again.returncode == 0 and "digest(s) handled" in again.stdout
+    assert again.returncode == 0 and " handled, " in again.stdout
 
 
 def test_scheduler_without_a_slack_token_says_so(tmp_path: Path) -> None:

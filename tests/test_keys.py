@@ -82,14 +82,14 @@ def test_doctor_tells_what_decrypts_and_forgets_what_cannot(deployment: dict[str
     healthy = run(["doctor"], tmp_path, **deployment)
     assert healthy.returncode == 0, healthy.stdout
     assert (
-        "3 of 3 stored Toggl token(s) decrypt" in healthy.stdout
+        "3 of 3 stored Toggl tokens decrypt" in healthy.stdout
         and f"at migration {head_revision()} (the newest)" in healthy.stdout
     )
     assert "Slack accepts the bot token" in healthy.stdout and "Toggl answers" in healthy.stdout
 
     env = {**deployment, "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode()}  # the old key is lost for good
     lost = run(["doctor"], tmp_path, **env)
-    assert lost.returncode == 1 and "FAIL  tokens: 0 of 3 stored Toggl token(s) decrypt" in lost.stdout
+    assert lost.returncode == 1 and "FAIL  tokens: 0 of 3 stored Toggl tokens decrypt" in lost.stdout
     forgot = run(["doctor", "--forget-unreadable"], tmp_path, **env)
     assert "deleted the 3 that do not" in forgot.stdout
     started = run(["digest", "run"], tmp_path, **env)  # nothing is stored that the key cannot open: it starts

@@ -53,6 +53,8 @@ def test_manifest_asks_for_what_the_app_uses() -> None:
     events = set(data["settings"]["event_subscriptions"]["bot_events"])
     assert {"message.im", "app_mention", "app_home_opened"} <= events
     assert data["settings"]["interactivity"]["is_enabled"] is True
+    # type-ahead project menus (external_select) load their options from the app
+    assert data["settings"]["interactivity"]["message_menu_options_url"].endswith("/slack/events")
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
 
 

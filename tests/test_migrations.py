@@ -111,7 +111,7 @@ def test_a_deployment_moves_from_sqlite_to_another_database_with_copy_data(
     env = {"DATABASE_URL": database_url, "TOKEN_ENCRYPTION_KEY": LEGACY_KEY}
     result = run(["copy-data", "--from", f"sqlite:///{legacy}"], legacy.parent, **env)
     assert result.returncode == 0, result.stderr
-    assert "people: 2 row(s)" in result.stdout and "subscriptions: 2 row(s)" in result.stdout
+    assert "people: 2 rows" in result.stdout and "subscriptions: 2 rows" in result.stdout
 
     moved = Store(database_url, clock=clock)
     ada = moved.people.get("T1", "U1")

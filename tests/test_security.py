@@ -41,8 +41,8 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
     running.slack.wait_for_calls("/hooks/c")
     running.send.command(f"connect {CANARY}", response_url=running.slack.hook("c2"))
     running.slack.wait_for_calls("/hooks/c2")
-    words = ["me", "projects", "tasks website", "workspaces", "workspace acme", "digest subscribe", "digest preview",
-             "digest list", "digest mute website", "digest threshold 70", "nonsense"]  # fmt: skip
+    words = ["me", "projects", "tasks website", "workspaces", "workspace acme", "digest subscribe daily at 9am",
+             "digest preview", "digest list", "digest mute website", "digest threshold 70", "nonsense"]  # fmt: skip
     for n, text in enumerate(words):
         running.send.command(text, response_url=running.slack.hook(f"w{n}"))
         running.slack.wait_for_calls(f"/hooks/w{n}")
@@ -88,7 +88,7 @@ def test_rotate_key_re_encrypts_every_token(fake_toggl: FakeToggl, tmp_path: Pat
                           toggl_name="x", workspace_id=1, timezone=None)  # fmt: skip
     env = {"DATABASE_URL": f"sqlite:///{database}", "TOKEN_ENCRYPTION_KEY": f"{new.decode()},{old.decode()}"}
     result = run(["rotate-key"], tmp_path, **env)
-    assert result.returncode == 0 and "Re-encrypted 5 token(s)" in result.stdout
+    assert result.returncode == 0 and "Re-encrypted 5 tokens" in result.stdout
     only_new = TokenCipher([new])
     assert [only_new.decrypt(p.token_ciphertext) for p in store.people.all()] == [f"tok-{n}" for n in range(5)]
 
@@ -139,7 +139,7 @@ def test_fifty_people_connect_ask_and_subscribe_at_once(running: Running, caplog
                 running.send.command(words, user=f"U{n}", channel=f"C{n}", response_url=running.slack.hook(f"p{n}"))
                 running.slack.wait_for(lambda _, step=step: len(replies(n)) >= step, timeout=60)
             connected, projects, subscribed = replies(n)[:3]
-            assert "Connected" in connected and f"Project of person {n}*" in projects and "Subscribed" in subscribed
+            assert "Connected" in connected and f"Project of person {n}>*" in projects and "Subscribed" in subscribed
         except BaseException as err:
             errors.append(err)
 

@@ -6,7 +6,9 @@
 - Approaching: tracked at or above `threshold` percent of the estimate.
 - Tasks over estimate: active tasks of projects still running (not ended, not archived).
 - Unknown: recurring projects whose current-period time could not be had, with the reason.
-- Never listed: archived, deleted, muted, healthy, and estimate-less projects.
+- Never listed: archived, deleted, muted, healthy, and estimate-less projects; but the running projects
+  with and without an estimate are counted (`judged`, `without_estimate`), so an empty digest can say
+  "all within estimate" only when every running project could be judged.
 
 A recurring project is judged on its current period: the Reports API's time for the period
 against the period estimate in `recurring_parameters`, never the recurring `tracked_seconds` (0).
@@ -18,8 +20,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.figures import percent, usage
 from bot.toggl.models import Project, Task
-from bot.views.common import percent
 
 NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
 
@@ -51,6 +53,10 @@ class Report:
     approaching: list[Finding] = field(default_factory=list)
     tasks_over: list[TaskFinding] = field(default_factory=list)
     unknown: list[Finding] = field(default_factory=list)
+    judged: int = 0
+    """Running projects (not ended, archived, deleted or muted) that have an estimate."""
+    without_estimate: int = 0
+    """Running projects that have none (a recurring one: no period estimate), so nothing can be said of them."""
 
     @property
     def empty(self) -> bool:
@@ -80,7 +86,9 @@ def judge(
     or to the reason the figure is missing; `previous` is the day of the last digest, for marking new endings."""
     muted = set(muted_ids)
     live = [p for p in projects if not is_gone(p) and p.id not in muted]
-    report = Report()
+    running = [p for p in live if not is_ended(p, today)]
+    without = sum(1 for p in running if not _figures(p, period_tracked)[0])
+    report = Report(judged=len(running) - without, without_estimate=without)
     for project in live:
         estimate, tracked, reason = _figures(project, period_tracked)
         ended = is_ended(project, today)
@@ -97,9 +105,9 @@ def judge(
             report.over.append(Finding(project, tracked, estimate, used))
         elif used is not None and used >= threshold:
             report.approaching.append(Finding(project, tracked, estimate, used))
-    running = {p.id: p for p in live if not is_ended(p, today) and not p.recurring}
+    task_holders = {p.id: p for p in running if not p.recurring}
     for task in tasks:
-        project = running.get(task.project_id or -1)
+        project = task_holders.get(task.project_id or -1)
         if project is None or not task.active or task.server_deleted_at is not None:
             continue
         if task.tracked_seconds is None or not task.estimated_seconds:
@@ -116,12 +124,8 @@ def judge(
 
 def _figures(project: Project, period_tracked: Mapping[int, int | str]) -> tuple[int | None, int | None, str]:
     """(estimate, tracked, reason tracked is missing) for one project, per period if it recurs."""
-    if not project.recurring:
-        return project.estimated_seconds, project.actual_seconds or 0, ""
-    figure = period_tracked.get(project.id)
-    if isinstance(figure, int) and not isinstance(figure, bool):
-        return project.period_estimate_seconds, figure, ""
-    return project.period_estimate_seconds, None, figure if isinstance(figure, str) else "this period's time was not fetched"
+    tracked, estimate, reason = usage(project, period_tracked)
+    return estimate, tracked, reason
 
 
 def _ended_recently(project: Project, today: dt.date, previous: dt.date | None) -> bool:

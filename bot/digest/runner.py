@@ -69,6 +69,8 @@ def compose(subscription: Subscription, data: WorkspaceData, now: dt.datetime) -
         threshold=subscription.threshold,
         computed_at=local_now,
         muted=len(subscription.muted),
+        workspace_id=data.workspace_id,
+        subscription_id=subscription.id,
     )
 
 

@@ -12,10 +12,11 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Me, Project, Quota, Task, Workspace
+from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
 
 __all__ = [
     "BadResponse",
+    "Client",
     "FeatureUnavailable",
     "Listing",
     "Me",

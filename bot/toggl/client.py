@@ -36,7 +36,7 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Me, Project, Quota, Task, Workspace
+from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
@@ -177,6 +177,16 @@ class TogglClient:
         if since is not None:
             params["since"] = since
         return self._all_pages(f"/api/v9/workspaces/{workspace_id}/projects", params, PROJECTS_PER_PAGE, _projects_of)
+
+    def clients(self, workspace_id: int, *, status: str = "both") -> Listing:
+        """Every client of a workspace, archived ones too by default: one request, a bare array.
+
+        The spec gives this endpoint neither paging nor `since`, so a refresh is a full list (it is small).
+        """
+        answer = self._call("GET", f"/api/v9/workspaces/{workspace_id}/clients", params={"status": status})
+        listing = Listing(self._models(Client, answer.body or []))
+        listing.server_time = answer.server_time
+        return listing
 
     def project(self, workspace_id: int, project_id: int) -> Project:
         """One project; raises `NotFound` when it does not exist."""

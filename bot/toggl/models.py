@@ -56,6 +56,18 @@ class Workspace(TogglModel):
     role: str | None = None
 
 
+class Client(TogglModel):
+    """A client of a workspace (`GET /workspaces/{wid}/clients`). Projects name theirs only by `client_id`."""
+
+    id: int
+    name: str = ""
+    wid: int | None = None
+    archived: bool = False
+    at: dt.datetime | None = None
+    server_deleted_at: dt.datetime | None = None
+    """The spec's clients carry none; kept so the cache can treat clients like projects and tasks."""
+
+
 class Period(TogglModel):
     """The current period of a recurring project: both ends are days, inclusive."""
 
@@ -81,6 +93,7 @@ class Project(TogglModel):
     name: str = ""
     client_id: int | None = None
     client_name: str | None = None
+    """Not in Toggl's project list (it has `client_id` only): `Service.projects` fills it in from the clients."""
     active: bool = True
     """False when the project is archived."""
     status: str | None = None

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from bot import buttons
+from bot.figures import plural
+from bot.store import Subscription
 from bot.toggl.models import Me, Workspace
-from bot.views.common import Message, actions, button, context, escape, header, message, notice, section
+from bot.views.common import (
+    MAX_OPTIONS,
+    Message,
+    actions,
+    button,
+    channel_ref,
+    context,
+    escape,
+    header,
+    listing,
+    message,
+    notice,
+    option,
+    section,
+    static_select,
+)
 
 CONNECT_ACTION = "connect_open"
+CONNECT_VALUE = buttons.encode(buttons.OpenConnect())
+SUGGEST_ACTION = "run_suggested"
+SWITCH_ACTION = "switch_workspace"
 TOKEN_HELP = "Find your API token at the bottom of https://track.toggl.com/profile."
 
 
@@ -19,6 +40,16 @@ def me_message(me: Me, workspace: Workspace | None) -> Message:
     return message(f"You are {name} in Toggl", [header("Your Toggl account"), section("\n".join(lines))])
 
 
+def workspace_menu(workspaces: list[Workspace], current_id: int | None, action_id: str = SWITCH_ACTION) -> dict | None:
+    """A menu of the person's workspaces that switches to the one chosen; None when there is nothing to choose."""
+    if len(workspaces) < 2:
+        return None
+    shown = workspaces[:MAX_OPTIONS]
+    options = [option(w.name or f"id {w.id}", buttons.encode(buttons.SwitchTo(ws=w.id))) for w in shown]
+    initial = next((o for o, w in zip(options, shown, strict=True) if w.id == current_id), None)
+    return static_select(action_id, "Switch workspace", options, initial)
+
+
 def workspaces_message(workspaces: list[Workspace], current_id: int | None) -> Message:
     if not workspaces:
         return notice("Your Toggl account has no workspaces.")
@@ -26,9 +57,11 @@ def workspaces_message(workspaces: list[Workspace], current_id: int | None) -> M
     lines = [f"• *{escape(w.name)}* (id {w.id})" + (" · *current*" if w.id == current_id else "") for w in shown]
     blocks = [header("Your Toggl workspaces"), section("\n".join(lines))]
     if len(workspaces) > len(shown):
-        blocks.append(context(f"and {len(workspaces) - len(shown)} more"))
-    blocks.append(context("Switch with `workspace <name or id>`."))
-    return message(f"You have {len(workspaces)} Toggl workspaces", blocks)
+        blocks.append(context(f"and {len(workspaces) - len(shown):,} more"))
+    menu = workspace_menu(workspaces, current_id)
+    hint = "Switch with the menu, with `workspace <name or id>`, or from my Home tab."
+    blocks.append(section(hint, accessory=menu) if menu else context("Your projects come from this workspace."))
+    return message(f"You have {plural(len(workspaces), 'Toggl workspace')}", blocks)
 
 
 def workspace_switched(workspace: Workspace) -> Message:
@@ -36,22 +69,74 @@ def workspace_switched(workspace: Workspace) -> Message:
 
 
 def no_workspace(query: str, workspaces: list[Workspace]) -> Message:
-    names = ", ".join(f"*{escape(w.name)}*" for w in workspaces[:20]) or "none"
-    return notice(f"No workspace of yours matches “{escape(query)}”.", f"Yours: {names}")
+    """No workspace fits: the person's own to choose from, as a menu (or a button for a single one)."""
+    text = f"No workspace of yours matches “{escape(query)}”."
+    if not workspaces:
+        return notice(text, "Your Toggl account has no workspaces.")
+    menu = workspace_menu(workspaces, None)
+    if menu is None:
+        only = workspaces[0]
+        value = buttons.encode(buttons.SwitchTo(ws=only.id))
+        choice = actions(button(f"Use {only.name or only.id}", SWITCH_ACTION, value))
+        return message(text, [section(f"{text} Yours is *{escape(only.name)}*."), choice])
+    return message(text, [section(f"{text} Which one?", accessory=menu)])
 
 
-def connected(me: Me, workspace: Workspace | None) -> Message:
+def connected(me: Me, workspace: Workspace | None, *, token_in_dm: bool = False, resumed: int = 0) -> Message:
+    """Connected; when the token was typed as a DM message it stays in the conversation, so say to delete it."""
     where = f" Using workspace *{escape(workspace.name)}*." if workspace else ""
+    detail = "Try `projects` or `tasks <project>`. `disconnect` forgets your token."
+    if resumed:
+        detail = f"Your {plural(resumed, 'paused digest')} {'is' if resumed == 1 else 'are'} running again. " + detail
+    if token_in_dm:
+        detail += (
+            "\n:wastebasket: Your token is still in the message you sent me: please delete it "
+            "(hover it, choose ⋯ and *Delete message*). Next time, `/toggl connect` opens a private form."
+        )
+    return notice(f"Connected to Toggl as *{escape(me.fullname or me.email or me.id)}*.{where}", detail)
+
+
+def disconnected(had_token: bool, digests: list[Subscription] | None = None) -> Message:
+    """Disconnected, and what becomes of the person's digests: paused, with how to resume or remove them."""
+    if not had_token:
+        return notice("You were not connected, so there was nothing to delete.")
+    digests = digests or []
+    if not digests:
+        return notice("Disconnected: your Toggl token is deleted from this app.")
+    where = listing([channel_ref(s.channel_id) for s in digests[:10]]) + (
+        f" and {len(digests) - 10:,} more" if len(digests) > 10 else ""
+    )
+    its = "it" if len(digests) == 1 else "them"
     return notice(
-        f"Connected to Toggl as *{escape(me.fullname or me.email or me.id)}*.{where}",
-        "Try `projects` or `tasks <project>`. `disconnect` forgets your token.",
+        "Disconnected: your Toggl token is deleted from this app.",
+        f"Your {plural(len(digests), 'digest')} in {where} {'is' if len(digests) == 1 else 'are'} paused, as "
+        f"{'it needs' if len(digests) == 1 else 'they need'} your Toggl data. `/toggl connect` resumes {its}; "
+        f"`/toggl digest unsubscribe` in a channel removes its digest.",
     )
 
 
-def disconnected(had_token: bool) -> Message:
-    if had_token:
-        return notice("Disconnected: your Toggl token is deleted from this app.")
-    return notice("You were not connected, so there was nothing to delete.")
+def welcome(person_name: str | None, connected_now: bool) -> Message:
+    """A greeting gets a short welcome: the three most useful words, and buttons for them."""
+    hello = f"Hi {escape(person_name.split()[0])}!" if person_name else "Hi!"
+    words = (
+        "• `projects`: your projects against their estimates (`projects over` for those at risk)\n"
+        "• `tasks <project>`: a project's tasks\n"
+        "• `digest subscribe`: a budget digest in a channel"
+    )
+    if connected_now:
+        elements = [
+            button("My projects", SUGGEST_ACTION, buttons.encode(buttons.Suggested(words="projects")), style="primary"),
+            button("At risk", "run_suggested_over", buttons.encode(buttons.Suggested(words="projects over"))),
+            button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help"))),
+        ]
+        intro = f"{hello} I show your Toggl Track projects here, privately. Three words get you far:"
+    else:
+        elements = [
+            button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary"),
+            button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help"))),
+        ]
+        intro = f"{hello} I show your Toggl Track projects here, privately, once you connect. Then three words get you far:"
+    return message(f"{hello} Try projects, tasks or digest subscribe.", [section(f"{intro}\n{words}"), actions(*elements)])
 
 
 def not_connected(reason: str = "") -> Message:
@@ -59,7 +144,7 @@ def not_connected(reason: str = "") -> Message:
     text = reason or "You have not connected your Toggl account yet."
     blocks = [
         section(f"{text}\nConnect once with your Toggl API token; only you see your data. {TOKEN_HELP}"),
-        actions(button("Connect Toggl", CONNECT_ACTION, "connect", style="primary")),
+        actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
     ]
     return message(text, blocks)
 
@@ -69,7 +154,7 @@ def connect_prompt() -> Message:
     text = "Press the button to connect your Toggl account."
     blocks = [
         section(f"{text} {TOKEN_HELP}"),
-        actions(button("Connect Toggl", CONNECT_ACTION, "connect", style="primary")),
+        actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
     ]
     return message(text, blocks)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+
+from bot.figures import bar, duration, percent
 
 MAX_BLOCKS = 50
 """Blocks in one message (a modal or the Home tab may hold 100)."""
@@ -15,7 +18,13 @@ MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_CONTEXT_TEXT = 3000
 MAX_FALLBACK_TEXT = 3000
-BAR_WIDTH = 10
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_OVERFLOW_OPTIONS = 5
+NAME_LIMIT = 90
+"""Names are clipped to this in lines, so forty lines and their links fit a few sections."""
+TOGGL_WEB = "https://track.toggl.com"
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -27,7 +36,10 @@ def escape(text: object) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters with an ellipsis, never splitting an `&amp;`-style escape."""
+    """`text` cut to `limit` characters with an ellipsis, never splitting an `&amp;`-style escape.
+
+    Clip after escaping: in raw text a lone `&` would be taken for the start of an escape.
+    """
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -35,28 +47,6 @@ def clip(text: str, limit: int) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut + "…"
-
-
-def duration(seconds: float | None) -> str:
-    """`5 h 30 min`, `45 min`, `0 min`; rounds to the nearest minute."""
-    if seconds is None:
-        return "n/a"
-    minutes = round(max(0, seconds) / 60)
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours:,} h" + (f" {minutes} min" if minutes else "")
-
-
-def percent(tracked: float, estimate: float) -> int:
-    """Whole percent of the estimate used (rounded down, so 99.6% is not shown as done)."""
-    return int(100 * tracked // estimate) if estimate > 0 else 0
-
-
-def bar(tracked: float, estimate: float) -> str:
-    """A ten-cell text progress bar, full when at or over the estimate."""
-    filled = min(BAR_WIDTH, int(BAR_WIDTH * tracked // estimate)) if estimate > 0 else 0
-    return "▓" * filled + "░" * (BAR_WIDTH - filled)
 
 
 def against_estimate(tracked: float | None, estimate: float | None) -> str:
@@ -70,9 +60,33 @@ def against_estimate(tracked: float | None, estimate: float | None) -> str:
     return f"{duration(tracked)} of {duration(estimate)} · {used}% `{bar(tracked, estimate)}`{warning}"
 
 
+_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+
+
+def plain(mrkdwn: str) -> str:
+    """Notification text: no `*bold*`, `_italics_` or backticks, and links reduced to their labels.
+
+    Slack shows a message's `text` in notifications and screen readers, where markup would be read out
+    as asterisks. Mentions (`<@U1>`, `<#C1>`) stay: Slack turns them into names there too.
+    """
+
+    def label(match: re.Match[str]) -> str:
+        target, text = match.group(1), match.group(2)
+        if target.startswith(("@", "#", "!")):
+            return match.group(0)
+        return text or target
+
+    text = _LINK.sub(label, mrkdwn)
+    text = text.replace("`", "")
+    for _ in range(2):  # nested emphasis, such as *_name_*
+        text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    return text
+
+
 def message(text: str, blocks: list[Block] | None = None, **extra: Any) -> Message:
-    """A message payload with the fallback text clipped to what Slack shows."""
-    payload: Message = {"text": clip(text, MAX_FALLBACK_TEXT)}
+    """A message payload; its notification `text` is made plain and clipped to what Slack shows."""
+    payload: Message = {"text": clip(plain(text), MAX_FALLBACK_TEXT)}
     if blocks:
         payload["blocks"] = blocks
     payload.update(extra)
@@ -91,17 +105,74 @@ def context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(mrkdwn, MAX_CONTEXT_TEXT)}]}
 
 
-def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT), "emoji": True},
-        "action_id": action_id,
-    }
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def plain_text(text: str, limit: int = MAX_BUTTON_TEXT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def button(
+    text: str, action_id: str, value: str = "", *, style: str | None = None, confirm: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain_text(text), "action_id": action_id}
     if value:
         element["value"] = value[:MAX_BUTTON_VALUE]
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, Any]:
+    """A "are you sure?" dialog for a button that cannot be undone."""
+    return {
+        "title": plain_text(title, 100),
+        "text": {"type": "plain_text", "text": clip(text, 300)},
+        "confirm": plain_text(yes, 30),
+        "deny": plain_text(no, 30),
+        "style": "danger",
+    }
+
+
+def option(text: str, value: str, *, url: str | None = None) -> dict[str, Any]:
+    """One choice of a select menu or an overflow menu; `value` must fit Slack's 150 characters."""
+    if len(value) > MAX_OPTION_VALUE:
+        raise ValueError(f"an option value is at most {MAX_OPTION_VALUE} characters")
+    found: dict[str, Any] = {"text": plain_text(text, MAX_OPTION_TEXT), "value": value}
+    if url:
+        found["url"] = url
+    return found
+
+
+def static_select(
+    action_id: str, placeholder: str, options: list[dict[str, Any]], initial: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain_text(placeholder, 150),
+        "options": options[:MAX_OPTIONS],
+    }
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
+def external_select(action_id: str, placeholder: str, min_query_length: int = 1) -> dict[str, Any]:
+    """A select menu whose options Slack loads from the app as the person types (see `handlers/options.py`)."""
+    return {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain_text(placeholder, 150),
+        "min_query_length": min_query_length,
+    }
+
+
+def overflow(action_id: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "overflow", "action_id": action_id, "options": options[:MAX_OVERFLOW_OPTIONS]}
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
@@ -111,11 +182,31 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     return block
 
 
+def pack(title: str, lines: list[str], budget: int = 2900) -> list[Block]:
+    """Lines into as few sections as fit `budget` characters each, `title` (may be empty) on the first."""
+    blocks, current = [], title
+    for text in lines:
+        text = clip(text, budget)
+        if current and len(current) + 1 + len(text) > budget:
+            blocks.append(section(current))
+            current = text
+        else:
+            current = f"{current}\n{text}" if current else text
+    if current:
+        blocks.append(section(current))
+    return blocks
+
+
 def with_note(message: Message, note: str) -> Message:
-    """The message with a context line added at the top, staying within the block limit."""
+    """The message with a context line added at the top, staying within the block limit.
+
+    When the message is full, a block from the middle goes, never the buttons at the end.
+    """
     blocks = list(message.get("blocks") or [section(message["text"])])
-    if len(blocks) >= MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1]
+    while len(blocks) >= MAX_BLOCKS:
+        last = len(blocks) - 1
+        drop = last - 1 if blocks[last]["type"] == "actions" else last
+        del blocks[drop]
     blocks.insert(1 if blocks and blocks[0]["type"] == "header" else 0, context(note))
     return {**message, "blocks": blocks}
 
@@ -132,3 +223,39 @@ def notice(text: str, detail: str = "") -> Message:
     """A one-paragraph message: the plain `text` and the same words in a section."""
     body = f"{text}\n{detail}" if detail else text
     return message(text, [section(body)])
+
+
+def name(text: str | None, fallback: str = "(no name)") -> str:
+    """A name from Toggl, clipped and escaped for mrkdwn."""
+    return clip(escape(text or fallback), NAME_LIMIT)
+
+
+def project_url(workspace_id: int, project_id: int) -> str:
+    """The project's page in Toggl's web app (its team tab, which every plan has)."""
+    return f"{TOGGL_WEB}/{workspace_id}/projects/{project_id}/team"
+
+
+def project_link(project: Any, workspace_id: int | None = None, *, bold: bool = True) -> str:
+    """`*<https://track.toggl.com/…|Website &amp; co>*`: the escaped name, linked when the workspace is known.
+
+    Inside a link label `&`, `<` and `>` must be escaped as anywhere else, or a name such as `a>b`
+    ends the link early.
+    """
+    label = name(project.name)
+    wid = project.workspace_id or workspace_id
+    text = f"<{project_url(wid, project.id)}|{label}>" if wid else label
+    return f"*{text}*" if bold else text
+
+
+def channel_ref(channel_id: str) -> str:
+    """A channel as Slack shows it: `<#C123>`; a DM (`D…`) is not a channel one can link to."""
+    if channel_id.startswith("D"):
+        return "our direct messages"
+    return f"<#{channel_id}>"
+
+
+def listing(items: list[str], conjunction: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"

@@ -45,3 +45,11 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
 
 def unexpected_error() -> Message:
     return notice("Sorry, something went wrong on our side. It is logged; please try again.")
+
+
+def unreadable_button() -> Message:
+    """A button or menu value we did not make: an old message from before an update, or a damaged one."""
+    return notice(
+        "That button is from an older message, or its value was damaged, so I cannot tell what it asked for.",
+        "Type the words instead, like `projects` or `tasks <project>`; `help` lists them all.",
+    )

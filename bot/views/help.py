@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.views.common import Message, context, escape, header, message, section
+from bot import buttons
+from bot.commands import MAX_TEXT
+from bot.views.common import Message, actions, button, context, escape, header, message, section
 
 WORDS: list[tuple[str, str]] = [
     ("help", "this list"),
@@ -11,12 +13,24 @@ WORDS: list[tuple[str, str]] = [
     ("me", "who you are in Toggl"),
     ("workspaces", "your Toggl workspaces"),
     ("workspace <name or id>", "switch your default workspace"),
-    ("projects [active|archived|all] [client:<name>] [text]", "your projects, tracked against estimate"),
-    ("tasks <project name or id> [all]", "a project's tasks (`all` adds done ones)"),
-    ("digest subscribe [daily|weekdays|weekly <day>] [at HH:MM] [<Area/City>|UTC]", "post a budget digest in this channel"),
+    ("projects [active|archived|all] [over] [by risk] [client:<name>] [text]", "your projects against their estimates"),
+    ("tasks [project name or id] [all]", "a project's tasks (`all` adds done ones; no name: a menu)"),
+    (
+        "digest subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC]",
+        "post a budget digest here (no details: a form)",
+    ),
     ("digest list | unsubscribe [number] | preview", "this channel's digests; stop one; see yours now, privately"),
     ("digest threshold <percent> | mute <project> | unmute <project> | empty skip|post", "tune your digest here"),
 ]
+
+
+def did_you_mean(unknown: str, suggestion: str) -> Message:
+    """A misspelt word gets the word it was most like, with a button, not the whole help."""
+    suggestion = suggestion.strip()[:MAX_TEXT] or "help"
+    text = f"Sorry, I do not know “{escape(unknown)}”. Did you mean `{escape(suggestion)}`?"
+    run = button(f"Yes: {suggestion}", "run_suggested", buttons.encode(buttons.Suggested(words=suggestion)), style="primary")
+    everything = button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help")))
+    return message(text, [section(text), actions(run, everything)])
 
 
 def help_message(unknown: str = "") -> Message:

@@ -1,14 +1,12 @@
-"""The connect modal and the Home tab: surfaces that hold up to 100 blocks."""
+"""The connect modal: a form for the Toggl API token, checked within the 3-second ack of its submission."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from bot.store import Person
-from bot.views.account import CONNECT_ACTION, TOKEN_HELP
-from bot.views.common import actions, button, context, escape, header, section
-from bot.views.help import WORDS
+from bot.views.account import TOKEN_HELP
+from bot.views.common import context, section
 
 CONNECT_CALLBACK = "connect_modal"
 TOKEN_BLOCK = "token"
@@ -60,26 +58,3 @@ def reply_to_from(view: dict[str, Any]) -> dict[str, str]:
     except ValueError:
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
-
-
-def home_view(person: Person | None) -> dict[str, Any]:
-    """The Home tab: connection state and the words, with no Toggl call (it opens often)."""
-    if person is None:
-        status = [section("You have not connected Toggl yet."), actions(button("Connect Toggl", CONNECT_ACTION, "connect"))]
-    elif not person.token_valid:
-        status = [
-            section("Toggl no longer accepts your token. Please connect again."),
-            actions(button("Reconnect Toggl", CONNECT_ACTION, "connect")),
-        ]
-    else:
-        status = [section(f"Connected as *{escape(person.toggl_name or 'you')}*. `disconnect` to forget your token.")]
-    words = "\n".join(f"`{w}`: {what}" for w, what in WORDS)
-    return {
-        "type": "home",
-        "blocks": [
-            header("Toggl for Slack"),
-            *status,
-            section(words),
-            context("Type the words after `/toggl`, or send them to me here in Messages. Replies are private."),
-        ],
-    }

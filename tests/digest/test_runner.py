@@ -9,8 +9,10 @@ import threading
 import pytest
 from slack_sdk import WebClient
 
+from bot import buttons
 from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
+from bot.figures import moment
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
@@ -75,7 +77,8 @@ def test_a_due_slot_is_posted_once(ada: dict, service: Service, fake_slack: Fake
     text = all_text(digest)
     assert "Over &amp; out" in text and "12 h of 10 h · 120%" in text
     assert "Wrapped up" in text and "*new*" in text
-    assert "<@U1>" in text and f"computed {monday:%-d %b %Y} 09:30 {monday.tzname()}" in text
+    assert "<@U1>" in text and f"computed {moment(monday)} {monday.tzname()}" in text
+    assert ", 09:30 " in text  # the one date style: Mon 23 Nov 2026, 09:30
     assert runner.run_due() == []
     assert len(posts(fake_slack, "C1")) == 1
 
@@ -212,7 +215,7 @@ def test_an_empty_digest_is_posted_or_skipped_as_set(
     service.connect("T1", "U1", world["token"])
     sub_id = subscribe(service)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_forced()] == ["posted"]
-    assert "All projects are within estimate" in all_text(posts(fake_slack)[0])
+    assert "The one running project is within its estimate." in all_text(posts(fake_slack)[0])
     service.store.subscriptions.update(sub_id, skip_empty=True)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["skipped"]
 
@@ -235,7 +238,7 @@ def test_recurring_projects_use_reports_not_the_zero(
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     text = all_text(posts(fake_slack)[0])
-    assert "*Retainer*: 11 h 7 min of 10 h · 111%" in text and "this period" in text
+    assert "|Retainer>*: 11 h 7 min of 10 h · 111%" in text and "this period" in text
     assert "Support" not in text  # its task figure is Toggl's 0, so it is not judged
 
 
@@ -265,3 +268,81 @@ def test_hundreds_over_estimate_stay_within_limits(
     hidden = int(text.split("…and ")[1].split(" more over estimate")[0])
     assert shown + hidden == 400  # every over-estimate project is shown or counted
     assert "Over estimate* (400)" in text and digest["text"].startswith("Toggl digest: 400 over estimate, 120 approaching")
+
+
+def test_groups_are_named_from_the_clients_list(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """Every digest group read "_No client_": projects carry only `client_id`."""
+    world = standard_world(fake_toggl)
+    wid = world["wid"]
+    fake_toggl.add_project(wid, "Acme over", client_name="Acme", actual_seconds=12 * 3600, estimated_seconds=10 * 3600)
+    fake_toggl.add_project(wid, "Beta over", client_name="Beta", actual_seconds=13 * 3600, estimated_seconds=10 * 3600)
+    assert all("client_name" not in p for p in fake_toggl.projects[wid].values())
+    service.connect("T1", "U1", world["token"])
+    subscribe(service)
+    runner_for(service, fake_slack, monday).run_due()
+    (digest,) = posts(fake_slack, "C1")
+    text = all_text(digest)
+    assert "_Acme_" in text and "_Beta_" in text and "_No client_" not in text
+    assert text.index("_Beta_") < text.index("Beta over") < text.index("_Acme_") < text.index("Acme over")
+
+
+def test_each_line_has_a_menu_mute_show_tasks_open_in_toggl(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """The digest had no buttons."""
+    sub_id = subscribe(service)
+    runner_for(service, fake_slack, monday).run_due()
+    (digest,) = posts(fake_slack, "C1")
+    menus = [b["accessory"] for b in digest["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert len(menus) == 2  # "Over & out" and "Wrapped up"
+    mute, tasks, open_in_toggl = menus[0]["options"]
+    assert buttons.decode(mute["value"]) == buttons.MuteProject(ws=ada["wid"], pid=mute_pid(mute), sub=sub_id)
+    assert isinstance(buttons.decode(tasks["value"]), buttons.TasksPage)
+    assert open_in_toggl["url"].startswith(f"https://track.toggl.com/{ada['wid']}/projects/")
+
+
+def mute_pid(option: dict) -> int:
+    value = buttons.decode(option["value"])
+    assert isinstance(value, buttons.MuteProject)
+    return value.pid
+
+
+def test_a_failure_in_a_dm_digest_names_no_channel_link(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """The failure DM showed a DM's id as a channel link."""
+    subscribe(service, "D0PERSONAL")
+    fake_slack.fail("chat.postMessage", "channel_not_found")
+    runner_for(service, fake_slack, monday).run_due()
+    (dm,) = posts(fake_slack, "U1")
+    assert "<#D" not in all_text(dm) and "our direct messages" in all_text(dm)
+
+
+def test_after_disconnect_the_digests_are_paused_not_failing(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """After `disconnect`, the person's digests failed every run."""
+    subscribe(service)
+    service.disconnect("T1", "U1")
+    assert runner_for(service, fake_slack, monday).run_due() == []  # paused: skipped quietly, no DM each run
+    assert posts(fake_slack) == []
+
+
+def test_all_within_estimate_only_when_it_is_so(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """The digest said ":white_check_mark: All projects are within estimate." when 2 of 3 had no estimate."""
+    world = standard_world(fake_toggl)
+    wid = world["wid"]
+    fake_toggl.projects[wid][world["website"]["id"]]["actual_seconds"] = 60
+    fake_toggl.add_project(wid, "No estimate one", actual_seconds=3600)
+    fake_toggl.add_project(wid, "No estimate two", actual_seconds=7200)
+    service.connect("T1", "U1", world["token"])
+    subscribe(service)
+    runner_for(service, fake_slack, monday).run_due()
+    text = all_text(posts(fake_slack, "C1")[0])
+    assert "All projects are within estimate" not in text
+    assert "The one project with an estimate is within it. 2 projects have no estimate" in text
+    assert posts(fake_slack, "C1")[0]["text"] == "Toggl digest: nothing over estimate, 2 without an estimate"

@@ -83,7 +83,42 @@ class SlackSender:
     def interaction(self, payload: dict[str, Any]) -> requests.Response:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
-    def button(self, action_id: str, value: str, user: str = "U1", response_url: str | None = None) -> requests.Response:
+    def button(
+        self,
+        action_id: str,
+        value: str,
+        user: str = "U1",
+        response_url: str | None = None,
+        *,
+        channel: str = "C1",
+        ephemeral: bool = True,
+    ) -> requests.Response:
+        action = {"type": "button", "action_id": action_id, "block_id": "paging", "value": value}
+        return self.interaction(self._block_actions(action, user, response_url, channel, ephemeral))
+
+    def choose(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        kind: str = "static_select",
+        user: str = "U1",
+        response_url: str | None = None,
+        channel: str = "C1",
+        ephemeral: bool = True,
+    ) -> requests.Response:
+        """An option chosen in a menu (`static_select`, `external_select`) or an `overflow`."""
+        chosen = {"text": {"type": "plain_text", "text": "x"}, "value": value}
+        action = {"type": kind, "action_id": action_id, "block_id": "b1", "selected_option": chosen}
+        return self.interaction(self._block_actions(action, user, response_url, channel, ephemeral))
+
+    def home_button(self, action_id: str, value: str, user: str = "U1", *, kind: str = "button") -> requests.Response:
+        """A control on the Home tab: no response_url, no channel, the view instead."""
+        if kind == "button":
+            action: dict[str, Any] = {"type": "button", "action_id": action_id, "block_id": "h1", "value": value}
+        else:
+            chosen = {"text": {"type": "plain_text", "text": "x"}, "value": value}
+            action = {"type": kind, "action_id": action_id, "block_id": "h1", "selected_option": chosen}
         return self.interaction(
             {
                 "type": "block_actions",
@@ -91,16 +126,47 @@ class SlackSender:
                 "team": {"id": self.team_id},
                 "api_app_id": "A1",
                 "trigger_id": self.trigger_id(),
-                "response_url": response_url or self.response_url,
-                "channel": {"id": "C1"},
-                "container": {"type": "message", "is_ephemeral": True},
-                "actions": [{"type": "button", "action_id": action_id, "block_id": "paging", "value": value}],
+                "container": {"type": "view", "view_id": "VHOME"},
+                "view": {"id": "VHOME", "type": "home", "blocks": []},
+                "actions": [action],
             }
         )
+
+    def suggestion(self, action_id: str, block_id: str, typed: str, user: str = "U1") -> requests.Response:
+        """Slack asking for a type-ahead menu's options (`block_suggestion`); the answer is the HTTP body."""
+        return self.interaction(
+            {
+                "type": "block_suggestion",
+                "user": {"id": user, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "api_app_id": "A1",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": typed,
+                "container": {"type": "message", "is_ephemeral": True},
+                "channel": {"id": "C1"},
+            }
+        )
+
+    def _block_actions(
+        self, action: dict[str, Any], user: str, response_url: str | None, channel: str, ephemeral: bool
+    ) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "team_id": self.team_id},
+            "team": {"id": self.team_id},
+            "api_app_id": "A1",
+            "trigger_id": self.trigger_id(),
+            "response_url": response_url or self.response_url,
+            "channel": {"id": channel},
+            "container": {"type": "message", "is_ephemeral": ephemeral},
+            "actions": [action],
+        }
 
     def submit_view(
         self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U1"
     ) -> requests.Response:
+        """A modal's submission (its answer, such as inline errors, is the HTTP body)."""
         return self.interaction(
             {
                 "type": "view_submission",

@@ -1,6 +1,9 @@
 """A fake Toggl Track on loopback, faithful to the v9 and Reports v3 specs and to design.md's facts.
 
-It pages projects as bare arrays (per_page at most 200, default 151) and tasks wrapped in
+It pages projects as bare arrays (per_page at most 200, default 151), each naming its client by
+`client_id` only (as the seed's field list of that endpoint does: no `client_name`), and serves the
+clients at `/workspaces/{wid}/clients` (a bare array; `status` and `name` filters; no paging and no
+`since`, as the spec has none there). Tasks come wrapped in
 `{data, total_count, ...}` (default 50); task `tracked_seconds` is in milliseconds, and is 0 for
 tasks of recurring projects (the bug Toggl users reported in January 2026). Every answer carries
 `X-Toggl-Quota-*` headers; a spent quota answers 402; an unknown token gets 401 with an empty
@@ -68,6 +71,7 @@ class FakeToggl:
         self.workspaces: dict[int, dict] = {}
         self.projects: dict[int, dict[int, dict]] = {}
         self.tasks: dict[int, dict[int, dict]] = {}
+        self.clients: dict[int, dict[int, dict]] = {}
         self.report_seconds: dict[tuple[int, int], int] = {}
         self.faults: list[Fault] = []
         self.requests: list[Recorded] = []
@@ -104,6 +108,7 @@ class FakeToggl:
         self.workspaces[wid] = {"id": wid, "name": name, "organization_id": 9, "premium": True, "role": "admin"}
         self.projects.setdefault(wid, {})
         self.tasks.setdefault(wid, {})
+        self.clients.setdefault(wid, {})
         return wid
 
     def add_person(
@@ -124,8 +129,30 @@ class FakeToggl:
         self.people[token] = person
         return person
 
+    def add_client(self, wid: int, name: str, *, archived: bool = False, cid: int | None = None) -> dict:
+        cid = cid or self.new_id()
+        client = {"id": cid, "wid": wid, "name": name, "archived": archived, "at": _now(), "creator_id": 1}
+        self.clients[wid][cid] = client
+        return client
+
+    def client_id(self, wid: int, name: str) -> int:
+        """The id of the workspace's client with this name, made on first use."""
+        found = next((c["id"] for c in self.clients[wid].values() if c["name"] == name), None)
+        return found if found is not None else self.add_client(wid, name)["id"]
+
+    def delete_client(self, wid: int, cid: int) -> None:
+        """Toggl drops a deleted client from the list, and its projects lose their `client_id`."""
+        del self.clients[wid][cid]
+        for project in self.projects[wid].values():
+            if project["client_id"] == cid:
+                project.update(client_id=None, cid=None, at=_now())
+
     def add_project(self, wid: int, name: str, **fields: Any) -> dict:
+        """A project; `client_name=` is a convenience: it names (or makes) the client, the project keeps its id."""
         pid = fields.pop("id", None) or self.new_id()
+        client_name = fields.pop("client_name", None)
+        if client_name is not None:
+            fields["client_id"] = self.client_id(wid, client_name)
         project = {
             "id": pid,
             "workspace_id": wid,
@@ -135,7 +162,7 @@ class FakeToggl:
             "status": "active",
             "pinned": False,
             "client_id": None,
-            "client_name": None,
+            "cid": None,
             "actual_hours": None,
             "actual_seconds": None,
             "estimated_hours": None,
@@ -153,6 +180,7 @@ class FakeToggl:
             "created_at": "2026-01-01T00:00:00+00:00",
         }
         project.update(fields)
+        project["cid"] = project["client_id"]
         if project["actual_seconds"] is not None:
             project["actual_hours"] = project["actual_seconds"] // 3600
         self.projects[wid][pid] = project
@@ -172,12 +200,15 @@ class FakeToggl:
             "recurring": bool(project.get("recurring")),
             "user_id": None,
             "project_name": project["name"],
-            "client_name": project.get("client_name"),
+            "client_name": self.client_name(wid, project.get("client_id")),
             "at": _now(),
         }
         task.update(fields)
         self.tasks[wid][tid] = task
         return task
+
+    def client_name(self, wid: int, cid: int | None) -> str | None:
+        return self.clients[wid][cid]["name"] if cid in self.clients.get(wid, {}) else None
 
     def age(self, stamp: str = "2026-01-01T00:00:00+00:00") -> None:
         """Make every project and task look last changed at `stamp`, as long-lived data does."""
@@ -237,6 +268,7 @@ class FakeToggl:
             ("GET", r"/api/v9/workspaces/(\d+)/projects", lambda wid: self._projects(person, int(wid), query)),
             ("GET", r"/api/v9/workspaces/(\d+)/projects/(\d+)", lambda wid, pid: self._project(person, int(wid), int(pid))),
             ("GET", r"/api/v9/workspaces/(\d+)/tasks", lambda wid: self._tasks(person, int(wid), query)),
+            ("GET", r"/api/v9/workspaces/(\d+)/clients", lambda wid: self._clients(person, int(wid), query)),
             (
                 "POST",
                 r"/reports/api/v3/workspace/(\d+)/projects/(\d+)/summary",
@@ -276,6 +308,21 @@ class FakeToggl:
         pinned_first = q.get("sort_pinned") == "true"
         items.sort(key=lambda p: ((not p["pinned"]) if pinned_first else False, p["name"].casefold(), p["id"]))
         return 200, items[(page - 1) * per_page : page * per_page]
+
+    def _clients(self, person: Person, wid: int, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        q = {k: v[-1] for k, v in query.items()}
+        status = q.get("status", "active")
+        if status not in ("active", "archived", "both"):
+            return 400, "Client status is invalid"
+        items = list(self.clients[wid].values())
+        if status != "both":
+            items = [c for c in items if c["archived"] == (status == "archived")]
+        needle = (q.get("name") or "").casefold()
+        if needle:
+            items = [c for c in items if needle in c["name"].casefold()]
+        return 200, sorted(items, key=lambda c: (c["name"].casefold(), c["id"]))
 
     def _project(self, person: Person, wid: int, pid: int) -> tuple[int, Any]:
         if not self._can_see(person, wid):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.blockkit import all_text, assert_valid_message
+from bot import buttons
+from tests.blockkit import all_text, assert_valid_message, assert_valid_view, elements_of
 from tests.fakes.app import Running
 
 
@@ -36,14 +37,14 @@ def test_subscribing_where_the_bot_cannot_post_says_how_to_invite_it(running: Ru
 
 
 def test_list_preview_and_settings(running: Running, ada: dict) -> None:
-    say(running, "digest subscribe")
+    say(running, "digest subscribe weekdays")
     assert "<@U1>: weekdays at 09:00 (Europe/Berlin) · warns from 80%" in say(running, "digest list", count=2)
     assert "from 60% of their estimate" in say(running, "digest threshold 60", count=3)
     assert "Muted *Website redesign*" in say(running, "digest mute website", count=4)
     assert "skipped when there is nothing" in say(running, "digest empty skip", count=5)
     listed = say(running, "digest list", count=6)
     assert "warns from 60%" in listed and "muted: Website redesign" in listed and "skips empty" in listed
-    assert "Unmuted: Website redesign" in say(running, "digest unmute website", count=7)
+    assert "Unmuted *Website redesign*: the digest shows it again" in say(running, "digest unmute website", count=7)
     preview = running.slack.of("/hooks/r1")
     text = say(running, "digest preview", count=8)
     assert "Toggl budget digest" in text and len(preview) == 7
@@ -51,11 +52,15 @@ def test_list_preview_and_settings(running: Running, ada: dict) -> None:
 
 
 def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running, ada: dict) -> None:
-    say(running, "digest subscribe")
+    say(running, "digest subscribe weekdays")
     running.toggl.add_person("bo-token", name="Bo Diddley")
     running.service.connect("T1", "U2", "bo-token")
-    assert "Only <@U1>, who subscribed, or a workspace admin" in say(running, "digest unsubscribe", user="U2", hook="bo")
-    assert "Only <@U1>" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
+    # It answered "Only <@U1>, who subscribed, or a workspace admin can change that digest."
+    assert "You have no digest in this channel" in say(running, "digest unsubscribe", user="U2", hook="bo")
+    assert "You have no digest in this channel" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
+    assert "Only <@U1>, who subscribed, or a workspace admin" in say(
+        running, "digest unsubscribe 1", user="U2", hook="bo", count=3
+    )
     running.slack.users["U3"] = {"id": "U3", "tz": "UTC", "is_admin": True}
     running.toggl.add_person("cy-token", name="Cy Admin")
     running.service.connect("T1", "U3", "cy-token")
@@ -65,7 +70,7 @@ def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running
 
 def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> None:
     assert "not a time zone I know" in say(running, "digest subscribe Mars/Olympus")
-    assert "is not a time" in say(running, "digest subscribe at 7pm", count=2)
+    assert "is not a time" in say(running, "digest subscribe at 25:00", count=2)
     assert "Usage:" in say(running, "digest frobnicate", count=3)
     assert "no digest" in say(running, "digest unsubscribe", count=4)
     assert running.service.store.subscriptions.of_channel("T1", "C1") == []
@@ -73,3 +78,110 @@ def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> Non
 
 def test_digest_words_need_a_connected_account(running: Running) -> None:
     assert "not connected your Toggl account" in say(running, "digest subscribe", user="U9")
+
+
+def test_times_and_zones_as_people_write_them(running: Running, ada: dict) -> None:
+    """`daily at 9am` answered "“9am” is not a time"; `daily Berlin` "I did not understand “Berlin”"."""
+    assert "every day at 09:00 (Europe/Berlin)" in say(running, "digest subscribe daily at 9am")
+    assert "every day at 09:00 (Europe/Berlin)" in say(running, "digest subscribe daily Berlin", count=2)
+    assert "every Fri at 17:30 (America/New_York)" in say(running, "digest subscribe weekly fri 5:30 pm new york", count=3)
+
+
+def test_disconnect_pauses_the_digests_and_they_can_still_be_removed(running: Running, ada: dict) -> None:
+    """After `disconnect` the digests failed every run, and `digest unsubscribe` asked to connect first."""
+    say(running, "digest subscribe weekdays")
+    text = say(running, "disconnect", count=2)
+    assert "Your 1 digest in this channel" not in text and "Your 1 digest in <#C1> is paused" in text
+    assert "`/toggl connect` resumes it" in text and "`/toggl digest unsubscribe`" in text
+    assert running.service.store.subscriptions.get("T1", "C1", "U1").paused_reason  # type: ignore[union-attr]
+    assert "paused: you disconnected" in say(running, "digest list", count=3)
+    assert "Unsubscribed your digest from this channel" in say(running, "digest unsubscribe", count=4)
+    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
+
+
+def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> None:
+    say(running, "digest subscribe weekdays")
+    say(running, "disconnect", count=2)
+    text = say(running, f"connect {ada['token']}", count=3)
+    assert "Your 1 paused digest is running again" in text
+    assert running.service.store.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
+
+
+def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running, ada: dict) -> None:
+    running.send.command("digest subscribe")
+    (call,) = running.slack.wait_for_calls("views.open")
+    view = call.body["view"]
+    assert_valid_view(view)
+    assert call.body["trigger_id"].startswith("trigger-") and view["callback_id"] == "digest_modal"
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert fields["zone"]["initial_value"] == "Europe/Berlin" and fields["time"]["type"] == "timepicker"
+    bad = form_values("weekly-4", "16:30", "Atlantis", "75")
+    response = running.send.submit_view("digest_modal", bad, view["private_metadata"])
+    assert "zone" in response.json()["errors"] and running.service.store.subscriptions.get("T1", "C1", "U1") is None
+    good = form_values("weekly-4", "16:30", "new york", "75")
+    response = running.send.submit_view("digest_modal", good, view["private_metadata"])
+    assert response.status_code == 200 and response.text == ""
+    (reply,) = running.slack.wait_for_calls("/hooks/r1")
+    assert "every Fri at 16:30 (America/New_York)" in all_text(reply.body) and "warns from 75%" in all_text(reply.body)
+    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
+    assert sub is not None and sub.threshold == 75
+
+
+def test_mute_with_many_matches_is_a_menu_not_a_paragraph(running: Running, ada: dict) -> None:
+    """`digest mute client work` listed 10 matches in one 600-character sentence."""
+    for n in range(10):
+        running.toggl.add_project(ada["wid"], f"Client work {n}")
+    say(running, "digest subscribe weekdays")
+    running.send.command("digest mute client work")
+    reply = running.slack.wait_for_calls("/hooks/r1", 2)[1].body
+    assert_valid_message(reply)
+    (menu,) = elements_of(reply)
+    assert menu["type"] == "static_select" and len(menu["options"]) == 10
+    assert all(len(b.get("text", {}).get("text", "")) < 200 for b in reply["blocks"])
+    running.send.choose(menu["action_id"], menu["options"][3]["value"])
+    chosen = running.slack.wait_for_calls("/hooks/r1", 3)[2].body
+    assert "Muted *Client work 3*" in all_text(chosen) and chosen["replace_original"] is True
+
+
+def test_mute_and_unmute_answer_in_matching_sentences(running: Running, ada: dict) -> None:
+    """It said "Muted *Retainer*:" sat next to "Unmuted: Retainer."."""
+    say(running, "digest subscribe weekdays")
+    muted = say(running, "digest mute website", count=2)
+    unmuted = say(running, "digest unmute website", count=3)
+    assert "Muted *Website redesign*: the digest leaves it out." in muted
+    assert "Unmuted *Website redesign*: the digest shows it again." in unmuted
+
+
+def test_a_digest_line_menu_mutes_privately_beside_the_channel_post(running: Running, ada: dict) -> None:
+    say(running, "digest subscribe weekdays")
+    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
+    assert sub is not None
+    value = buttons.encode(buttons.MuteProject(ws=ada["wid"], pid=ada["website"]["id"], sub=sub.id))
+    running.send.choose("digest_line", value, kind="overflow", ephemeral=False, response_url=running.slack.hook("post"))
+    (reply,) = running.slack.wait_for_calls("/hooks/post")
+    assert reply.body["response_type"] == "ephemeral" and "replace_original" not in reply.body  # the digest stays
+    assert "Muted *Website redesign*" in all_text(reply.body)
+    running.toggl.add_person("bo-token", name="Bo Diddley")
+    running.service.connect("T1", "U2", "bo-token")
+    running.send.choose(
+        "digest_line", value, kind="overflow", user="U2", ephemeral=False, response_url=running.slack.hook("bo")
+    )
+    (refused,) = running.slack.wait_for_calls("/hooks/bo")
+    assert "Only <@U1>, who subscribed, or a workspace admin" in all_text(refused.body)
+
+
+def test_plurals(running: Running, ada: dict) -> None:
+    """It said "1 digest subscription(s)"."""
+    say(running, "digest subscribe weekdays")
+    running.send.command("digest list")
+    listing = running.slack.wait_for_calls("/hooks/r1", 2)[1].body
+    assert listing["text"] == "This channel has 1 digest subscription"
+
+
+def form_values(cadence: str, at: str, zone: str, threshold: str) -> dict:
+    return {
+        "cadence": {"cadence_input": {"type": "static_select", "selected_option": {"value": cadence}}},
+        "time": {"time_input": {"type": "timepicker", "selected_time": at}},
+        "zone": {"zone_input": {"type": "plain_text_input", "value": zone}},
+        "threshold": {"threshold_input": {"type": "number_input", "value": threshold}},
+    }

@@ -72,3 +72,24 @@ def test_dm_connect_offers_a_button_as_no_form_can_open_there(running: Running) 
     running.send.dm("connect")
     (post,) = running.slack.wait_for_calls("chat.postMessage")
     assert "connect_open" in str(post.body["blocks"])
+
+
+def test_hi_in_a_dm_gets_a_short_welcome_with_buttons(running: Running) -> None:
+    """`hi` in a DM got the 13-line help."""
+    running.send.dm("hi")
+    (post,) = running.slack.wait_for_calls("chat.postMessage")
+    assert_valid_message(post.body)
+    text = all_text(post.body)
+    assert "`projects`" in text and "`tasks <project>`" in text and "`digest subscribe`" in text
+    assert "Here is what I understand" not in text and "connect_open" in str(post.body["blocks"])
+
+
+def test_a_token_pasted_in_a_dm_works_and_the_person_is_asked_to_delete_it(running: Running) -> None:
+    running.toggl.add_person("0123456789abcdef0123456789abcdef")
+    running.send.dm("connect 0123456789abcdef0123456789abcdef")
+    (post,) = running.slack.wait_for_calls("chat.postMessage")
+    text = all_text(post.body)
+    assert "Connected to Toggl as *Ada Lovelace*" in text and "please delete it" in text
+    running.send.command("connect 0123456789abcdef0123456789abcdef")  # a slash command is not kept in the conversation
+    (reply,) = running.slack.wait_for_calls("/hooks/r1")
+    assert "please delete it" not in all_text(reply.body)

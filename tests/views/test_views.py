@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from bot import toggl
-from bot.commands import ListProjects, ListTasks, decode
+from bot import buttons, toggl
+from bot.commands import ListProjects
 from bot.toggl.models import Me, Period, Project, RecurringParameters, Task, Workspace
 from bot.views import account, errors, help
 from bot.views.common import against_estimate, bar, clip, duration, escape
 from bot.views.projects import projects_page
-from bot.views.tasks import no_project, project_chooser, tasks_page
-from tests.blockkit import all_text, assert_valid_message
+from bot.views.tasks import RECURRING_NOTE, no_project, project_chooser, tasks_page
+from tests.blockkit import all_text, assert_valid_message, elements_of, mrkdwn_text
 
 NASTY = "<script> & <@U123> " + "Ω" * 300
 
@@ -49,40 +49,88 @@ def test_escape_and_clip() -> None:
 
 
 def test_first_page_of_450_projects_says_how_many_and_offers_the_next() -> None:
-    message = projects_page(projects(450), ListProjects())
+    message = projects_page(projects(450), ListProjects(), workspace_id=7)
     assert_valid_message(message)
     text = all_text(message)
     assert "1–40 of 450" in text
-    (paging,) = [b for b in message["blocks"] if b["type"] == "actions"]
-    (next_button,) = paging["elements"]
-    assert decode(next_button["value"]) == ListProjects(page=2)
+    (next_button,) = elements_of(message)
+    assert buttons.decode(next_button["value"]) == buttons.ProjectsPage(ws=7, page=2)
 
 
 def test_every_page_is_valid_and_together_they_show_every_project() -> None:
     seen: set[str] = set()
     page = 1
     while True:
-        message = projects_page(projects(450), ListProjects(page=page))
+        message = projects_page(projects(450), ListProjects(page=page), workspace_id=7)
         assert_valid_message(message)
-        seen |= {b["text"]["text"].split("*")[1] for b in message["blocks"] if b["type"] == "section"}
-        buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-        following = [e for e in buttons if e["action_id"] == "page_next"]
+        seen |= set(re.findall(r"\|(P\d{4})>", all_text(message)))
+        following = [e for e in elements_of(message) if e["action_id"] == "page_next"]
         if not following:
             break
-        page = decode(following[0]["value"]).page  # type: ignore[union-attr]
+        page = buttons.decode(following[0]["value"]).page  # type: ignore[union-attr]
     assert page == 12 and len(seen) == 450
     assert "441–450 of 450" in all_text(message)
 
 
+def test_one_line_per_project_without_a_repeated_status() -> None:
+    """A page was 43 blocks of two-line entries, each repeating "active ·"."""
+    listed = [*projects(39), Project(id=99, name="Old", active=False, status="archived", actual_seconds=60)]
+    message = projects_page(listed, ListProjects(status="all"), workspace_id=7)
+    lines = [line for b in message["blocks"] if b["type"] == "section" for line in b["text"]["text"].split("\n")]
+    assert len(lines) == 40 and len(message["blocks"]) < 10
+    assert not any("active ·" in line for line in lines)
+    assert sum("· archived" in line for line in lines) == 1
+
+
+def test_a_single_project_is_1_of_1() -> None:
+    """It said "1–1 of 1"."""
+    message = projects_page(projects(1), ListProjects(), workspace_id=7)
+    assert "1 of 1 active projects" in all_text(message) and "1–1" not in all_text(message)
+
+
+def test_every_project_name_links_to_toggl_with_the_label_escaped() -> None:
+    listed = [Project(id=5, workspace_id=7, name="a>b & <c>", estimated_seconds=10, actual_seconds=5)]
+    line = projects_page(listed, ListProjects(), workspace_id=7)["blocks"][2]["text"]["text"]
+    assert "*<https://track.toggl.com/7/projects/5/team|a&gt;b &amp; &lt;c&gt;>*" in line
+
+
+def test_the_workspace_is_named_when_given() -> None:
+    message = projects_page(projects(2), ListProjects(), workspace_id=7, workspace_name="Side & Co")
+    assert "1–2 of 2 active projects in *Side &amp; Co*" in all_text(message)
+
+
 def test_pinned_projects_come_first() -> None:
     listed = [*projects(5), Project(id=99, name="zzz pinned", pinned=True)]
-    first = projects_page(listed, ListProjects())["blocks"][2]["text"]["text"]
-    assert "zzz pinned" in first and ":pushpin:" in first
+    first = projects_page(listed, ListProjects(), workspace_id=7)["blocks"][2]["text"]["text"]
+    assert first.startswith(":pushpin:") and "zzz pinned" in first.split("\n")[0]
+
+
+def test_by_risk_puts_the_riskiest_first_and_estimate_less_last() -> None:
+    listed = [
+        Project(id=1, name="Calm", estimated_seconds=100, actual_seconds=10),
+        Project(id=2, name="Hot", estimated_seconds=100, actual_seconds=150),
+        Project(id=3, name="Pinned, no estimate", pinned=True),
+        Project(id=4, name="Warm", estimated_seconds=100, actual_seconds=85),
+    ]
+    text = projects_page(listed, ListProjects(sort="risk"), workspace_id=7)["blocks"][2]["text"]["text"]
+    assert [re.search(r"\|([^>]+)>", line).group(1) for line in text.split("\n")] == [  # type: ignore[union-attr]
+        "Hot",
+        "Warm",
+        "Calm",
+        "Pinned, no estimate",
+    ]
+
+
+def test_a_page_offers_the_projects_at_risk() -> None:
+    message = projects_page(projects(3), ListProjects(), workspace_id=7, at_risk=2, threshold=80)
+    (risky,) = [e for e in elements_of(message) if e["action_id"] == "show_at_risk"]
+    assert risky["text"]["text"] == "At or over 80% (2)"
+    assert buttons.decode(risky["value"]) == buttons.ProjectsPage(ws=7, over=True, sort="risk")
 
 
 def test_names_are_escaped_and_long_names_fit() -> None:
     listed = [Project(id=i, name=NASTY, client_name=NASTY, estimated_seconds=10, actual_seconds=5) for i in range(40)]
-    message = projects_page(listed, ListProjects(client="<x>", text="&"))
+    message = projects_page(listed, ListProjects(client="<x>", text="&"), workspace_id=7)
     assert_valid_message(message)
     text = all_text(message)
     assert "<script>" not in text and "<@U123>" not in text
@@ -90,15 +138,15 @@ def test_names_are_escaped_and_long_names_fit() -> None:
 
 
 def test_no_projects_says_so() -> None:
-    message = projects_page([], ListProjects(text="nothing"))
+    message = projects_page([], ListProjects(text="nothing"), workspace_id=7)
     assert_valid_message(message)
-    assert "No active, matching “nothing” projects" in message["text"]
+    assert "No active projects matching “nothing”" in message["text"]
 
 
 def test_tasks_show_milliseconds_turned_into_hours_and_minutes() -> None:
     project = Project(id=1, name="Website", estimated_seconds=36_000, actual_seconds=19_800)
     task = Task.from_toggl({"id": 2, "name": "Design", "tracked_seconds": 19_800_000, "estimated_seconds": 36_000})
-    message = tasks_page(project, [task], ListTasks("Website"))
+    message = tasks_page(project, [task], workspace_id=7)
     assert_valid_message(message)
     assert "5 h 30 min of 10 h · 55%" in all_text(message)
 
@@ -111,39 +159,39 @@ def test_recurring_project_tasks_never_show_zero() -> None:
         recurring_parameters=[RecurringParameters(period="monthly", estimated_seconds=36_000)],
         current_period=Period(start_date=dt.date(2026, 11, 1), end_date=dt.date(2026, 11, 30)),
     )
-    task = Task(id=2, name="Tickets", tracked_seconds=0)
-    message = tasks_page(project, [task], ListTasks("Support"), period_tracked=7200)
+    tasks = [Task(id=2, name="Tickets", tracked_seconds=0), Task(id=3, name="Calls", tracked_seconds=0)]
+    message = tasks_page(project, tasks, workspace_id=7, figures={1: 7200})
     text = all_text(message)
     assert not re.search(r"(?<!\d)0 min", text)
-    assert "this period (1 Nov–30 Nov): 2 h of 10 h · 20%" in text
-    assert "not available for tasks of recurring projects" in text
-    unknown = tasks_page(project, [task], ListTasks("Support"), period_note="reports need a paid Toggl plan")
+    assert "this period (1–30 Nov 2026): 2 h of 10 h · 20%" in text
+    assert text.count(RECURRING_NOTE) == 1  # one note, not one a task
+    unknown = tasks_page(project, tasks, workspace_id=7, figures={1: "reports need a paid Toggl plan"})
     assert "reports need a paid Toggl plan" in all_text(unknown)
 
 
 def test_many_tasks_page() -> None:
     project = Project(id=1, name="Big")
     tasks = [Task(id=i, name=NASTY, tracked_seconds=i, estimated_seconds=100) for i in range(130)]
-    message = tasks_page(project, tasks, ListTasks("1", page=4))
+    message = tasks_page(project, tasks, workspace_id=7, page=4)
     assert_valid_message(message)
     assert "121–130 of 130" in all_text(message)
 
 
-def test_chooser_shows_ten_and_counts_the_rest() -> None:
-    matches = [Project(id=i, name=f"Web {i} " + "x" * 100, client_name="Acme") for i in range(30)]
-    message = project_chooser("web", matches, ListTasks("web", include_done=True))
+def test_a_long_chooser_is_a_menu_not_a_paragraph() -> None:
+    matches = [Project(id=i, name=f"Web {i} " + "x" * 100, client_name="Acme") for i in range(1, 31)]
+    message = project_chooser("web", matches, workspace_id=7, include_done=True)
     assert_valid_message(message)
-    buttons = message["blocks"][1]["elements"]
-    assert len(buttons) == 10
-    assert decode(buttons[3]["value"]) == ListTasks("3", include_done=True)
-    assert "and 20 more" in all_text(message)
+    (menu,) = elements_of(message)
+    assert menu["type"] == "static_select" and len(menu["options"]) == 30
+    assert buttons.decode(menu["options"][3]["value"]) == buttons.TasksPage(ws=7, pid=4, all=True)
 
 
-def test_no_project_offers_the_closest_names() -> None:
+def test_no_project_offers_only_really_close_names() -> None:
     message = no_project("<wbsite>", ["Website & shop"])
     assert_valid_message(message)
     assert "No project matches “&lt;wbsite&gt;”" in message["text"]
-    assert "Website &amp; shop" in all_text(message)
+    assert "Did you mean *Website &amp; shop*?" in all_text(message)
+    assert "Did you mean" not in all_text(no_project("nosuchprojectxyz", []))
 
 
 @pytest.mark.parametrize(
@@ -152,11 +200,14 @@ def test_no_project_offers_the_closest_names() -> None:
         help.help_message(),
         help.help_message(NASTY),
         account.me_message(Me(id=1, fullname=NASTY, email="a@b", timezone="UTC"), Workspace(id=2, name=NASTY)),
-        account.workspaces_message([Workspace(id=i, name=NASTY) for i in range(60)], 3),
+        account.workspaces_message([Workspace(id=i, name=NASTY) for i in range(1, 61)], 3),
         account.workspaces_message([], None),
         account.no_workspace(NASTY, [Workspace(id=1, name=NASTY)]),
         account.connected(Me(id=1, fullname=NASTY), None),
         account.disconnected(True),
+        account.welcome(NASTY, True),
+        account.welcome(None, False),
+        help.did_you_mean(NASTY, "projects"),
         account.not_connected(),
         *(
             errors.toggl_error_message(e)
@@ -178,7 +229,7 @@ def test_no_project_offers_the_closest_names() -> None:
 )
 def test_every_other_message_is_valid_and_escaped(message: dict) -> None:
     assert_valid_message(message)
-    assert "<script>" not in all_text(message)
+    assert "<script>" not in mrkdwn_text(message)
 
 
 def test_quota_message_says_when_it_resets() -> None:

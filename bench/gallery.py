@@ -1,0 +1,381 @@
+"""Every kind of message and view the app sends, rendered as text into `docs/gallery.md`.
+
+    python -m bench.gallery            # rewrite docs/gallery.md
+    python -m bench.gallery --check    # exit 1 if docs/gallery.md is out of date
+
+The words go through the real code (`bot.answers.answer`, the Home tab's gatherer, the digest's
+`compose`, the forms) against the fake Toggl and fake Slack, at a fixed moment (Monday 23 Nov 2026,
+09:30 in Berlin) with fixed ids, so the output is the same on every machine and every day.
+`tests/test_gallery.py` fails when the committed gallery differs: a reviewer sees every change to
+what people read in the diff of one file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from slack_sdk import WebClient
+
+from bench.common import ROOT
+from bot import buttons, toggl
+from bot.answers import answer
+from bot.clock import FrozenClock
+from bot.commands import parse
+from bot.crypto import TokenCipher
+from bot.digest.manage import form_defaults
+from bot.digest.rules import Report
+from bot.digest.runner import DigestRunner
+from bot.home import home_for
+from bot.service import Asker, Service
+from bot.slack import SlackGateway
+from bot.store import Store
+from bot.toggl import TogglClients
+from bot.views import account, digest, errors
+from bot.views.common import message, section
+from bot.views.digest_form import DigestDefaults, digest_modal
+from bot.views.modals import connect_modal
+from bot.views.tasks import menu_options
+from handlers.deps import TOO_BUSY, WORKING
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl
+
+GALLERY = ROOT / "docs" / "gallery.md"
+NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)  # Monday, 09:30 in Berlin
+H = 3600
+TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+DANA = Asker(team_id="T1", user_id="UDANA", channel_id="CPROJECTS")
+DANA_DM = Asker(team_id="T1", user_id="UDANA", channel_id="DDANA", typed_in_dm=True)
+STRANGER = Asker(team_id="T1", user_id="USTRANGER", channel_id="CPROJECTS")
+
+
+# -- rendering Block Kit as text -------------------------------------------------------------------
+
+
+def _plain(obj: dict[str, Any] | None) -> str:
+    return (obj or {}).get("text", "")
+
+
+def _element(element: dict[str, Any]) -> str:
+    kind = element.get("type")
+    if kind == "button":
+        style = {"primary": "*", "danger": "!"}.get(element.get("style", ""), "")
+        confirm = " (asks first)" if element.get("confirm") else ""
+        return f"[{style}{_plain(element['text'])}{style}]{confirm}"
+    if kind == "overflow":
+        labels = [_plain(o["text"]) + (" ↗" if o.get("url") else "") for o in element["options"]]
+        return "[⋯ " + " | ".join(labels) + "]"
+    if kind == "static_select":
+        options = [_plain(o["text"]) for o in element["options"]]
+        shown = " | ".join(options[:6]) + (f" | … ({len(options)} in all)" if len(options) > 6 else "")
+        initial = _plain((element.get("initial_option") or {}).get("text")) or _plain(element.get("placeholder"))
+        return f"[{initial} ▾: {shown}]"
+    if kind == "external_select":
+        return f"[{_plain(element.get('placeholder'))} ▾ (type-ahead)]"
+    if kind == "conversations_select":
+        return f"[{_plain(element.get('placeholder'))} ▾ (channels)]"
+    if kind == "timepicker":
+        return f"[🕘 {element.get('initial_time', '')}]"
+    if kind == "number_input":
+        return f"[{element.get('initial_value', '')} ]"
+    if kind == "plain_text_input":
+        return f"[{element.get('initial_value') or _plain(element.get('placeholder'))} ]"
+    return f"[{kind}]"
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        kind = block["type"]
+        if kind == "header":
+            lines.append(f"# {_plain(block['text'])}")
+        elif kind == "section":
+            text = block.get("text", {}).get("text", "")
+            accessory = f"   {_element(block['accessory'])}" if block.get("accessory") else ""
+            lines.append(text + accessory)
+        elif kind == "context":
+            lines.append("  ⌞ " + " ".join(e.get("text", "") for e in block["elements"]))
+        elif kind == "actions":
+            lines.append(" ".join(_element(e) for e in block["elements"]))
+        elif kind == "divider":
+            lines.append("─" * 40)
+        elif kind == "input":
+            hint = f"  ({_plain(block.get('hint'))})" if block.get("hint") else ""
+            lines.append(f"{_plain(block['label'])}: {_element(block['element'])}{hint}")
+        else:
+            lines.append(f"<{kind}>")
+    return "\n".join(lines)
+
+
+def message_text(message: dict[str, Any]) -> str:
+    body = blocks_text(message.get("blocks") or [])
+    return f"notification: {message['text']}\n\n{body}" if body else f"notification: {message['text']}"
+
+
+def view_text(view: dict[str, Any]) -> str:
+    if view["type"] == "home":
+        return blocks_text(view["blocks"])
+    buttons_line = f"[{_plain(view.get('close'))}] [*{_plain(view.get('submit'))}*]"
+    return f"## {_plain(view['title'])}\n\n{blocks_text(view['blocks'])}\n\n{buttons_line}"
+
+
+# -- the scenes ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Gallery:
+    """Sections of the page, in order; each holds the surfaces of one part of the app."""
+
+    parts: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    """Every message shown, for the test that checks their notification text."""
+    views: list[dict[str, Any]] = field(default_factory=list)
+
+    def part(self, title: str) -> None:
+        self.parts.append((title, []))
+
+    def message(self, title: str, how: str, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        self.parts[-1][1].append((title, how, message_text(message)))
+
+    def view(self, title: str, how: str, view: dict[str, Any]) -> None:
+        self.views.append(view)
+        self.parts[-1][1].append((title, how, view_text(view)))
+
+    def markdown(self) -> str:
+        out = [
+            "# Gallery: every message and view the app sends",
+            "",
+            "Generated by `python -m bench.gallery` from the fakes at a fixed moment (Monday 23 Nov 2026, 09:30 in",
+            "Berlin); do not edit by hand. `tests/test_gallery.py` fails when this file is out of date.",
+            "",
+            "How to read it: `# ` is a header, `⌞` a context line (small grey text), `[Button]` a button",
+            "(`[*Primary*]`, `[!Danger!]`), `[⋯ …]` an overflow menu, `[… ▾: …]` a select menu. Text is Slack's",
+            "mrkdwn as sent: `*bold*`, `_italics_`, `<url|label>` links, `&amp;` for `&`.",
+            "",
+        ]
+        for title, items in self.parts:
+            out += [f"## {title}", ""]
+            for name, how, text in items:
+                out += [f"### {name}", "", f"_{how}_", "", "```text", text, "```", ""]
+        return "\n".join(out).rstrip() + "\n"
+
+
+@contextmanager
+def world() -> Iterator[tuple[Service, FakeToggl, FakeSlack, FrozenClock]]:
+    """Dana leads a studio: two workspaces, clients, projects over, near and under estimate, a recurring one."""
+    with tempfile.TemporaryDirectory() as tmp, FakeToggl() as fake, FakeSlack() as slack:
+        clock = FrozenClock(NOW)
+        store = Store(f"sqlite:///{Path(tmp) / 'gallery.db'}", clock=clock)
+        store.migrate()
+        service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(fake.url, clock=clock))
+        service.slack = SlackGateway(WebClient(token="xoxb-gallery", base_url=slack.api_url))
+        studio = fake.add_workspace("Acme Studio", wid=4001)
+        side = fake.add_workspace("Side projects", wid=4002)
+        fake.add_person(TOKEN, name="Dana Lead", workspaces=[studio, side])
+        add = fake.add_project
+        add(studio, "Website redesign", id=101, client_name="Acme & Sons", actual_seconds=46 * H, estimated_seconds=40 * H)
+        add(studio, "Mobile app <beta>", id=102, client_name="Beta Corp", actual_seconds=130 * H, estimated_seconds=100 * H)
+        add(studio, "Brand refresh", id=103, client_name="Acme & Sons", actual_seconds=17 * H, estimated_seconds=20 * H)
+        add(studio, "Q3 audit", id=104, client_name="Beta Corp", status="ended", end_date="2026-11-20",
+            actual_seconds=30 * H, estimated_seconds=32 * H)  # fmt: skip
+        add(studio, "Launch campaign", id=105, status="ended", end_date="2026-11-06", actual_seconds=55 * H,
+            estimated_seconds=50 * H)  # fmt: skip
+        add(studio, "Internal tooling", id=106, pinned=True, actual_seconds=12 * H, estimated_seconds=80 * H)
+        add(studio, "Old archive", id=107, active=False, status="archived", actual_seconds=99 * H, estimated_seconds=10 * H)
+        add(studio, "Support retainer", id=108, client_name="Acme & Sons", recurring=True,
+            recurring_parameters=[{"period": "monthly", "estimated_seconds": 20 * H}],
+            current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"})  # fmt: skip
+        add(studio, "Team offsite", id=109, pinned=True, actual_seconds=3 * H)
+        for n in range(1, 11):
+            add(studio, f"Client work {n:02d}", id=110 + n, client_name="Gamma GmbH", actual_seconds=n * H,
+                estimated_seconds=12 * H)  # fmt: skip
+        fake.report_seconds[(studio, 108)] = 18 * H + 20 * 60
+        fake.add_task(studio, 108, "Tickets", id=501, tracked_ms=0, estimated_seconds=5 * H)
+        fake.add_task(studio, 108, "Calls", id=502, tracked_ms=0, estimated_seconds=3 * H)
+        fake.add_task(studio, 106, "CI pipeline", id=503, tracked_ms=9 * H * 1000, estimated_seconds=6 * H)
+        fake.add_task(studio, 106, "Docs", id=504, tracked_ms=2 * H * 1000, estimated_seconds=4 * H)
+        fake.add_task(studio, 106, "Old spike", id=505, tracked_ms=H * 1000, active=False)
+        add(side, "Garden website", id=201, actual_seconds=2 * H, estimated_seconds=10 * H)
+        add(side, "Podcast", id=202, actual_seconds=5 * H)
+        slack.users["UDANA"] = {"id": "UDANA", "tz": "Europe/Berlin", "is_admin": False}
+        yield service, fake, slack, clock
+
+
+def render() -> tuple[str, Gallery]:
+    """The gallery's Markdown, and the messages and views in it."""
+    gallery = Gallery()
+    with world() as (service, fake, slack, clock):
+
+        def say(title: str, words: str, asker: Asker = DANA, how: str = "") -> list[dict[str, Any]]:
+            messages = answer(parse(words), asker, service).messages
+            for n, message in enumerate(messages):
+                suffix = f" ({n + 1} of {len(messages)})" if len(messages) > 1 else ""
+                gallery.message(title + suffix, how or f"/toggl {words}", message)
+            return messages
+
+        def press(title: str, value: buttons.ButtonValue, how: str, asker: Asker = DANA) -> None:
+            command = buttons.to_command(value)
+            assert command is not None
+            for message in answer(command, asker, service).messages:
+                gallery.message(title, how, message)
+
+        gallery.part("Before connecting")
+        say("Help", "help")
+        say("A greeting in a DM, before connecting", "hi", STRANGER, "hi (a direct message)")
+        say("Any Toggl word, before connecting", "projects", STRANGER)
+        say("Connect in a DM (no form can open there)", "connect", STRANGER, "connect (a direct message)")
+        gallery.view("The connect form", "/toggl connect", connect_modal({"response_url": "https://hooks.example/1"}))
+        gallery.message("A token pasted in a channel", "@Toggl connect <token> (in a channel)", account.connect_in_private())
+        say("Connected, after pasting the token in a DM", f"connect {TOKEN}", DANA_DM, "connect <token> (a direct message)")
+
+        gallery.part("Words")
+        say("A greeting", "hello", DANA_DM, "hello (a direct message)")
+        say("A misspelt word", "projcts")
+        say("Words not understood", "make coffee")
+        say("Who you are", "me")
+        say("Your workspaces", "workspaces")
+        say("No such workspace", "workspace nowhere")
+
+        gallery.part("Projects and tasks")
+        say("The project list", "projects")
+        say("At risk", "projects over")
+        say("By risk, archived ones too", "projects all by risk")
+        say("One client's projects", "projects client:Acme & Sons")
+        say("Nothing matches", "projects nothing like this")
+        say("A project's tasks", "tasks internal tooling all")
+        say("A recurring project's tasks", "tasks support retainer")
+        say("`tasks` alone asks which project", "tasks")
+        say("A few projects fit: buttons", "tasks re")
+        say("Many fit: a menu", "tasks client work")
+        menu = buttons.ProjectMenu(ws=4001)
+        options = menu_options(service.cached_projects("T1", "UDANA", 4001), menu, "brand")
+        labels = " | ".join(o["text"]["text"] for o in options)
+        typed = message("options", [section(labels)])
+        gallery.message(
+            "A type-ahead menu's options, for “brand”", "typing in a type-ahead menu (over 100 projects fit)", typed
+        )
+        say("No project fits, one in another workspace does", "tasks garden")
+        say("No project fits, nothing close", "tasks nosuchprojectxyz")
+        say("Switching workspace", "workspace side")
+        say("The list in the other workspace", "projects")
+        press(
+            "An older button from the first workspace",
+            buttons.ProjectsPage(ws=4001, text="client work"),
+            "a Next or chooser button made in Acme Studio, pressed after switching",
+        )
+        say("Switching back", "workspace acme")
+        gallery.message(
+            "A button we did not make", "a damaged button value, or one from an old message", errors.unreadable_button()
+        )
+
+        gallery.part("The digest")
+        say(
+            "In a DM or a mention, a button opens the form",
+            "digest subscribe",
+            DANA_DM,
+            "digest subscribe (a direct message)",
+        )
+        defaults = form_defaults(DANA, service, channel_id="CPROJECTS", response_url="https://hooks.example/2")
+        assert isinstance(defaults, DigestDefaults)
+        gallery.view("The digest form", "/toggl digest subscribe", digest_modal(defaults))
+        home_form = form_defaults(DANA, service, channel_id=None, from_home=True)
+        assert isinstance(home_form, DigestDefaults)
+        gallery.view("The digest form, from the Home tab", "New digest on the Home tab", digest_modal(home_form))
+        say("Subscribed", "digest subscribe weekdays at 9am Berlin")
+        (announcement,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CPROJECTS"]
+        gallery.message("The channel is told", "posted in the channel on subscribing", _payload(announcement))
+        say("A zone I do not know", "digest subscribe daily Mars/Olympus")
+        say("This channel's digests", "digest list")
+        say("Muting: many projects fit", "digest mute client work")
+        say("Muted", "digest mute old archive")
+        say("Unmuted", "digest unmute old archive")
+        say("Threshold", "digest threshold 75")
+        say("Empty digests skipped", "digest empty skip")
+        say("Empty digests posted", "digest empty post")
+        say("The digest, privately, now", "digest preview")
+        runner = DigestRunner(service, service.slack)  # type: ignore[arg-type]
+        runner.run_forced()
+        (posted,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CPROJECTS"][1:]
+        gallery.message("The digest as posted", "toggl-bot digest run (posted in the channel)", _payload(posted))
+        say(
+            "Someone without a digest here", "digest unsubscribe", Asker(team_id="T1", user_id="UBO", channel_id="CPROJECTS")
+        )
+        berlin = NOW.astimezone(dt.timezone(dt.timedelta(hours=1), "CET"))
+        for title, report in _empty_reports():
+            empty = digest.digest_message(
+                report, owner_id="UDANA", workspace_name="Acme Studio", threshold=80, computed_at=berlin, workspace_id=4001
+            )
+            gallery.message(title, "an empty digest", empty)
+        reason = "I am not in that channel (Slack says `not_in_channel`)."
+        failed = digest.digest_failed(["CPROJECTS", "DDANA"], reason)
+        gallery.message("A digest that could not be posted", "a direct message to the subscriber", failed)
+
+        gallery.part("The Home tab")
+        gallery.view("Connected", "opening the app's Home tab", home_for("T1", "UDANA", service))
+        gallery.view("Not connected", "opening the Home tab before connecting", home_for("T1", "USTRANGER", service))
+
+        gallery.part("Failures")
+        for title, error in [
+            ("Toggl's hourly limit", toggl.QuotaExceeded("x", resets_in=754)),
+            ("Toggl down", toggl.TogglUnavailable("x")),
+            ("No access", toggl.NoWorkspaceAccess("x")),
+            ("Token rejected", toggl.TokenRejected("x")),
+        ]:
+            gallery.message(title, "when Toggl answers so", errors.toggl_error_message(error))
+        gallery.message("Our own failure", "a bug, logged", errors.unexpected_error())
+        gallery.message("Many people asking at once", "while every worker is busy", WORKING)
+        gallery.message("Too many waiting", "past 500 waiting commands", TOO_BUSY)
+        fake.people[TOKEN].quota_left = 3
+        clock.advance(seconds=61)
+        service.projects(service.account(DANA), 4001)  # this refresh leaves 2 requests: the reserve
+        clock.advance(seconds=61)
+        say(
+            "At the quota reserve: the cached list, with its age",
+            "projects",
+            how="/toggl projects (2 requests left this hour)",
+        )
+        say("Disconnecting, with digests", "disconnect")
+        say("Unsubscribing without a connection", "digest unsubscribe")
+    return gallery.markdown(), gallery
+
+
+def _payload(body: dict[str, Any]) -> dict[str, Any]:
+    """What was posted, without the channel: the message itself."""
+    return {k: v for k, v in body.items() if k in ("text", "blocks")}
+
+
+def _empty_reports() -> list[tuple[str, Report]]:
+    return [
+        ("Nothing to report, every project judged", Report(judged=3)),
+        ("Nothing to report, two without an estimate", Report(judged=1, without_estimate=2)),
+        ("Nothing to judge", Report(without_estimate=3)),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.gallery", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when docs/gallery.md is out of date")
+    args = parser.parse_args(argv)
+    text, _ = render()
+    if args.check:
+        current = GALLERY.read_text(encoding="utf-8") if GALLERY.exists() else ""
+        if current != text:
+            print("docs/gallery.md is out of date: run python -m bench.gallery", file=sys.stderr)
+            return 1
+        return 0
+    GALLERY.write_text(text, encoding="utf-8")
+    print(f"wrote {GALLERY.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""What a button, a menu option or a block id may carry: data, typed and range-checked, never a whole command.
+
+Slack hands back whatever value a message was built with, and anyone in the channel can press a
+button on a digest; a value is also just text a client could forge. So each value is one of the
+models below (a pydantic discriminated union on `k`), with every id and page in range, and
+anything else is refused with a friendly sentence. `to_command` turns the data into the command
+the person would have typed; the service still checks that they may see or change what it names.
+
+Values are compact JSON (`{"k":"tasks","ws":12,"pid":34}`): an option's value must fit 150 characters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from bot.commands import (
+    MAX_TEXT,
+    Command,
+    DigestMute,
+    DigestUnsubscribe,
+    ListProjects,
+    ListTasks,
+    ProjectSort,
+    ProjectStatus,
+    SwitchWorkspace,
+    parse,
+)
+
+MAX_ID = 2**53
+"""Toggl's and our ids are positive integers that survive a trip through JavaScript."""
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Page = Annotated[int, Field(ge=1, le=100_000)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+ChannelId = Annotated[str, Field(pattern=r"^[CDG][A-Z0-9]{2,30}$")]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProjectsPage(_Value):
+    """A page of a project list, in the workspace it was made from (an old button never shows another's)."""
+
+    k: Literal["projects"] = "projects"
+    ws: Id
+    status: ProjectStatus = "active"
+    client: Text | None = None
+    text: Text | None = None
+    over: bool = False
+    sort: ProjectSort = "name"
+    page: Page = 1
+
+
+class TasksPage(_Value):
+    """A page of one project's tasks, in its workspace: paging, choosers, menus and "Show tasks"."""
+
+    k: Literal["tasks"] = "tasks"
+    ws: Id
+    pid: Id
+    all: bool = False
+    page: Page = 1
+
+
+class MuteProject(_Value):
+    """Leave a project out of a digest: `sub` names the subscription (a digest's own menu), else the presser's here."""
+
+    k: Literal["mute"] = "mute"
+    ws: Id
+    pid: Id
+    sub: Id | None = None
+
+
+class Suggested(_Value):
+    """Words the app suggested ("Did you mean `projects`?"): run as if the presser typed them."""
+
+    k: Literal["run"] = "run"
+    words: Text
+
+
+class OpenConnect(_Value):
+    """Open the connect form."""
+
+    k: Literal["connect"] = "connect"
+
+
+class OpenDigestForm(_Value):
+    """Open the digest form, for this channel (or, from the Home tab, one the person picks)."""
+
+    k: Literal["digest_form"] = "digest_form"
+    channel: ChannelId | None = None
+
+
+class EditDigest(_Value):
+    """Open the digest form filled in with one of the presser's subscriptions."""
+
+    k: Literal["edit_digest"] = "edit_digest"
+    sub: Id
+
+
+class StopDigest(_Value):
+    """Remove one of the presser's subscriptions (the Home tab's Stop)."""
+
+    k: Literal["stop_digest"] = "stop_digest"
+    sub: Id
+
+
+class SwitchTo(_Value):
+    """Make this workspace the presser's default (the Home tab's menu, and "which workspace?" menus)."""
+
+    k: Literal["switch"] = "switch"
+    ws: Id
+
+
+class RefreshHome(_Value):
+    """Fetch the Home tab's projects again now."""
+
+    k: Literal["refresh"] = "refresh"
+
+
+class OpenInToggl(_Value):
+    """The overflow menu's link: Slack opens the URL and still tells the app, which has nothing to do."""
+
+    k: Literal["open"] = "open"
+
+
+class ProjectMenu(_Value):
+    """Carried in a type-ahead menu's block id: whose projects to offer, and what choosing one does."""
+
+    k: Literal["menu"] = "menu"
+    ws: Id
+    then: Literal["tasks", "mute"] = "tasks"
+    all: bool = False
+    sub: Id | None = None
+
+
+ButtonValue = (
+    ProjectsPage
+    | TasksPage
+    | MuteProject
+    | Suggested
+    | OpenConnect
+    | OpenDigestForm
+    | EditDigest
+    | StopDigest
+    | SwitchTo
+    | RefreshHome
+    | OpenInToggl
+    | ProjectMenu
+)
+_ADAPTER: TypeAdapter[ButtonValue] = TypeAdapter(Annotated[ButtonValue, Field(discriminator="k")])
+MAX_VALUE = 2000
+
+
+def encode(value: ButtonValue) -> str:
+    """The value as compact JSON: the kind, then only the fields that differ from their defaults."""
+    fields = value.model_dump(mode="json", exclude_defaults=True, exclude={"k"})
+    return json.dumps({"k": value.k, **fields}, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(raw: str | None) -> ButtonValue | None:
+    """The value a button carried, or None when it is not one we make (old, damaged or forged)."""
+    if not raw or len(raw) > MAX_VALUE:
+        return None
+    try:
+        return _ADAPTER.validate_json(raw)
+    except (ValidationError, ValueError):
+        return None
+
+
+def to_command(value: ButtonValue) -> Command | None:
+    """The command the person would have typed for this value; None for values that open a form or act on Home."""
+    match value:
+        case ProjectsPage():
+            return ListProjects(
+                status=value.status,
+                client=value.client,
+                text=value.text,
+                page=value.page,
+                over=value.over,
+                sort=value.sort,
+                workspace_id=value.ws,
+            )
+        case TasksPage():
+            return ListTasks(project=str(value.pid), include_done=value.all, page=value.page, workspace_id=value.ws)
+        case MuteProject():
+            return DigestMute(project=str(value.pid), subscription_id=value.sub, workspace_id=value.ws)
+        case Suggested():
+            return parse(value.words)
+        case StopDigest():
+            return DigestUnsubscribe(subscription_id=value.sub)
+        case SwitchTo():
+            return SwitchWorkspace(query=str(value.ws))
+    return None
+
+
+def projects_page(command: ListProjects, workspace_id: int, page: int) -> ProjectsPage:
+    """The button value for another page of the list `command` made in `workspace_id`."""
+    return ProjectsPage(
+        ws=workspace_id,
+        status=command.status,
+        client=command.client or None,
+        text=command.text or None,
+        over=command.over,
+        sort=command.sort,
+        page=max(1, page),
+    )

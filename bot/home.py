@@ -1,0 +1,100 @@
+"""What the Home tab shows, gathered cheaply: it opens every time a person clicks the app.
+
+Cost per open: nothing but the database for someone not connected; for a connected person, the
+cached projects while younger than `CachePolicy.home_seconds` (15 minutes; the Refresh button asks
+sooner), then one `since` request; the workspace list as last fetched (the `/me` quota is 30 an
+hour, so it is fetched only if it never was); recurring projects' figures only if already known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import toggl
+from bot.digest.rules import is_ended, is_gone
+from bot.digest.schedule import next_slot
+from bot.service import Asker, NotConnected, ReconnectNeeded, Service
+from bot.views.account import not_connected
+from bot.views.common import Message, notice
+from bot.views.errors import toggl_error_message
+from bot.views.home import HomeData, home_view
+
+
+def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
+    """The Home tab's data; `refresh` (the button) uses the usual freshness window instead of the Home's longer one."""
+    person = service.person(team_id, user_id)
+    digests = service.subscriptions_of(team_id, user_id)
+    now = service.clock.now()
+    next_at = {s.id: next_slot(s, now) for s in digests if not s.paused_reason}
+    base = HomeData(person=person, digests=digests, next_at=next_at)
+    if person is None or not person.token_valid:
+        return base
+    try:
+        account = service.account(Asker(team_id=team_id, user_id=user_id))
+    except (NotConnected, ReconnectNeeded):
+        return HomeData(person=None, digests=digests, next_at=next_at)
+    threshold = service.risk_threshold(team_id, user_id)
+    try:
+        workspaces = service.known_workspaces(account)
+        workspace_id = service.workspace_id(account)
+        max_age = None if refresh else service.policy.home_seconds
+        snapshot = service.projects(account, workspace_id, max_age=max_age)
+    except toggl.TokenRejected:
+        service.token_rejected(account)
+        return HomeData(person=service.person(team_id, user_id), digests=digests, next_at=next_at)
+    except toggl.TogglError as err:
+        logging.getLogger(__name__).info("The Home tab shows no projects: %s", err)
+        problem = toggl_error_message(err)["text"]
+        return HomeData(person=person, digests=digests, next_at=next_at, threshold=threshold, problem=problem)
+    today = now.date()
+    running = [p for p in snapshot.items if not is_gone(p) and not is_ended(p, today)]
+    estimated = [p for p in running if (p.period_estimate_seconds if p.recurring else p.estimated_seconds)]
+    return HomeData(
+        person=person,
+        digests=digests,
+        next_at=next_at,
+        workspaces=workspaces,
+        workspace_id=workspace_id,
+        projects=estimated,
+        figures=service.cached_period_figures(account, estimated),
+        threshold=threshold,
+        as_of=_local(snapshot.as_of, person.timezone),
+    )
+
+
+def home_for(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> dict:
+    """The Home tab's view for this person."""
+    return home_view(home_data(team_id, user_id, service, refresh=refresh))
+
+
+def _local(stamp: float, zone: str | None) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(stamp, ZoneInfo(zone or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.datetime.fromtimestamp(stamp, dt.UTC)
+
+
+def switch_workspace(asker: Asker, workspace_id: int, service: Service) -> Message | None:
+    """The Home tab's workspace menu; a message only when the switch could not be made."""
+    try:
+        account = service.account(asker)
+        found = service.switch_workspace(account, str(workspace_id))
+    except (NotConnected, ReconnectNeeded):
+        return not_connected()
+    except toggl.TogglError as err:
+        return toggl_error_message(err)
+    return None if found is not None else notice("That workspace is no longer one of yours.")
+
+
+def stop_digest(asker: Asker, subscription_id: int, service: Service) -> Message | None:
+    """The Home tab's Stop button: the person's own digest only; one already gone needs no word."""
+    assert asker.team_id and asker.user_id
+    sub = service.subscription_by_id(asker.team_id, subscription_id)
+    if sub is None:
+        return None
+    if sub.user_id != asker.user_id:
+        return notice("That digest is not yours to stop.")
+    service.store.subscriptions.delete(sub.id)
+    return None

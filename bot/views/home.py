@@ -1,0 +1,161 @@
+"""The Home tab: connection, the workspace with a switcher, the person's digests, their projects at risk, quick actions.
+
+Pure: `bot.home` gathers the data (from the cache; see there for what it may cost), this lays it out.
+Whatever the numbers, it stays within the Home tab's 100 blocks: digests and at-risk projects are
+capped, and the rest counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import buttons
+from bot.digest.schedule import describe
+from bot.figures import moment, plural, used_percent
+from bot.store import Person, Subscription
+from bot.toggl.models import Project, Workspace
+from bot.views.account import CONNECT_ACTION, CONNECT_VALUE, workspace_menu
+from bot.views.common import (
+    MAX_OPTIONS,
+    actions,
+    button,
+    channel_ref,
+    confirm_dialog,
+    context,
+    divider,
+    escape,
+    header,
+    pack,
+    section,
+)
+from bot.views.projects import Figures, project_line, sort_projects
+
+MAX_HOME_BLOCKS = 100
+DIGESTS_SHOWN = 10
+AT_RISK_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """Everything the Home tab shows, gathered by `bot.home.home_data`."""
+
+    person: Person | None
+    digests: list[Subscription] = field(default_factory=list)
+    next_at: dict[int, dt.datetime] = field(default_factory=dict)
+    workspaces: list[Workspace] = field(default_factory=list)
+    workspace_id: int | None = None
+    projects: list[Project] = field(default_factory=list)
+    """The workspace's running projects with an estimate (the at-risk ones are picked here)."""
+    figures: Figures = field(default_factory=dict)
+    threshold: int = 80
+    as_of: dt.datetime | None = None
+    problem: str = ""
+    """Why the projects could not be shown, if they could not."""
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [header("Toggl for Slack"), *_status(data)]
+    if data.person is not None and data.person.token_valid:
+        blocks += _workspace(data)
+    blocks += _digests(data)
+    if data.person is not None and data.person.token_valid:
+        blocks += _at_risk(data)
+    blocks += [divider(), *_quick_actions(data)]
+    blocks.append(context("Type the words after `/toggl` anywhere, or send them to me in Messages. Replies are private."))
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def _status(data: HomeData) -> list[dict[str, Any]]:
+    person = data.person
+    if person is None:
+        return [
+            section("You have not connected Toggl yet. Connect once with your API token; only you see your data."),
+            actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
+        ]
+    if not person.token_valid:
+        return [
+            section(":warning: Toggl no longer accepts your token. Please connect again; your digests wait, paused."),
+            actions(button("Reconnect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
+        ]
+    who = escape(person.toggl_name or "you")
+    return [section(f":large_green_circle: Connected as *{who}*. `disconnect` forgets your token.")]
+
+
+def _workspace(data: HomeData) -> list[dict[str, Any]]:
+    current = next((w for w in data.workspaces if w.id == data.workspace_id), None)
+    label = f"*{escape(current.name)}*" if current else (f"id {data.workspace_id}" if data.workspace_id else "none chosen")
+    menu = workspace_menu(data.workspaces, data.workspace_id, "home_workspace")
+    if menu is None:
+        return [section(f"Workspace: {label}")]
+    more = f" ({len(data.workspaces):,} in all; the menu holds {MAX_OPTIONS})" if len(data.workspaces) > MAX_OPTIONS else ""
+    return [section(f"Workspace: {label}{more}", accessory=menu)]
+
+
+def _digests(data: HomeData) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [divider(), section(f"*Your digests* ({len(data.digests):,})")]
+    if not data.digests:
+        blocks.append(context("No digest yet: a channel can get a budget digest of your projects every morning."))
+    for sub in data.digests[:DIGESTS_SHOWN]:
+        when = f"paused: {escape(sub.paused_reason)}" if sub.paused_reason else ""
+        if not when and sub.id in data.next_at:
+            when = f"next {moment(data.next_at[sub.id])}"
+        blocks.append(section(f"{channel_ref(sub.channel_id)} · {describe(sub)} · warns from {sub.threshold}% · {when}"))
+        stop = confirm_dialog("Stop this digest?", "The channel will get no more digests from you.", "Stop it")
+        blocks.append(
+            actions(
+                button("Edit", "home_edit", buttons.encode(buttons.EditDigest(sub=sub.id))),
+                button("Stop", "home_stop", buttons.encode(buttons.StopDigest(sub=sub.id)), style="danger", confirm=stop),
+            )
+        )
+    if len(data.digests) > DIGESTS_SHOWN:
+        blocks.append(context(f"and {len(data.digests) - DIGESTS_SHOWN:,} more: `/toggl digest list` in each channel."))
+    return blocks
+
+
+def at_risk(data: HomeData) -> list[Project]:
+    """Over, or approaching the estimate (from the threshold), riskiest first."""
+    risky = [p for p in data.projects if (used_percent(p, data.figures) or 0) >= data.threshold]
+    return sort_projects(risky, "risk", data.figures)
+
+
+def _at_risk(data: HomeData) -> list[dict[str, Any]]:
+    current = next((w.name for w in data.workspaces if w.id == data.workspace_id), "")
+    where = f" in {escape(current)}" if current and len(data.workspaces) > 1 else ""
+    blocks: list[dict[str, Any]] = [divider()]
+    if data.problem:
+        return [*blocks, section(f"*At risk{where}*\n{escape(data.problem)}")]
+    risky = at_risk(data)
+    title = f"*At risk{where}* (at or over {data.threshold}% of the estimate)"
+    if not risky:
+        blocks.append(section(f"{title}\n:white_check_mark: Nothing at or over {data.threshold}%."))
+    else:
+        lines = [project_line(p, data.figures, data.workspace_id) for p in risky[:AT_RISK_SHOWN]]
+        if len(risky) > AT_RISK_SHOWN:
+            lines.append(f"…and {len(risky) - AT_RISK_SHOWN:,} more: `/toggl projects over`.")
+        blocks += pack(title, lines)
+    stamp = f"As of {data.as_of:%H:%M}" if data.as_of else "Not fetched yet"
+    blocks.append(
+        actions(button("Refresh", "home_refresh", buttons.encode(buttons.RefreshHome())), block_id="home_refresh_block")
+    )
+    blocks.append(context(f"{stamp} · {plural(len(data.projects), 'project')} with an estimate checked."))
+    return blocks
+
+
+def _quick_actions(data: HomeData) -> list[dict[str, Any]]:
+    if data.person is None or not data.person.token_valid:
+        return [section("*Quick actions*"), actions(_quick("Help", "help", 0))]
+    return [
+        section("*Quick actions* (answers come to our Messages tab)"),
+        actions(
+            _quick("My projects", "projects", 0),
+            _quick("At risk", "projects over", 1),
+            button("New digest", "home_new_digest", buttons.encode(buttons.OpenDigestForm())),
+            _quick("Help", "help", 2),
+        ),
+    ]
+
+
+def _quick(text: str, words: str, index: int) -> dict[str, Any]:
+    return button(text, f"home_quick_{index}", buttons.encode(buttons.Suggested(words=words)))

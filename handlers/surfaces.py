@@ -1,0 +1,60 @@
+"""Opening forms and publishing the Home tab: the Slack calls several listeners make after their ack.
+
+A form needs the trigger of the command or button that asked for it, which Slack honours for three
+seconds, so these run on the side pool at once; the Home tab may wait on Toggl, so it goes to the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.digest.manage import form_defaults
+from bot.home import home_for
+from bot.service import Asker, Service
+from bot.views.digest_form import DigestDefaults, digest_modal
+from bot.views.modals import connect_modal
+from handlers.deps import Send, deliver
+
+log = logging.getLogger(__name__)
+
+
+def open_connect_form(client: WebClient, trigger_id: str, reply_to: dict[str, str]) -> None:
+    client.views_open(trigger_id=trigger_id, view=connect_modal(reply_to))
+
+
+def open_digest_form(
+    client: WebClient,
+    service: Service,
+    trigger_id: str,
+    asker: Asker,
+    send: Send,
+    *,
+    channel_id: str | None,
+    subscription_id: int | None = None,
+    response_url: str | None = None,
+    from_home: bool = False,
+) -> None:
+    """Open the digest form filled in, or tell the person why not (not connected, not their digest)."""
+    found = form_defaults(
+        asker,
+        service,
+        channel_id=channel_id,
+        subscription_id=subscription_id,
+        response_url=response_url,
+        from_home=from_home,
+    )
+    if isinstance(found, DigestDefaults):
+        client.views_open(trigger_id=trigger_id, view=digest_modal(found))
+    else:
+        deliver(found, send)
+
+
+def publish_home(client: WebClient, service: Service, team_id: str, user_id: str, *, refresh: bool = False) -> None:
+    """Build and publish the person's Home tab; failures are logged (the tab keeps its last view)."""
+    try:
+        view = home_for(team_id, user_id, service, refresh=refresh)
+        client.views_publish(user_id=user_id, view=view)
+    except Exception:
+        log.exception("The Home tab could not be published")
