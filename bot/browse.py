@@ -14,7 +14,7 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
-from bot.commands import ListProjects, ListTasks, PickProject
+from bot.commands import ListProjects, ListTasks, PickProject, is_number
 from bot.digest.rules import is_ended, is_gone
 from bot.figures import used_percent
 from bot.matching import find_project
@@ -133,7 +133,8 @@ def tasks_answer(command: ListTasks, account: Account, service: Service) -> Mess
     if match.choices:
         return project_chooser(command.project, match.choices, workspace_id=workspace_id, include_done=command.include_done)
     if match.project is None:
-        elsewhere = [] if command.project.isdigit() else others_matching(command.project, account, service, workspace_id)
+        by_id = is_number(command.project)
+        elsewhere = [] if by_id else others_matching(command.project, account, service, workspace_id)
         return no_project(
             command.project, match.closest, workspace_name=label, elsewhere=elsewhere, include_done=command.include_done
         )

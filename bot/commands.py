@@ -218,6 +218,11 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": 
 _PUNCTUATION = ".,!?;:)(-~*_👋"
 
 
+def is_number(text: str) -> bool:
+    """Plain digits 0-9 only: `"²".isdigit()` is True, yet `int("²")` fails."""
+    return text.isascii() and text.isdigit()
+
+
 def clean_slack_text(text: str) -> str:
     """Undo Slack's escaping: `<#C1|general>` becomes `#general`, `<https://x|y>` becomes `y`, `&amp;` becomes `&`."""
 
@@ -315,12 +320,12 @@ def _digest(words: list[str], original: list[str]) -> Command:
     if verb == "unsubscribe":
         if not rest:
             return DigestUnsubscribe()
-        if len(rest) == 1 and rest[0].lstrip("#").isdigit():
+        if len(rest) == 1 and is_number(rest[0].lstrip("#")):
             return DigestUnsubscribe(number=int(rest[0].lstrip("#")))
         return Invalid("`digest unsubscribe` takes nothing, or a number from `digest list`.", DIGEST_USAGE)
     if verb == "threshold":
         value = rest[0].rstrip("%") if len(rest) == 1 else ""
-        if value.isdigit() and 1 <= int(value) <= 1000:
+        if is_number(value) and 1 <= int(value) <= 1000:
             return DigestThreshold(int(value))
         return Invalid("The threshold is a percent of the estimate, from 1 to 1000, like `digest threshold 80`.")
     if verb in ("mute", "unmute"):
@@ -416,7 +421,7 @@ def _weekday_anywhere(words: list[str]) -> int | None:
     return next((d for d in map(_weekday, words) if d is not None), None)
 
 
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?(h|am|pm|a\.m\.|p\.m\.)?$")
+_CLOCK = re.compile(r"^([0-9]{1,2})(?:[:.h]([0-9]{2}))?(h|am|pm|a\.m\.|p\.m\.)?$")
 
 
 def parse_time(words: list[str], *, bare_hour: bool) -> tuple[str, int] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from bot.commands import is_number
 from bot.toggl.models import Project
 
 FUZZY_CUTOFF = 0.75
@@ -32,7 +33,7 @@ def find_project(query: str, projects: list[Project]) -> ProjectMatch:
     wanted = query.strip().casefold()
     if not wanted:
         return ProjectMatch(closest=[p.name for p in projects[:3]])
-    if wanted.isdigit():
+    if is_number(wanted):
         by_id = [p for p in projects if p.id == int(wanted)]
         if by_id:
             return ProjectMatch(project=by_id[0])

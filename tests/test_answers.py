@@ -267,3 +267,12 @@ def test_projects_over_says_which_recurring_projects_it_could_not_check(
     assert fake_toggl.count("/reports/") == 5
     assert all(f"Retainer {n}" in text for n in range(5)) and "Retainer 6" not in text
     assert "2 recurring projects not checked for this period" in text
+
+
+@pytest.mark.parametrize("token", ["𝔘𝔫𝔦", "ü" * 32, "abc\x00def"])
+def test_a_token_that_cannot_be_one_is_refused_without_asking_toggl(
+    fake_toggl: FakeToggl, service: Service, token: str, all_logs: pytest.LogCaptureFixture
+) -> None:
+    """Such a token cannot go into an HTTP header: it was "something went wrong on our side" (found by fuzzing)."""
+    assert "did not accept that API token" in say(service, f"connect {token}")
+    assert fake_toggl.count() == 0 and "Unexpected failure" not in all_logs.text

@@ -140,3 +140,11 @@ def test_unbalanced_quotes_do_not_break_parsing() -> None:
 def test_very_long_input_is_clipped() -> None:
     command = parse("projects " + "x" * 10_000)
     assert isinstance(command, ListProjects) and len(command.text or "") == 255
+
+
+@pytest.mark.parametrize(
+    "words", ["digest threshold ²", "digest unsubscribe ²", "digest subscribe at ٣", "digest subscribe at ²"]
+)
+def test_digits_that_are_not_0_to_9_are_refused_not_a_crash(words: str) -> None:
+    """`"²".isdigit()` is True, yet `int("²")` raises: found by a long fuzzing run."""
+    assert isinstance(parse(words), Invalid)

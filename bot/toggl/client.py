@@ -72,6 +72,14 @@ def no_retry(methods: Iterable[str] = ("GET",)) -> Retry:
     return Retry(total=0, allowed_methods=frozenset(methods), respect_retry_after_header=False, raise_on_status=False)
 
 
+def _usable(token: str) -> str:
+    """The token, if it can be one: Toggl's are printable ASCII. Anything else cannot even go into a Basic
+    auth header (requests would fail to encode it), so it is refused as Toggl would refuse it."""
+    if not token or not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise TokenRejected("That is not a Toggl API token")
+    return token
+
+
 class Listing(list):  # type: ignore[type-arg]
     """A list of models plus `server_time`: Toggl's clock (UNIX seconds) when the first page was answered.
 
@@ -129,7 +137,7 @@ class TogglClient:
         self._next_at = 0.0
         self._pace_lock = threading.Lock()
         self._session = requests.Session()
-        self._session.auth = (token, "api_token")
+        self._session.auth = (_usable(token), "api_token")
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.mount(self._base_url + "/", HTTPAdapter(max_retries=retry(("GET",))))
         self._session.mount(self._base_url + "/reports/", HTTPAdapter(max_retries=retry(("GET", "POST"))))

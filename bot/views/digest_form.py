@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import buttons
-from bot.commands import DAYS, DigestSubscribe, find_timezone
+from bot.commands import DAYS, DigestSubscribe, find_timezone, is_number
 from bot.views.common import Message, actions, button, context, message, option, plain_text, section
 
 DIGEST_CALLBACK = "digest_modal"
@@ -155,14 +155,14 @@ def read_digest_form(view: dict[str, Any]) -> DigestForm | dict[str, str]:
     if key not in dict(CADENCES):
         errors[CADENCE_BLOCK] = "Choose how often."
     at = value(TIME_BLOCK, "time_input", "selected_time")
-    if not isinstance(at, str) or len(at) != 5 or at[2] != ":" or not (at[:2] + at[3:]).isdigit():
+    if not isinstance(at, str) or len(at) != 5 or at[2] != ":" or not is_number(at[:2] + at[3:]):
         errors[TIME_BLOCK] = "Choose a time."
     zone_text = value(ZONE_BLOCK, "zone_input", "value")
     zone = find_timezone(zone_text) if isinstance(zone_text, str) else None
     if zone is None:
         errors[ZONE_BLOCK] = "I do not know that time zone: try a city such as Berlin, or Europe/Berlin, or UTC."
     threshold_text = value(THRESHOLD_BLOCK, "threshold_input", "value")
-    threshold = int(threshold_text) if isinstance(threshold_text, str) and threshold_text.isdigit() else 0
+    threshold = int(threshold_text) if isinstance(threshold_text, str) and is_number(threshold_text) else 0
     if not 1 <= threshold <= 1000:
         errors[THRESHOLD_BLOCK] = "A whole percent from 1 to 1000, such as 80."
     if errors:
