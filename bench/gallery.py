@@ -233,7 +233,7 @@ def render() -> tuple[str, Gallery]:
         say("A greeting in a DM, before connecting", "hi", STRANGER, "hi (a direct message)")
         say("Any Toggl word, before connecting", "projects", STRANGER)
         say("Connect in a DM (no form can open there)", "connect", STRANGER, "connect (a direct message)")
-        gallery.view("The connect form", "/toggl connect", connect_modal({"response_url": "https://hooks.example/1"}))
+        gallery.view("The connect form", "/toggl connect", connect_modal())
         gallery.message("A token pasted in a channel", "@Toggl connect <token> (in a channel)", account.connect_in_private())
         say("Connected, after pasting the token in a DM", f"connect {TOKEN}", DANA_DM, "connect <token> (a direct message)")
 

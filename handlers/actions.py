@@ -68,11 +68,8 @@ def register(app: App, deps: Deps) -> None:
             case buttons.OpenInToggl():
                 pass  # Slack opened the link; there is nothing to do
             case buttons.OpenConnect():
-                if body.get("response_url"):
-                    reply_to = {"response_url": body["response_url"]}
-                else:
-                    reply_to = {"channel": (body.get("channel") or {}).get("id") or user_id}
-                deps.soon(open_connect_form, client, trigger_id, reply_to)
+                response_url = None if from_home else body.get("response_url")
+                deps.soon(open_connect_form, client, service, trigger_id, asker, response_url)
             case buttons.OpenDigestForm(channel=channel):
                 deps.soon(
                     open_digest_form,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from bot.digest.manage import form_defaults
 from bot.home import home_for
@@ -20,8 +21,21 @@ from handlers.deps import Send, deliver
 log = logging.getLogger(__name__)
 
 
-def open_connect_form(client: WebClient, trigger_id: str, reply_to: dict[str, str]) -> None:
-    client.views_open(trigger_id=trigger_id, view=connect_modal(reply_to))
+def open_connect_form(client: WebClient, service: Service, trigger_id: str, asker: Asker, response_url: str | None) -> None:
+    """Open the connect form; the `response_url` Slack gave with the command or button is kept by the form's id."""
+    opened = client.views_open(trigger_id=trigger_id, view=connect_modal())
+    keep_reply_target(service, opened, asker, response_url)
+
+
+def keep_reply_target(service: Service, opened: SlackResponse, asker: Asker, response_url: str | None) -> None:
+    """Remember where the form's confirmation goes, by the view id Slack just gave it.
+
+    The form itself carries no address: whatever a submission says, the confirmation goes to the
+    `response_url` Slack sent with the request that opened the form, or else to the person's DM.
+    """
+    view_id = (opened.get("view") or {}).get("id")
+    if response_url and view_id and asker.team_id and asker.user_id:
+        service.store.slack.keep_reply_target(view_id, asker.team_id, asker.user_id, response_url)
 
 
 def open_digest_form(
@@ -46,7 +60,8 @@ def open_digest_form(
         from_home=from_home,
     )
     if isinstance(found, DigestDefaults):
-        client.views_open(trigger_id=trigger_id, view=digest_modal(found))
+        opened = client.views_open(trigger_id=trigger_id, view=digest_modal(found))
+        keep_reply_target(service, opened, asker, response_url)
     else:
         deliver(found, send)
 

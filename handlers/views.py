@@ -16,26 +16,28 @@ from bot.service import Asker
 from bot.views.account import TOKEN_HELP
 from bot.views.common import Message
 from bot.views.digest_form import DIGEST_CALLBACK, DigestForm, read_digest_form
-from bot.views.modals import CONNECT_CALLBACK, TOKEN_BLOCK, reply_to_from, token_from
-from handlers.deps import Deps, NotDelivered, Send, via_channel, via_dm
+from bot.views.modals import CONNECT_CALLBACK, TOKEN_BLOCK, token_from
+from handlers.deps import Deps, NotDelivered, Send, via_dm
 from handlers.surfaces import publish_home
 
 log = logging.getLogger(__name__)
 
 
-def via_reply_to(reply_to: dict[str, str], client: WebClient, user_id: str) -> Send:
-    """Where the confirmation goes: the response_url of the command or button that opened the form, else a DM."""
-    url = reply_to.get("response_url")
-    if url:
+def via_form_origin(deps: Deps, view: dict[str, Any], asker: Asker, client: WebClient) -> Send:
+    """Where a form's confirmation goes: the `response_url` Slack sent with the request that opened it (kept by
+    the view's id, never read from the form), else the person's DM with the app."""
+    url = None
+    if view.get("id") and asker.team_id and asker.user_id:
+        url = deps.service.store.slack.take_reply_target(str(view["id"]), asker.team_id, asker.user_id)
+    if url is None:
+        return via_dm(client, asker.user_id or "")
 
-        def send(message: Message) -> None:
-            response = WebhookClient(url).send_dict({**message, "response_type": "ephemeral"})
-            if response.status_code != 200:
-                raise NotDelivered(f"response_url answered {response.status_code}")
+    def send(message: Message) -> None:
+        response = WebhookClient(url).send_dict({**message, "response_type": "ephemeral"})
+        if response.status_code != 200:
+            raise NotDelivered(f"response_url answered {response.status_code}")
 
-        return send
-    channel = reply_to.get("channel", "")
-    return via_channel(client, channel) if channel.startswith("D") else via_dm(client, user_id)
+    return send
 
 
 def register(app: App, deps: Deps) -> None:
@@ -55,7 +57,7 @@ def register(app: App, deps: Deps) -> None:
         asker = Asker(team_id=user.get("team_id") or (body.get("team") or {}).get("id"), user_id=user["id"])
         deps.later(
             lambda: Reply([connect(asker, deps.service, token, me=me)]),
-            via_reply_to(reply_to_from(view), client, user["id"]),
+            via_form_origin(deps, view, asker, client),
             via_dm(client, user["id"]),
             team_id=asker.team_id,
         )
@@ -76,8 +78,7 @@ def register(app: App, deps: Deps) -> None:
                 publish_home(client, deps.service, team_id or "", user["id"])
             return reply
 
-        reply_to = {"response_url": found.response_url} if found.response_url else {}
-        deps.later(job, via_reply_to(reply_to, client, user["id"]), via_dm(client, user["id"]), team_id=asker.team_id)
+        deps.later(job, via_form_origin(deps, view, asker, client), via_dm(client, user["id"]), team_id=asker.team_id)
 
     app.view(CONNECT_CALLBACK)(submit_connect)
     app.view(DIGEST_CALLBACK)(submit_digest)

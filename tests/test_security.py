@@ -37,7 +37,9 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
     caplog.set_level(logging.DEBUG)
     world = standard_world(running.toggl, token=CANARY)
     values = {"token": {"token_input": {"type": "plain_text_input", "value": CANARY}}}
-    assert running.send.submit_view("connect_modal", values, json.dumps({"response_url": running.slack.hook("c")})).ok
+    running.send.command("connect", response_url=running.slack.hook("c"))  # opens the form, view V1
+    running.slack.wait_for_calls("views.open")
+    assert running.send.submit_view("connect_modal", values, view_id="V1").ok
     running.slack.wait_for_calls("/hooks/c")
     running.send.command(f"connect {CANARY}", response_url=running.slack.hook("c2"))
     running.slack.wait_for_calls("/hooks/c2")

@@ -40,6 +40,7 @@ class DigestDefaults:
     threshold: int = 80
     editing: bool = False
     response_url: str | None = None
+    """Where to confirm: kept by the form's view id when it opens (`handlers.surfaces`), never in the form."""
     from_home: bool = False
 
 
@@ -49,7 +50,6 @@ class DigestForm:
 
     channel_id: str
     command: DigestSubscribe
-    response_url: str | None
     from_home: bool
 
 
@@ -68,7 +68,7 @@ def digest_modal(defaults: DigestDefaults) -> dict[str, Any]:
     cadence_key = f"weekly-{defaults.weekday or 0}" if defaults.cadence == "weekly" else defaults.cadence
     cadence_options = [option(label, key) for key, label in CADENCES]
     initial = next((o for o in cadence_options if o["value"] == cadence_key), cadence_options[1])
-    metadata = {"channel": defaults.channel_id, "response_url": defaults.response_url, "home": defaults.from_home}
+    metadata = {"channel": defaults.channel_id, "home": defaults.from_home}
     private = json.dumps({k: v for k, v in metadata.items() if v})
     blocks: list[dict[str, Any]] = []
     if defaults.channel_id is None:
@@ -176,8 +176,7 @@ def read_digest_form(view: dict[str, Any]) -> DigestForm | dict[str, str]:
         timezone=zone,
         threshold=threshold,
     )
-    response_url = metadata.get("response_url")
-    return DigestForm(channel, command, response_url if isinstance(response_url, str) else None, bool(metadata.get("home")))
+    return DigestForm(channel, command, bool(metadata.get("home")))
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

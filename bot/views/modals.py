@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from bot.tokens import clean_token
 from bot.views.account import TOKEN_HELP
 from bot.views.common import context, section
 
 CONNECT_CALLBACK = "connect_modal"
 TOKEN_BLOCK = "token"
 TOKEN_INPUT = "token_input"
-MAX_PRIVATE_METADATA = 3000
 
 
-def connect_modal(reply_to: dict[str, str]) -> dict[str, Any]:
-    """A form asking for the Toggl API token; `reply_to` says where to confirm (a response_url or a channel)."""
-    metadata = json.dumps(reply_to)
+def connect_modal() -> dict[str, Any]:
+    """A form asking for the Toggl API token. It carries nothing: where to confirm is kept by its view id."""
     return {
         "type": "modal",
         "callback_id": CONNECT_CALLBACK,
         "title": {"type": "plain_text", "text": "Connect Toggl"},
         "submit": {"type": "plain_text", "text": "Connect"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": metadata if len(metadata) <= MAX_PRIVATE_METADATA else "{}",
         "blocks": [
             section(f"Paste your Toggl Track API token. {TOKEN_HELP}"),
             {
@@ -44,17 +41,9 @@ def connect_modal(reply_to: dict[str, str]) -> dict[str, Any]:
 
 
 def token_from(view: dict[str, Any]) -> str:
-    """The token typed into the connect modal, stripped; empty when missing."""
+    """The token typed into the connect modal, cleaned as people paste it (`bot.tokens`); empty when missing."""
     try:
         value = view["state"]["values"][TOKEN_BLOCK][TOKEN_INPUT]["value"]
     except (KeyError, TypeError):
         return ""
-    return (value or "").strip()
-
-
-def reply_to_from(view: dict[str, Any]) -> dict[str, str]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+    return clean_token(value or "") if isinstance(value, str) else ""

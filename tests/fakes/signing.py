@@ -164,7 +164,7 @@ class SlackSender:
         }
 
     def submit_view(
-        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U1"
+        self, callback_id: str, values: dict[str, Any], private_metadata: str = "", user: str = "U1", view_id: str = "V1"
     ) -> requests.Response:
         """A modal's submission (its answer, such as inline errors, is the HTTP body)."""
         return self.interaction(
@@ -174,7 +174,7 @@ class SlackSender:
                 "team": {"id": self.team_id},
                 "api_app_id": "A1",
                 "view": {
-                    "id": "V1",
+                    "id": view_id,
                     "type": "modal",
                     "callback_id": callback_id,
                     "private_metadata": private_metadata,

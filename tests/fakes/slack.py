@@ -50,6 +50,7 @@ class FakeSlack:
         self.token_lifetime: int | None = None
         """Seconds a bot token lives when token rotation is on (None: tokens do not expire, no refresh token)."""
         self._issued = 0
+        self._opened = 0
         self._changed = threading.Condition()
         self.server = LoopbackServer(_handler_for(self))
 
@@ -96,6 +97,11 @@ class FakeSlack:
     def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         return self.wait_for(lambda calls: (found := self.of(method)) and len(found) >= count and found, timeout)
 
+    def _views_opened(self) -> int:
+        """Views get ids V1, V2, … in the order they were opened, as tests submit them."""
+        self._opened += 1
+        return self._opened
+
     def token_of(self, call: Call) -> str | None:
         """The bot token a Web API call was made with (slack_sdk sends it as a Bearer header)."""
         auth = call.headers.get("Authorization", "")
@@ -109,6 +115,8 @@ class FakeSlack:
             return scripted.pop(0)
         if method == "oauth.v2.access":
             return self._oauth(body)
+        if method == "views.open":
+            return 200, {"ok": True, "view": {**(body.get("view") or {}), "id": f"V{self._views_opened()}"}}, {}
         if method == "auth.test":
             team = self.bot_tokens.get(token or "", "T1")
             return 200, {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": team, "user": "toggl"}, {}

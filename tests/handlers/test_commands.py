@@ -7,6 +7,7 @@ import time
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.app import Running
 from tests.fakes.signing import signed_headers
+from tests.stored import count_rows
 
 
 def hook_replies(running: Running, count: int = 1) -> list[dict]:
@@ -49,7 +50,11 @@ def test_connect_without_a_token_opens_the_modal(running: Running) -> None:
     (call,) = running.slack.wait_for_calls("views.open")
     assert call.body["trigger_id"].startswith("trigger-")
     assert call.body["view"]["callback_id"] == "connect_modal"
-    assert running.slack.hook("r1") in call.body["view"]["private_metadata"]
+    assert "private_metadata" not in call.body["view"]  # the form carries no address; the store keeps it by view id
+    deadline = time.monotonic() + 5  # kept just after Slack answers views.open
+    while count_rows(running.service.store, "reply_targets") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert running.service.store.slack.take_reply_target("V1", "T1", "U1") == running.slack.hook("r1")
 
 
 def test_a_slow_slack_never_holds_the_ack(running: Running) -> None:

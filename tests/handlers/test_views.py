@@ -33,14 +33,25 @@ def test_toggl_down_during_the_check_is_an_inline_error_not_a_timeout(running: R
 
 def test_a_good_token_is_stored_and_confirmed_at_the_response_url(running: Running) -> None:
     running.toggl.add_person(TOKEN)
-    metadata = json.dumps({"response_url": running.slack.hook("from-command")})
-    response = running.send.submit_view("connect_modal", values(TOKEN), private_metadata=metadata)
+    running.send.command("connect", response_url=running.slack.hook("from-command"))  # opens the form: view V1
+    running.slack.wait_for_calls("views.open")
+    response = running.send.submit_view("connect_modal", values(TOKEN), view_id="V1")
     assert response.status_code == 200 and response.text == ""
     (confirmation,) = running.slack.wait_for_calls("/hooks/from-command")
     assert "Connected to Toggl as *Ada Lovelace*" in all_text(confirmation.body)
     person = running.service.store.people.get("T1", "U1")
     assert person is not None and TOKEN not in person.token_ciphertext
     assert [r.path for r in running.toggl.requests].count("/api/v9/me") == 1  # the check's /me is reused
+
+
+def test_an_address_in_the_forms_metadata_is_never_posted_to(running: Running) -> None:
+    """Finding: the connect form posted its confirmation to whatever `response_url` its private_metadata carried."""
+    running.toggl.add_person(TOKEN)
+    forged = json.dumps({"response_url": running.slack.hook("elsewhere")})
+    assert running.send.submit_view("connect_modal", values(TOKEN), private_metadata=forged, view_id="V9").ok
+    (dm,) = running.slack.wait_for_calls("chat.postMessage")  # no form was opened for it: the person's DM
+    assert dm.body["channel"] == "U1" and "Connected to Toggl" in all_text(dm.body)
+    assert running.slack.of("/hooks/elsewhere") == []
 
 
 def test_confirmation_goes_to_a_dm_without_a_response_url(running: Running) -> None:
