@@ -33,6 +33,7 @@ from bot.commands import (
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
 from bot.toggl.models import Me
+from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
 from bot.views.common import Message, notice
 from bot.views.digest_form import digest_form_prompt
@@ -120,6 +121,9 @@ def connect(asker: Asker, service: Service, token: str, me: Me | None = None) ->
     """Check and store a token; the modal's submission and `connect <token>` both end here."""
     if asker.team_id is None or asker.user_id is None:
         return notice("Connecting needs a Slack person; with `--toggl-token` the token is used directly.")
+    token = clean_token(token)
+    if not looks_like_token(token):  # said before Toggl is asked, and never repeated back
+        return notice(NOT_A_TOKEN, account_views.TOKEN_HELP)
     paused = [s for s in service.subscriptions_of(asker.team_id, asker.user_id) if s.paused_reason]
     try:
         me, workspace = service.connect(asker.team_id, asker.user_id, token, me=me)

@@ -14,10 +14,11 @@ import dataclasses
 import difflib
 import functools
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.tokens import clean_token, looks_like_token, without_tokens
 
 MAX_TEXT = 255
 """Longest name or search text kept (Toggl's own names are at most 255 characters)."""
@@ -241,17 +242,42 @@ def clean_slack_text(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    """Words, honouring double quotes (Slack's curly quotes too); unbalanced quotes fall back to spaces."""
+    """Words, honouring double quotes (Slack's curly quotes too); unbalanced quotes fall back to spaces.
+
+    One pass over the characters: shlex, used before, took a second for 400 KB and grew faster than the text.
+    """
     text = text.translate(_QUOTES)
-    try:
-        lexer = shlex.shlex(text, posix=True)
-        lexer.whitespace_split = True
-        lexer.quotes = '"'
-        lexer.escape = ""
-        lexer.commenters = ""
-        return list(lexer)
-    except ValueError:
+    if text.count('"') % 2:
         return text.split()
+    words: list[str] = []
+    current: list[str] = []
+    quoted = started = False
+    for char in text:
+        if char == '"':
+            quoted, started = not quoted, True
+        elif char.isspace() and not quoted:
+            if started:
+                words.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        words.append("".join(current))
+    return words
+
+
+def _connect(rest: list[str], text: str) -> Command:
+    """`connect`, `connect <token>`, or `connect <token> please`: the token-shaped word is the token.
+
+    Anything else is not understood, and said so without the words: they may hold a mangled token.
+    """
+    if not rest:
+        return Connect()
+    if len(rest) == 1:
+        return Connect(token=rest[0])
+    tokens = [word for word in rest if looks_like_token(clean_token(word))]
+    return Connect(token=tokens[0]) if tokens else Help(unknown=without_tokens(text)[:MAX_TEXT])
 
 
 def parse(text: str) -> Command:
@@ -271,7 +297,7 @@ def parse(text: str) -> Command:
     if verb in ("help", "?"):
         return Help()
     if verb == "connect":
-        return Connect(token=rest[0] if len(rest) == 1 else None) if len(rest) <= 1 else Help(unknown=text)
+        return _connect(rest, text)
     if verb in ("disconnect", "me", "workspaces") and not rest:
         return {"disconnect": Disconnect, "me": ShowMe, "workspaces": ListWorkspaces}[verb]()
     if verb == "workspace" and rest:

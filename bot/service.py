@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.store import MEMORY_URL, CacheState, Person, Store, Subscription
 from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
+from bot.tokens import clean_token
 
 log = logging.getLogger(__name__)
 
@@ -194,14 +195,14 @@ class Service:
 
     def check_token(self, token: str) -> Me:
         """Who owns this token, asked quickly (no retries), for the connect form's 3-second answer."""
-        return self.clients.quick_me(token.strip())
+        return self.clients.quick_me(clean_token(token))
 
     def connect(self, team_id: str, user_id: str, token: str, me: Me | None = None) -> tuple[Me, Workspace | None]:
         """Check the token with Toggl (`/me`, unless `me` was just fetched), then store it encrypted.
 
         Raises `TokenRejected` if Toggl refuses it.
         """
-        token = token.strip()
+        token = clean_token(token)
         client = self.clients.for_token(token)
         me = me or client.me()
         workspace = None

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.answers import answer
 from bot.commands import Connect, parse
 from bot.service import Asker
+from bot.tokens import contains_token
 from bot.views.account import connect_in_private
 from handlers.deps import Deps, deliver, via_channel, via_dm, via_ephemeral
 
@@ -46,9 +47,13 @@ def register(app: App, deps: Deps) -> None:
             return
         user_id, channel = event["user"], event["channel"]
         send, fallback = via_ephemeral(client, channel, user_id), via_dm(client, user_id)
-        words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
+        text = event.get("text") or ""
+        if contains_token(text):  # a token posted in a channel is public now: never used, never echoed
+            deps.soon(deliver, connect_in_private(), send, fallback)
+            return
+        words = parse(without_mentions_of(text, context.bot_user_id))
         if isinstance(words, Connect) and words.token is not None:
-            deps.soon(deliver, connect_in_private(), send, fallback)  # the token is already public: never use it
+            deps.soon(deliver, connect_in_private(), send, fallback)  # even when it is not token-shaped
             return
         asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id, channel_id=channel)
         deps.later(lambda: answer(words, asker, deps.service), send, fallback, team_id=asker.team_id)

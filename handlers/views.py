@@ -13,6 +13,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import toggl
 from bot.answers import Reply, answer, connect
 from bot.service import Asker
+from bot.tokens import NOT_A_TOKEN, looks_like_token
 from bot.views.account import TOKEN_HELP
 from bot.views.common import Message
 from bot.views.digest_form import DIGEST_CALLBACK, DigestForm, read_digest_form
@@ -43,6 +44,9 @@ def via_form_origin(deps: Deps, view: dict[str, Any], asker: Asker, client: WebC
 def register(app: App, deps: Deps) -> None:
     def submit_connect(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         token = token_from(view)
+        if not looks_like_token(token):
+            ack(response_action="errors", errors={TOKEN_BLOCK: NOT_A_TOKEN})
+            return
         try:
             me = deps.service.check_token(token)
         except toggl.TokenRejected:

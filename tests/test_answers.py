@@ -98,7 +98,8 @@ def test_connect_without_a_token_opens_the_modal(service: Service) -> None:
 
 def test_a_wrong_token_is_refused_and_not_stored(fake_toggl: FakeToggl, service: Service) -> None:
     standard_world(fake_toggl)
-    assert "did not accept that API token" in say(service, "connect wrong-token")
+    assert "does not look like a Toggl API token" in say(service, "connect wrong-token")
+    assert "did not accept that API token" in say(service, "connect " + "0" * 32)  # the right shape, unknown to Toggl
     assert service.store.people.get("T1", "U1") is None
 
 
@@ -149,7 +150,7 @@ def test_disconnect_deletes_the_token(world: dict, service: Service) -> None:
 def test_tokens_are_encrypted_at_rest_and_absent_from_logs(
     fake_toggl: FakeToggl, service: Service, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    canary = "canary-d41d8cd98f00b204"
+    canary = "d41d8cd98f00b204d41d8cd98f00b204"
     standard_world(fake_toggl, token=canary)
     fake_toggl.fail("/tasks", status=500, times=10)
     for words in ["connect " + canary, "me", "projects", "tasks website", "workspaces", "bogus"]:
@@ -274,5 +275,5 @@ def test_a_token_that_cannot_be_one_is_refused_without_asking_toggl(
     fake_toggl: FakeToggl, service: Service, token: str, all_logs: pytest.LogCaptureFixture
 ) -> None:
     """Such a token cannot go into an HTTP header: it was "something went wrong on our side" (found by fuzzing)."""
-    assert "did not accept that API token" in say(service, f"connect {token}")
+    assert "does not look like a Toggl API token" in say(service, f"connect {token}")
     assert fake_toggl.count() == 0 and "Unexpected failure" not in all_logs.text

@@ -49,6 +49,9 @@ def test_values_round_trip_and_fit_an_option(value: buttons.ButtonValue) -> None
         '{"k": "run", "words": ""}',
         '{"k": "digest_form", "channel": "#general"}',
         '{"do": "projects"}',  # the older command form of a value
+        '{"do": "projects", "page": "abc"}',  # the finding: it crashed in page_bounds
+        '{"do": "digest-subscribe", "at": "25:61"}',  # the finding: it stored a schedule that broke every run
+        '{"k": "projects", "ws": 1, "page": "abc"}',
         '{"k": "projects", "ws": 1, "text": "' + "x" * 300 + '"}',
         "x" * 5000,
     ],

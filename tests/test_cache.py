@@ -98,14 +98,16 @@ def test_tasks_are_cached_per_project_too(world: dict, fake_toggl: FakeToggl, se
 
 
 def test_two_people_never_share_a_cache_entry(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
-    bo = fake_toggl.add_person("bo-token", name="Bo Diddley", workspaces=[world["wid"]])  # the same workspace!
+    bo = fake_toggl.add_person(
+        "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley", workspaces=[world["wid"]]
+    )  # the same workspace!
     assert bo.workspace_ids == [world["wid"]]
     say(service, "projects")
     fake_toggl.projects[world["wid"]][999_999] = {**world["website"], "id": 999_999, "name": "Only Bo can see this"}
-    service.connect("T1", "U2", "bo-token")
+    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     fake_toggl.requests.clear()
     assert "Only Bo can see this" in say(service, "projects only bo", Asker(team_id="T1", user_id="U2"))
-    assert {r.token for r in fake_toggl.requests} == {"bo-token"}  # Bo's own fetch, not Ada's copy
+    assert {r.token for r in fake_toggl.requests} == {"b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"}  # Bo's own fetch, not Ada's copy
     assert "Only Bo can see this" not in say(service, "projects only bo")  # Ada's copy is hers
 
 

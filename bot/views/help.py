@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import buttons
 from bot.commands import MAX_TEXT
+from bot.tokens import without_tokens
 from bot.views.common import Message, actions, button, context, escape, header, message, section
 
 WORDS: list[tuple[str, str]] = [
@@ -27,7 +28,7 @@ WORDS: list[tuple[str, str]] = [
 def did_you_mean(unknown: str, suggestion: str) -> Message:
     """A misspelt word gets the word it was most like, with a button, not the whole help."""
     suggestion = suggestion.strip()[:MAX_TEXT] or "help"
-    text = f"Sorry, I do not know “{escape(unknown)}”. Did you mean `{escape(suggestion)}`?"
+    text = f"Sorry, I do not know “{escape(without_tokens(unknown))}”. Did you mean `{escape(suggestion)}`?"
     run = button(f"Yes: {suggestion}", "run_suggested", buttons.encode(buttons.Suggested(words=suggestion)), style="primary")
     everything = button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help")))
     return message(text, [section(text), actions(run, everything)])
@@ -38,7 +39,7 @@ def help_message(unknown: str = "") -> Message:
     blocks = []
     intro = "Here is what I understand."
     if unknown:
-        intro = f"Sorry, I did not understand “{escape(unknown)}”. Here is what I understand."
+        intro = f"Sorry, I did not understand “{escape(without_tokens(unknown))}”. Here is what I understand."
     blocks += [header("Toggl for Slack"), section(intro), section(lines)]
     blocks.append(context("Use `/toggl <words>`, or send me the words in a direct message. Replies are private to you."))
     return message(intro, blocks)

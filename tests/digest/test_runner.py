@@ -160,8 +160,8 @@ def test_each_person_is_fetched_once_however_many_channels(
 @pytest.fixture
 def bo(ada: dict, service: Service, fake_toggl: FakeToggl) -> Person:
     """A second subscriber: Ada's digest goes to C1, Bo's to C2."""
-    bo = fake_toggl.add_person("bo-token", name="Bo Diddley")
-    service.connect("T1", "U2", "bo-token")
+    bo = fake_toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
+    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     subscribe(service, "C1", "U1")
     subscribe(service, "C2", "U2")
     return bo
@@ -175,14 +175,14 @@ def statuses(service: Service, slack: FakeSlack) -> dict[str, str]:
 def test_a_rejected_token_pauses_only_that_subscriber(
     bo: Person, service: Service, fake_slack: FakeSlack, fake_toggl: FakeToggl
 ) -> None:
-    del fake_toggl.people["bo-token"]
+    del fake_toggl.people["b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"]
     outcomes = statuses(service, fake_slack)
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
     assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
-    fake_toggl.people["bo-token"] = bo
-    service.connect("T1", "U2", "bo-token")
+    fake_toggl.people["b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"] = bo
+    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
 
 

@@ -479,7 +479,7 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def standard_world(fake: FakeToggl, token: str = "tok-ada", projects: int = 0) -> dict[str, Any]:
+def standard_world(fake: FakeToggl, token: str = "ada0ada0ada0ada0ada0ada0ada0ada0", projects: int = 0) -> dict[str, Any]:
     """A person with one workspace, a 'Website redesign' project with tasks, and `projects` more projects."""
     person = fake.add_person(token)
     wid = person.workspace_ids[0]

@@ -112,7 +112,12 @@ def test_a_button_answers_for_whoever_pressed_it(running: Running, ada: dict) ->
 
 
 def test_values_we_did_not_make_get_a_sentence_not_a_crash(running: Running, ada: dict) -> None:
-    bad = ["{not json", json.dumps({"do": "projects", "page": 2}), json.dumps({"k": "projects", "ws": 1, "page": -3})]
+    bad = [
+        "{not json",
+        json.dumps({"do": "projects", "page": "abc"}),
+        json.dumps({"do": "digest-subscribe", "at": "25:61"}),
+        json.dumps({"k": "projects", "ws": 1, "page": -3}),
+    ]
     for n, value in enumerate(bad, start=1):
         assert running.send.button("page_next", value).status_code == 200
         reply = replies(running, n)[-1]

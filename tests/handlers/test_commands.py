@@ -86,9 +86,9 @@ def test_switching_workspace(running: Running, ada: dict) -> None:
 
 
 def test_two_people_see_only_their_own_projects(running: Running, ada: dict) -> None:
-    bo = running.toggl.add_person("bo-token", name="Bo Diddley")
+    bo = running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
     running.toggl.add_project(bo.workspace_ids[0], "Bo's secret project")
-    running.service.connect("T1", "U2", "bo-token")
+    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     running.send.command("projects", user="U2", response_url=running.slack.hook("bo"))
     running.send.command("projects secret", user="U1")
     (bo_reply,) = running.slack.wait_for_calls("/hooks/bo")
@@ -96,7 +96,7 @@ def test_two_people_see_only_their_own_projects(running: Running, ada: dict) -> 
     assert "Bo's secret project" in all_text(bo_reply.body) and "Website" not in all_text(bo_reply.body)
     assert "secret" not in all_text(ada_reply.body).replace("“secret”", "")
     bo_workspace = f"/workspaces/{bo.workspace_ids[0]}/"
-    assert all(r.token == "bo-token" for r in running.toggl.requests if bo_workspace in r.path)
+    assert all(r.token == "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0" for r in running.toggl.requests if bo_workspace in r.path)
 
 
 def test_toggl_down_is_a_clear_private_message(running: Running, ada: dict) -> None:

@@ -53,8 +53,8 @@ def test_list_preview_and_settings(running: Running, ada: dict) -> None:
 
 def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running, ada: dict) -> None:
     say(running, "digest subscribe weekdays")
-    running.toggl.add_person("bo-token", name="Bo Diddley")
-    running.service.connect("T1", "U2", "bo-token")
+    running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
+    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     # It answered "Only <@U1>, who subscribed, or a workspace admin can change that digest."
     assert "You have no digest in this channel" in say(running, "digest unsubscribe", user="U2", hook="bo")
     assert "You have no digest in this channel" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
@@ -62,8 +62,8 @@ def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running
         running, "digest unsubscribe 1", user="U2", hook="bo", count=3
     )
     running.slack.users["U3"] = {"id": "U3", "tz": "UTC", "is_admin": True}
-    running.toggl.add_person("cy-token", name="Cy Admin")
-    running.service.connect("T1", "U3", "cy-token")
+    running.toggl.add_person("c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", name="Cy Admin")
+    running.service.connect("T1", "U3", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1")
     assert "Unsubscribed <@U1>'s digest" in say(running, "digest unsubscribe 1", user="U3", hook="cy")
     assert running.service.store.subscriptions.of_channel("T1", "C1") == []
 
@@ -161,8 +161,8 @@ def test_a_digest_line_menu_mutes_privately_beside_the_channel_post(running: Run
     (reply,) = running.slack.wait_for_calls("/hooks/post")
     assert reply.body["response_type"] == "ephemeral" and "replace_original" not in reply.body  # the digest stays
     assert "Muted *Website redesign*" in all_text(reply.body)
-    running.toggl.add_person("bo-token", name="Bo Diddley")
-    running.service.connect("T1", "U2", "bo-token")
+    running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
+    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     running.send.choose(
         "digest_line", value, kind="overflow", user="U2", ephemeral=False, response_url=running.slack.hook("bo")
     )

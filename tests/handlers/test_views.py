@@ -15,12 +15,28 @@ def values(token: str) -> dict:
 
 
 def test_a_rejected_token_is_an_inline_error(running: Running) -> None:
-    response = running.send.submit_view("connect_modal", values("wrong-token-123"))
+    response = running.send.submit_view("connect_modal", values("0" * 32))  # the right shape, unknown to Toggl
     assert response.status_code == 200
     body = response.json()
     assert body["response_action"] == "errors"
     assert "did not accept this token" in body["errors"]["token"]
     assert running.service.store.people.get("T1", "U1") is None
+
+
+def test_something_that_is_no_token_is_said_so_in_the_form_without_asking_toggl(running: Running) -> None:
+    response = running.send.submit_view("connect_modal", values("my password123"))
+    assert "does not look like a Toggl API token" in response.json()["errors"]["token"]
+    assert running.toggl.requests == []
+
+
+def test_a_token_pasted_with_invisible_characters_and_curly_quotes_connects(running: Running) -> None:
+    """Finding: a zero-width space or curly quotes gave HTTP 500 in the form (`UnicodeEncodeError` in a header)."""
+    running.toggl.add_person(TOKEN)
+    pasted = f"“\u200b{TOKEN.upper()}\u200b”\n"
+    response = running.send.submit_view("connect_modal", values(pasted))
+    assert response.status_code == 200 and response.text == ""
+    running.slack.wait_for_calls("chat.postMessage")
+    assert running.service.store.people.get("T1", "U1") is not None
 
 
 def test_toggl_down_during_the_check_is_an_inline_error_not_a_timeout(running: Running) -> None:

@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.toggl import TogglClient
 from tests.fakes.toggl import FakeToggl, standard_world
 
-TOKEN = "tok-ada"
+TOKEN = "ada0ada0ada0ada0ada0ada0ada0ada0"
 
 
 def client_for(fake: FakeToggl, token: str = TOKEN, **options) -> TogglClient:
@@ -244,8 +244,8 @@ def test_fields_of_the_wrong_type_are_a_bad_response(fake_toggl: FakeToggl) -> N
 
 
 def test_the_token_never_shows_in_reprs_errors_or_logs(fake_toggl: FakeToggl, all_logs: pytest.LogCaptureFixture) -> None:
-    world = standard_world(fake_toggl, token="canary-7f3a9e")
-    client = client_for(fake_toggl, token="canary-7f3a9e")
+    world = standard_world(fake_toggl, token="cafe7f3a9ed0d0d0d0d0d0d0d0d0d0d0")
+    client = client_for(fake_toggl, token="cafe7f3a9ed0d0d0d0d0d0d0d0d0d0d0")
     fake_toggl.fail("/projects", status=500, times=10)
     fake_toggl.fail("/tasks", kind="malformed")
     seen: list[str] = [repr(client)]
@@ -255,5 +255,5 @@ def test_the_token_never_shows_in_reprs_errors_or_logs(fake_toggl: FakeToggl, al
         seen += [str(caught.value), repr(caught.value), str(caught.value.__cause__)]
     logging.getLogger("test").info("client is %r", client)
     seen.append(all_logs.text)
-    assert all("canary-7f3a9e" not in text for text in seen)
-    assert "canary-7f3a9e" not in repr(toggl.TogglClients(fake_toggl.url, clock=Clock()))
+    assert all("cafe7f3a9ed0d0d0d0d0d0d0d0d0d0d0" not in text for text in seen)
+    assert "cafe7f3a9ed0d0d0d0d0d0d0d0d0d0d0" not in repr(toggl.TogglClients(fake_toggl.url, clock=Clock()))
