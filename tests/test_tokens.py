@@ -27,9 +27,7 @@ def test_a_pasted_token_is_cleaned_to_its_32_characters(pasted: str) -> None:
     assert clean_token(pasted) == TOKEN and looks_like_token(clean_token(pasted))
 
 
-@pytest.mark.parametrize(
-    "pasted", ["", "tok-ada", TOKEN[:31], TOKEN + "0", "g" * 32, f"{TOKEN} please", "xoxb-1-2-3"]
-)
+@pytest.mark.parametrize("pasted", ["", "tok-ada", TOKEN[:31], TOKEN + "0", "g" * 32, f"{TOKEN} please", "xoxb-1-2-3"])
 def test_anything_else_does_not_look_like_a_token(pasted: str) -> None:
     assert not looks_like_token(clean_token(pasted))
 
