@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.fakes.server import free_port  # noqa: E402
 from tests.fakes.signing import SIGNING_SECRET, SlackSender  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 from tests.fakes.toggl import FakeToggl, standard_world  # noqa: E402
@@ -41,12 +42,6 @@ def step(name: str, ok: bool, detail: str = "") -> None:
     if not ok:
         print(detail[-3000:], file=sys.stderr)
         sys.exit(1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> bool:

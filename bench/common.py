@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import requests
 import sqlalchemy as sa
 
 from bot.store import Database
+from tests.fakes.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,12 +31,6 @@ def table(title: str, rows: list[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
     lines = [title, "-" * len(title)] + [f"{name.ljust(width)}  {value}" for name, value in rows]
     return "\n".join(lines)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -22,19 +22,13 @@ from bot.logs import MAX_LOG_CHARS, RedactSecrets
 from bot.work import WorkPool
 from tests.blockkit import all_text
 from tests.fakes.app import Running, settings_for
-from tests.fakes.server import WSGILoopback
+from tests.fakes.server import WSGILoopback, free_port
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
 from tests.test_cli import ROOT
 
 FORM = "application/x-www-form-urlencoded"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

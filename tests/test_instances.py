@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients
 from tests.blockkit import all_text
+from tests.fakes.server import free_port
 from tests.fakes.signing import SIGNING_SECRET, SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
@@ -48,12 +48,6 @@ def environment(database_url: str, toggl: FakeToggl, slack: FakeSlack, **extra: 
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         **extra,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

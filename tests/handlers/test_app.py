@@ -10,17 +10,12 @@ import time
 from pathlib import Path
 
 from tests.blockkit import all_text
+from tests.fakes.server import free_port
 from tests.fakes.signing import SIGNING_SECRET, SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def env_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, tmp_path: Path) -> dict[str, str]:
