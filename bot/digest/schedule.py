@@ -1,5 +1,10 @@
-"""When digests are due. Slot arithmetic uses APScheduler's `CronTrigger` with `zoneinfo` zones, so
-weekdays, weeks and daylight-saving changes are the library's job, not ours.
+"""When digests are due. A slot is a wall-clock time on a day, in the subscriber's `zoneinfo` zone.
+
+Slots are found day by day with `zoneinfo` rather than by iterating APScheduler's `CronTrigger`: in the
+hour the clocks go back, the trigger can give the same instant again, and a loop over it never ended.
+A time that happens twice that night is taken at its first occurrence (`fold=0`), so it is posted
+once; a time that does not exist the night the clocks go forward is taken as the same wall-clock
+offset before the change (02:30 becomes 03:30 summer time). APScheduler only ticks the scheduler.
 
 A slot is the moment a subscription should post, as an aware datetime. The scheduler itself
 only ticks once a minute; each tick asks the database which slots are due and claims them, so
@@ -17,7 +22,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
 
 GRACE = dt.timedelta(hours=2)
 """A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
-CRON_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 class ScheduleError(ValueError):
@@ -70,35 +74,42 @@ def check_schedule(cadence: str, weekday: int | None, at_time: str, timezone: st
     zone(timezone)
 
 
-def trigger_for(cadence: str, weekday: int | None, at_time: str, timezone: str) -> CronTrigger:
-    check_schedule(cadence, weekday, at_time, timezone)
-    hour, minute = (int(part) for part in at_time.split(":"))
+def _days(cadence: str, weekday: int | None) -> set[int]:
     if cadence == "daily":
-        days = "*"
-    elif cadence == "weekly":
-        days = CRON_DAYS[weekday or 0]
-    else:
-        days = "mon-fri"
-    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=zone(timezone))
+        return set(range(7))
+    if cadence == "weekly":
+        return {weekday or 0}
+    return set(range(5))
+
+
+def _slot_on(day: dt.date, at_time: str, zone_info: ZoneInfo) -> dt.datetime:
+    hour, minute = (int(part) for part in at_time.split(":"))
+    local = dt.datetime.combine(day, dt.time(hour, minute), zone_info)  # fold=0: the first of a repeated time
+    return local.astimezone(dt.UTC).astimezone(zone_info)  # normalised: a time skipped by the clocks moves on
+
+
+def _slots_around(subscription: Subscription, moment: dt.datetime, days: range) -> list[dt.datetime]:
+    check_schedule(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
+    zone_info = zone(subscription.timezone)
+    today = moment.astimezone(zone_info).date()
+    wanted = _days(subscription.cadence, subscription.weekday)
+    found = []
+    for offset in days:
+        day = today + dt.timedelta(days=offset)
+        if day.weekday() in wanted:
+            found.append(_slot_on(day, subscription.at_time, zone_info))
+    return sorted(found)
 
 
 def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:
     """The first slot strictly after `after`."""
-    trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
-    found = trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
-    assert found is not None
-    return found
+    return next(slot for slot in _slots_around(subscription, after, range(-1, 9)) if slot > after)
 
 
 def latest_slot(subscription: Subscription, now: dt.datetime) -> dt.datetime | None:
     """The last slot at or before `now` (looking back at most eight days)."""
-    trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
-    slot = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
-    latest = None
-    while slot is not None and slot <= now:
-        latest = slot
-        slot = trigger.get_next_fire_time(slot, slot + dt.timedelta(seconds=1))
-    return latest
+    earlier = [slot for slot in _slots_around(subscription, now, range(-8, 2)) if slot <= now]
+    return earlier[-1] if earlier else None
 
 
 def slot_key(slot: dt.datetime) -> str:
@@ -110,7 +121,7 @@ def describe(subscription: Subscription) -> str:
     """`weekdays at 09:00 (Europe/Berlin)`."""
     when = {"daily": "every day", "weekdays": "weekdays"}.get(subscription.cadence)
     if when is None:
-        when = f"every {CRON_DAYS[subscription.weekday or 0].title()}"
+        when = f"every {DAY_NAMES[subscription.weekday or 0]}"
     return f"{when} at {subscription.at_time} ({subscription.timezone})"
 
 

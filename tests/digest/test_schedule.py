@@ -58,3 +58,30 @@ def test_latest_slot_looks_back_to_last_week() -> None:
     assert latest_slot(sub("weekly", weekday=0), utc(2026, 11, 23, 7, 59)) == dt.datetime.fromisoformat(
         "2026-11-16T09:00:00+01:00"
     )
+
+
+@pytest.mark.parametrize(
+    ("at", "zone", "now", "latest"),
+    [
+        # the hour the clocks go back: 02:30 happens twice in Berlin, and is posted at its first occurrence
+        ("02:30", "Europe/Berlin", utc(2026, 10, 25, 1, 31), "2026-10-25T02:30:00+02:00"),
+        ("02:30", "Europe/Berlin", utc(2026, 10, 25, 0, 35), "2026-10-25T02:30:00+02:00"),
+        ("01:30", "America/New_York", utc(2026, 11, 3, 12), "2026-11-03T01:30:00-05:00"),
+        # the night the clocks go forward, 02:30 does not exist: it is 03:30 summer time
+        ("02:30", "Europe/Berlin", utc(2026, 3, 29, 1, 30), "2026-03-29T03:30:00+02:00"),
+    ],
+)
+def test_daylight_saving_nights_have_one_slot_and_end(at: str, zone: str, now: dt.datetime, latest: str) -> None:
+    """The repeated hour once made `latest_slot` loop for ever: every digest of every team stopped for 8 days."""
+    found = latest_slot(sub("daily", at, zone), now)
+    assert found is not None and found.isoformat() == latest  # an ambiguous time never equals another zone's
+
+
+def test_every_minute_around_the_autumn_change_has_a_slot_that_only_moves_forward() -> None:
+    daily = sub("daily", "02:30", "Europe/Berlin")
+    seen = []
+    moment = utc(2026, 10, 24, 23)
+    while moment < utc(2026, 10, 26, 3):
+        seen.append(latest_slot(daily, moment))
+        moment += dt.timedelta(minutes=7)
+    assert seen == sorted(seen) and len(set(seen)) == 3  # 24 Oct, 25 Oct (once), 26 Oct
