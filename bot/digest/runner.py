@@ -21,6 +21,7 @@ from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
+from bot.store.subscriptions import MAX_ATTEMPTS
 from bot.views.common import Message
 from bot.views.digest import digest_failed, digest_message
 from bot.views.errors import toggl_error_message
@@ -115,6 +116,7 @@ class DigestRunner:
         now = self.clock.now()
         due: list[tuple[Subscription, str | None]] = []
         others: list[Outcome] = []
+        latest: list[tuple[Subscription, str, dt.datetime]] = []
         for sub in self.store.subscriptions.all():
             if sub.paused_reason:
                 continue
@@ -123,17 +125,35 @@ class DigestRunner:
             except ScheduleError as err:
                 others.append(self._unschedulable(sub, str(err)))
                 continue
-            if slot is None or slot < dt.datetime.fromisoformat(sub.created_at):
-                continue
-            key = slot_key(slot)
-            if now - slot > self.grace:
-                if self.store.subscriptions.skip(sub.id, key, f"missed by more than {self.grace}"):
+            if slot is not None and slot >= dt.datetime.fromisoformat(sub.created_at):
+                latest.append((sub, slot_key(slot), slot))
+        # One read for every current slot: a tick writes only where something is to be done, not once per
+        # subscription (a thousand writes a minute on SQLite's single writer, for slots long since handled).
+        records = self.store.subscriptions.slots_for([(sub.id, key) for sub, key, _ in latest])
+        for sub, key, slot in latest:
+            late = now - slot > self.grace
+            record = records.get((sub.id, key))
+            if record is None:
+                if not late and self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
+                    due.append((sub, key))
+                elif late and self.store.subscriptions.skip(sub.id, key, f"missed by more than {self.grace}"):
                     log.warning("Skipped the %s digest of subscription %s: missed by more than %s", key, sub.id, self.grace)
                     others.append(Outcome(sub.id, sub.channel_id, "skipped", f"missed slot {key}"))
-                continue
-            if self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
-                due.append((sub, key))
+            elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
+                if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
+                    others.extend(self._give_up(sub, key, late=late))
+                elif self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
+                    due.append((sub, key))
         return others + self._post_all(due, now)
+
+    def _give_up(self, sub: Subscription, key: str, *, late: bool) -> list[Outcome]:
+        """A slot whose runners died, past its grace period or its attempts: failed, logged and told."""
+        why = f"runs stopped before posting it, until {'its time had passed' if late else 'it was given up'}"
+        if not self.store.subscriptions.abandon(sub.id, key, why):
+            return []  # another runner did it first
+        log.error("Gave up the %s digest of subscription %s: %s", key, sub.id, why)
+        self.slack.dm(sub.team_id, sub.user_id, digest_failed([sub.channel_id], f"{why}. The next one is posted as usual."))
+        return [Outcome(sub.id, sub.channel_id, "failed", why)]
 
     def run_forced(self) -> list[Outcome]:
         """Post every active subscription now, out of band: no slot is claimed, so the scheduled post still comes."""
@@ -152,6 +172,20 @@ class DigestRunner:
         return [outcome for batch in batches for outcome in batch]
 
     def _post_for_owner(
+        self, owner: tuple[str, str], items: list[tuple[Subscription, str | None]], now: dt.datetime
+    ) -> list[Outcome]:
+        """Every subscription of one person; whatever goes wrong becomes their outcomes, never the run's end.
+
+        A slot left claimed by an unexpected failure is taken over by a later run when its lease runs out.
+        """
+        try:
+            return self._post_for_owner_safely(owner, items, now)
+        except Exception:
+            log.exception("Digests of one subscriber failed unexpectedly")
+            reason = "something went wrong on our side; it is logged"
+            return [Outcome(sub.id, sub.channel_id, "failed", reason) for sub, _ in items]
+
+    def _post_for_owner_safely(
         self, owner: tuple[str, str], items: list[tuple[Subscription, str | None]], now: dt.datetime
     ) -> list[Outcome]:
         team_id, user_id = owner
@@ -198,8 +232,11 @@ class DigestRunner:
         except Exception:
             log.exception("Posting digest %s failed unexpectedly", sub.id)
             return self._fail(sub, key, "something went wrong on our side; it is logged")
-        self._finish(sub, key, "posted", posted_ts=ts)
-        self.store.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
+        try:
+            self._finish(sub, key, "posted", posted_ts=ts)
+            self.store.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
+        except Exception:  # it is in the channel; only our record of it is missing
+            log.exception("Digest %s was posted (ts %s) but could not be recorded", sub.id, ts)
         return Outcome(sub.id, sub.channel_id, "posted")
 
     def _unschedulable(self, sub: Subscription, reason: str) -> Outcome:

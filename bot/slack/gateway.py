@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
 from bot.views.common import Message
@@ -75,7 +75,7 @@ class SlackGateway:
         """Time zone and admin flag from `users.info`; defaults (no zone, not admin) when Slack will not say."""
         try:
             user = self._call(team_id, lambda client: client.users_info(user=user_id)).get("user") or {}
-        except (SlackApiError, NotInstalled) as err:
+        except (SlackClientError, NotInstalled, OSError) as err:
             log.warning("users.info failed: %s", describe(err))
             return SlackPerson()
         return SlackPerson(timezone=user.get("tz"), is_admin=bool(user.get("is_admin") or user.get("is_owner")))
@@ -92,7 +92,7 @@ class SlackGateway:
             self._call(team_id, lambda client: client.chat_postMessage(channel=user_id, **message))
         except BotRefused:
             return False  # said once, at ERROR, when Slack first refused the bot
-        except (SlackApiError, NotInstalled) as err:
+        except (SlackClientError, NotInstalled, OSError) as err:  # refused, unreachable, or a rotation that failed
             log.warning("Could not DM a person: %s", describe(err))
             return False
         return True

@@ -236,6 +236,31 @@ class Subscriptions:
         with self._db.write() as conn:
             return conn.execute(statement).first() is not None
 
+    def abandon(self, subscription_id: int, slot: str, detail: str) -> bool:
+        """Mark as failed a claim whose lease ran out (its runner died) and which nobody may try again."""
+        statement = (
+            sa.update(digest_slots)
+            .where(
+                _slot_is(subscription_id, slot),
+                digest_slots.c.status == "claimed",
+                sa.func.coalesce(digest_slots.c.lease_expires_at, 0) < self._clock.time(),
+            )
+            .values(status="failed", detail=detail, lease_expires_at=None)
+        )
+        with self._db.write() as conn:
+            return conn.execute(statement).rowcount > 0
+
+    def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Slot]:
+        """The records of these (subscription id, slot) pairs that exist, in as few reads as fit."""
+        found: dict[tuple[int, str], Slot] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            where = sa.tuple_(digest_slots.c.subscription_id, digest_slots.c.slot).in_(chunk)
+            with self._db.read() as conn:
+                for row in conn.execute(sa.select(digest_slots).where(where)).mappings():
+                    found[(row["subscription_id"], row["slot"])] = Slot(**row)
+        return found
+
     def slot(self, subscription_id: int, slot: str) -> Slot | None:
         with self._db.read() as conn:
             row = conn.execute(sa.select(digest_slots).where(_slot_is(subscription_id, slot))).mappings().first()

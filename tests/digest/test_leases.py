@@ -162,3 +162,79 @@ def test_every_write_path_refuses_a_schedule_it_could_not_compute(store: Store) 
         with pytest.raises(ScheduleError):
             store.subscriptions.subscribe("T1", "C1", "U1", **{**good, **bad})  # type: ignore[arg-type]
     assert store.subscriptions.all() == []
+
+
+def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
+    fake_toggl: FakeToggl, service: Service, base_time: dt.datetime
+) -> None:
+    """Found in review: a connection error from the DM of a failure escaped and ended the whole run."""
+    world = standard_world(fake_toggl)
+    bo = fake_toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
+    service.connect("T1", "U1", world["token"])
+    service.connect("T1", "U2", bo.token)
+    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    for channel, user in (("C1", "U1"), ("C2", "U2")):
+        service.store.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
+                                              timezone="Europe/Berlin")  # fmt: skip
+    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
+    outcomes = DigestRunner(service, nowhere).run_due()
+    assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
+    for sub in service.store.subscriptions.all():
+        assert [s.status for s in service.store.subscriptions.slots(sub.id)] == ["failed"]
+
+
+def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, base_time: dt.datetime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """Found in review: after three takeovers, or a lease that ran out past the grace period, a slot stayed
+    `claimed` for ever, and nobody heard of it."""
+    world = standard_world(fake_toggl)
+    service.connect("T1", "U1", world["token"])
+    clock = service.clock
+    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    daily = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin"}
+    first = service.store.subscriptions.subscribe("T1", "C1", "U1", **daily)
+    second = service.store.subscriptions.subscribe("T1", "C2", "U1", **daily)
+    slot = berlin(base_time, 0, "09:00")
+    clock.set(berlin(base_time, 0, "09:05"))  # type: ignore[attr-defined]
+    key = slot_key(slot)
+    for attempt in range(3):  # three runners claim C1's slot and die
+        assert service.store.subscriptions.claim(first.id, key, f"dead runner {attempt}", 60)
+        clock.advance(seconds=61)  # type: ignore[attr-defined]
+    assert service.store.subscriptions.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
+    clock.set(berlin(base_time, 0, "11:30"))  # type: ignore[attr-defined]  # C2's lease ran out past the grace
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    service.slack = gateway
+    outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
+    assert outcomes == {"C1": "failed", "C2": "failed"}
+    assert [service.store.subscriptions.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
+    assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
+    assert DigestRunner(service, gateway).run_due() == []  # told once
+
+
+def test_a_tick_with_nothing_to_do_writes_nothing(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
+) -> None:
+    """Found in review: every tick wrote once per subscription whose slot was past the grace, for ever."""
+    clock = service.clock
+    clock.set(berlin(base_time, -3, "12:00"))  # type: ignore[attr-defined]
+    for n in range(30):
+        service.store.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="09:00",
+                                              timezone="Europe/Berlin")  # fmt: skip
+    clock.set(berlin(base_time, 0, "15:00"))  # type: ignore[attr-defined]  # today's 09:00 is long past the grace
+    runner = DigestRunner(service, SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)))
+    assert {o.status for o in runner.run_due()} == {"skipped"}  # recorded once
+    writes: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    sa.event.listen(service.store.db.engine, "before_cursor_execute", count)
+    for _ in range(3):
+        clock.advance(minutes=1)  # type: ignore[attr-defined]
+        assert runner.run_due() == []
+    sa.event.remove(service.store.db.engine, "before_cursor_execute", count)
+    assert writes == []
