@@ -8,8 +8,10 @@ Everything a hostile client could use is settled here, before Bolt or a listener
 | no usable `Content-Length`                     | 411                                           |
 | a body that is not UTF-8                       | 400                                           |
 | a missing, wrong or stale Slack signature      | 401, logged as one line without the body      |
+| a form or JSON body that does not parse, or is | 400                                           |
+| not the shape Slack sends (an object with a    |                                               |
+| `type`; a command with its user and team)      |                                               |
 | the same signed request again (a replay)       | 200 and nothing done: each signature once     |
-| a form or JSON body that does not parse        | 400                                           |
 
 Only then is the request handed to Bolt, which checks the signature again. The health check answers
 within a second whatever the database does: its query runs on a small pool of its own.
@@ -98,10 +100,12 @@ class Front:
             if not _signed(self._verifier, text, timestamp, signature):
                 log.warning("Refused a request with a missing, wrong or stale Slack signature (%d bytes)", length)
                 raise Refused("401 Unauthorized", "Invalid request signature.")
-            if not self._first_time(signature):
-                log.info("Ignored a replayed request: the same signed request was already handled")
-                return None
-        _check_parses(text, environ.get("CONTENT_TYPE", ""))
+        kind = _kind(text, environ.get("CONTENT_TYPE", ""))
+        # Type-ahead requests carry no trigger id, so typing the same letters again within a second can repeat
+        # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
+        if self._verifier is not None and kind != "block_suggestion" and not self._first_time(signature):
+            log.info("Ignored a replayed request: the same signed request was already handled")
+            return None
         return body
 
     def _first_time(self, signature: str) -> bool:
@@ -126,23 +130,39 @@ def _signed(verifier: SignatureVerifier, text: str, timestamp: str, signature: s
     return verifier.is_valid(body=text, timestamp=timestamp, signature=signature)
 
 
-def _check_parses(text: str, content_type: str) -> None:
-    """Raises `Refused` (400) for a body Bolt could not read: a bad form, or a `payload=` that is not JSON."""
+def _kind(text: str, content_type: str) -> str:
+    """What Slack sent (an event, an interaction's type, or `command`); raises `Refused` (400) for a body that
+    is not the shape Slack sends, which Bolt or a listener would otherwise fail on."""
     if content_type.startswith("application/json"):
-        try:
-            json.loads(text)
-        except ValueError:
-            raise Refused("400 Bad Request", "The request body is not JSON.") from None
-        return
+        found = _json_object(text, "The request body")
+        if found.get("type") == "event_callback" and not isinstance(found.get("event"), dict):
+            raise Refused("400 Bad Request", "The event is not an object.")
+        return str(found["type"])
     try:
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=500)
     except ValueError:
         raise Refused("400 Bad Request", "The request body is not a form.") from None
     if "payload" in form:
-        try:
-            json.loads(form["payload"][0])
-        except ValueError:
-            raise Refused("400 Bad Request", "The payload is not JSON.") from None
+        payload = _json_object(form["payload"][0], "The payload")
+        user = payload.get("user")
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+            raise Refused("400 Bad Request", "The payload names no user.")
+        return str(payload["type"])
+    if "command" in form:
+        if not all(form.get(field, [""])[0] for field in ("user_id", "team_id")):
+            raise Refused("400 Bad Request", "A command needs its user and team.")
+        return "command"
+    return "form"
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        raise Refused("400 Bad Request", f"{what} is not JSON.") from None
+    if not isinstance(found, dict) or not isinstance(found.get("type"), str):
+        raise Refused("400 Bad Request", f"{what} is not an object with a type.")
+    return found
 
 
 def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:

@@ -11,8 +11,8 @@ import re
 import sys
 
 SECRET_PATTERNS = [
-    re.compile(r"\b[0-9a-f]{32}\b"),  # a Toggl API token
-    re.compile(r"\bxox[abposr]-[0-9A-Za-z-]+"),  # Slack tokens
+    re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])"),  # a Toggl API token, in any case, even in api_token_…
+    re.compile(r"\bxox[abposre](?:\.xox[abpos])?-[0-9A-Za-z.-]+"),  # Slack tokens, refresh (xoxe-) and rotated ones
     re.compile(r"\bxapp-[0-9A-Za-z-]+"),
     re.compile(r"\bgAAAAA[0-9A-Za-z_=-]{20,}"),  # a Fernet ciphertext
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 import waitress
 
+from bot.front import MAX_BODY_BYTES
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,6 @@ CONNECTION_LIMIT = 4000
 """Open connections at once; beyond it new ones wait in the listen backlog. Slow clients cost a socket, not a thread."""
 CHANNEL_TIMEOUT = 15
 """Seconds a connection may stay silent before it is closed (Slack sends each request in one go)."""
-MAX_BODY_BYTES = 1024 * 1024
-"""Slack's largest real payloads (a view submission of a 100-block modal) stay well under this."""
 MAX_HEADER_BYTES = 32 * 1024
 BACKLOG = 2048
 

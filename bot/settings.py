@@ -38,6 +38,25 @@ class Settings(BaseSettings):
     digest_lease_seconds: float = 300
     """How long a digest runner holds a slot before another may take it over (if the first one died)."""
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_secret",
+        "token_encryption_key",
+        "toggl_api_token",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`SLACK_SIGNING_SECRET=` (a blank line in .env) is no secret: treat it as unset, so serve says so."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_client_id", mode="before")
+    @classmethod
+    def _blank_id_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url")
     @classmethod
     def _known_engine(cls, value: str) -> str:

@@ -23,18 +23,19 @@ def register(app: App, deps: Deps) -> None:
         user_id = command["user_id"]
         asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
         if isinstance(words, Connect) and words.token is None:
-            deps.soon(open_connect_form, client, deps.service, command["trigger_id"], asker, command.get("response_url"))
+            trigger_id = command.get("trigger_id") or ""
+            deps.soon(open_connect_form, client, deps.service, trigger_id, asker, command.get("response_url"))
             return
         if isinstance(words, DigestSubscribe) and words.bare and asker.channel_id:
             deps.soon(
                 open_digest_form,
                 client,
                 deps.service,
-                command["trigger_id"],
+                command.get("trigger_id") or "",
                 asker,
                 via_respond(respond),
                 channel_id=asker.channel_id,
-                response_url=command["response_url"],
+                response_url=command.get("response_url"),
             )
             return
         deps.later(

@@ -17,7 +17,9 @@ from handlers.surfaces import publish_home
 
 def register(app: App, deps: Deps) -> None:
     def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        team_id, user_id = context.team_id or "", event["user"]
+        team_id, user_id = context.team_id or "", event.get("user")
+        if not user_id:
+            return
         if event.get("tab") == "home":
             deps.pool.submit(publish_home, client, deps.service, team_id, user_id)
         elif event.get("tab") == "messages" and event.get("channel"):

@@ -33,7 +33,7 @@ def without_mentions_of(text: str, bot_user_id: str | None) -> str:
 
 def register(app: App, deps: Deps) -> None:
     def direct_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("channel_type") != "im" or not is_from_a_person(event, context.bot_user_id):
+        if event.get("channel_type") != "im" or not is_from_a_person(event, context.bot_user_id) or not event.get("channel"):
             return
         if not deps.first_time(body.get("event_id")):
             return
@@ -43,7 +43,9 @@ def register(app: App, deps: Deps) -> None:
         deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=team_id)
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if not is_from_a_person(event, context.bot_user_id) or not deps.first_time(body.get("event_id")):
+        if not is_from_a_person(event, context.bot_user_id) or not event.get("channel"):
+            return
+        if not deps.first_time(body.get("event_id")):
             return
         user_id, channel = event["user"], event["channel"]
         send, fallback = via_ephemeral(client, channel, user_id), via_dm(client, user_id)

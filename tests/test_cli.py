@@ -135,3 +135,11 @@ def test_serve_with_slack_out_of_reach_says_so(tmp_path: Path) -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
     result = run(["serve"], tmp_path, **env)
     assert result.returncode == 2 and "could not be reached" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_blank_signing_secret_is_no_secret(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """Found in review: `SLACK_SIGNING_SECRET=` let serve start, then answer every request with a 500."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "  ", "SLACK_API_URL": fake_slack.api_url}
+    result = run(["serve"], tmp_path, **env)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -3,6 +3,7 @@ floods, replays and retries. Each test is one of the findings of the hostile-tra
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -16,9 +17,11 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from bot import buttons
 from bot.app import create_app, wsgi_app
 from bot.front import MAX_BODY_BYTES
 from bot.logs import MAX_LOG_CHARS, RedactSecrets
+from bot.views.tasks import PICK_ACTION
 from bot.work import WorkPool
 from tests.blockkit import all_text
 from tests.fakes.app import Running, settings_for
@@ -111,6 +114,15 @@ def test_unsigned_bodies_are_refused_without_logging_them(running: Running, capl
         (b"payload=%7Bnot+json", FORM),  # a payload that is not JSON
         (b'{"type": "event_callback", ', "application/json"),  # truncated JSON
         (b"a=1&&=&b", FORM),  # not a form
+        (b"payload=%5B%5D", FORM),  # payload=[]: found in review, a 500
+        (b"payload=1", FORM),
+        (b"payload=null", FORM),
+        (b"payload=%22x%22", FORM),
+        (b'payload={"type": "block_actions"}', FORM),  # no user
+        (b"[]", "application/json"),
+        (b'{"event": []}', "application/json"),  # no type
+        (b'{"type": "event_callback", "event": []}', "application/json"),
+        (b"command=%2Ftoggl&text=help", FORM),  # a command without its user and team
     ],
 )
 def test_undecodable_bodies_get_400_signed_or_not_and_no_traceback(
@@ -195,3 +207,25 @@ def test_log_lines_are_capped_and_bolts_signature_line_loses_its_body() -> None:
     )  # fmt: skip
     RedactSecrets().filter(bolts)
     assert bolts.levelno == logging.WARNING and "secret" not in bolts.getMessage()
+
+
+def test_the_same_type_ahead_twice_is_answered_twice(running: Running, ada: dict) -> None:
+    """Found in review: type-ahead requests carry no trigger id, so typing the same letters again within a
+    second repeated one exactly, and it was dropped as a replay: the menu showed nothing."""
+    running.send.command("projects", response_url=running.slack.hook("warm"))  # caches the projects it offers
+    running.slack.wait_for_calls("/hooks/warm")
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "action_id": PICK_ACTION,
+        "block_id": buttons.encode(buttons.ProjectMenu(ws=ada["wid"])),
+        "value": "Project 00",
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = signed_headers(body)
+    first = running.send.post(body, FORM, headers)
+    again = running.send.post(body, FORM, headers)  # the very same bytes and signature
+    assert first.status_code == again.status_code == 200
+    assert json.loads(first.text)["options"] and again.text == first.text
