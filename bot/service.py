@@ -242,6 +242,7 @@ class Service:
                 token = self.cipher.decrypt(person.token_ciphertext)
                 self.clients.forget(token)
                 self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
+                self.store.cache.forget_quota(toggl.TogglClients.me_key_of(token))
             self.store.subscriptions.pause_of(team_id, user_id, DISCONNECTED)
         self.store.cache.clear(team_id, user_id)
         return self.store.people.delete(team_id, user_id)

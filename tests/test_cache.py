@@ -157,7 +157,7 @@ def test_with_no_cache_the_reserve_says_when_to_try_again(
     service.connect("T1", "U1", world["token"])
     fake_toggl.people[world["token"]].quota_left = 2
     fake_toggl.quota_resets_in = 1200
-    service.workspaces(service.account(ADA), fresh=True)  # a request that reads the quota headers: 1 left
+    service.client(service.account(ADA)).clients(world["wid"])  # a workspace request reads the headers: 1 left
     fake_toggl.requests.clear()
     assert "resets in 20 min" in say(service, "projects")
     assert fake_toggl.count() == 0
