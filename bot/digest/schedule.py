@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,8 +22,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 
-if TYPE_CHECKING:
-    from bot.store import Subscription
+
+class Scheduled(Protocol):
+    """Anything with a schedule: a channel's digest (`Subscription`) or a person's own message (`PersonalSchedule`)."""
+
+    @property
+    def cadence(self) -> str: ...
+    @property
+    def weekday(self) -> int | None: ...
+    @property
+    def at_time(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+
 
 GRACE = dt.timedelta(hours=2)
 """A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
@@ -82,7 +93,7 @@ def trigger_for(cadence: str, weekday: int | None, at_time: str, timezone: str) 
     return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=zone(timezone))
 
 
-def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:
+def next_slot(subscription: Scheduled, after: dt.datetime) -> dt.datetime:
     """The first slot strictly after `after`."""
     trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
     found = trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
@@ -90,7 +101,7 @@ def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:
     return found
 
 
-def latest_slot(subscription: Subscription, now: dt.datetime) -> dt.datetime | None:
+def latest_slot(subscription: Scheduled, now: dt.datetime) -> dt.datetime | None:
     """The last slot at or before `now` (looking back at most eight days)."""
     trigger = trigger_for(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
     slot = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
@@ -106,7 +117,7 @@ def slot_key(slot: dt.datetime) -> str:
     return slot.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def describe(subscription: Subscription) -> str:
+def describe(subscription: Scheduled) -> str:
     """`weekdays at 09:00 (Europe/Berlin)`."""
     when = {"daily": "every day", "weekdays": "weekdays"}.get(subscription.cadence)
     if when is None:
