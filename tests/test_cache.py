@@ -49,7 +49,7 @@ def names(service: Service, wid: int) -> dict[int, str]:
 def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     for _ in range(20):
         assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 4  # the first command's three pages and the clients, then nothing
+    assert fake_toggl.count() == 5  # the first command's three pages, the clients and the pace, then nothing
 
 
 def test_after_the_window_one_since_request_refreshes(
