@@ -52,6 +52,31 @@ class PersonalOutcome:
     detail: str = ""
 
 
+def weekly_summary(service: Service, account: Account, sched: PersonalSchedule, slot: dt.datetime) -> Message:
+    """The summary due at `slot`: the week before the slot's, in the person's week and zone, per project."""
+    zone = zone_named(sched.timezone)
+    try:
+        beginning = service.profile(account).beginning_of_week
+    except toggl.TokenRejected:
+        raise
+    except toggl.TogglError:  # the usual week will do
+        beginning = None
+    this_week, _ = week_of(slot.astimezone(zone).date(), beginning)
+    start, end = this_week - dt.timedelta(days=7), this_week - dt.timedelta(days=1)
+    workspace_id = service.workspace_id(account)
+    per_project = tracking.tracked(service, account, workspace_id, start, end, "mytime:lastweek")
+    rows = rows_for(service, account, workspace_id, per_project)
+    report = time_report(
+        period_title("last week", start, end),
+        rows,
+        workspace_id=workspace_id,
+        workspace_name=workspace_label(account, service, workspace_id),
+        nothing="You tracked nothing last week.",
+    )
+    footer = summary_footer(weekday_name(sched.weekday or 0), sched.at_time, sched.timezone)
+    return {**report, "blocks": [*report["blocks"], context(footer)]}
+
+
 class PersonalRunner:
     """Sends due weekly summaries and reminders against the store, Toggl and Slack."""
 
@@ -130,30 +155,6 @@ class PersonalRunner:
             log.warning("A %s could not be sent: %s", sched.kind, reason)
             return self._finish(sched, key, "failed", reason)
         return self._finish(sched, key, "sent", posted_ts=ts)
-
-    def _summary(self, sched: PersonalSchedule, account: Account, slot: dt.datetime) -> Message:
-        """The week before the slot's, in the person's week and zone, per project."""
-        zone = zone_named(sched.timezone)
-        try:
-            beginning = self.service.profile(account).beginning_of_week
-        except toggl.TokenRejected:
-            raise
-        except toggl.TogglError:  # the usual week will do
-            beginning = None
-        this_week, _ = week_of(slot.astimezone(zone).date(), beginning)
-        start, end = this_week - dt.timedelta(days=7), this_week - dt.timedelta(days=1)
-        workspace_id = self.service.workspace_id(account)
-        per_project = tracking.tracked(self.service, account, workspace_id, start, end, "mytime:lastweek")
-        rows = rows_for(self.service, account, workspace_id, per_project)
-        report = time_report(
-            period_title("last week", start, end),
-            rows,
-            workspace_id=workspace_id,
-            workspace_name=workspace_label(account, self.service, workspace_id),
-            nothing="You tracked nothing last week.",
-        )
-        footer = summary_footer(weekday_name(sched.weekday or 0), sched.at_time, sched.timezone)
-        return {**report, "blocks": [*report["blocks"], context(footer)]}
 
     def _reminder(self, sched: PersonalSchedule, account: Account, slot: dt.datetime) -> Message | None:
         """The reminder, or None when time was tracked that day (or a timer runs)."""
