@@ -94,8 +94,9 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
             if asker.team_id is None or asker.user_id is None:
                 return Reply([notice("There is no stored connection to delete when a token is given directly.")])
             digests = service.subscriptions_of(asker.team_id, asker.user_id)
+            own = len(service.store.personal.of_person(asker.team_id, asker.user_id))
             had_token = service.disconnect(asker.team_id, asker.user_id)
-            return Reply([account_views.disconnected(had_token, digests)])
+            return Reply([account_views.disconnected(had_token, digests, own)])
         case DigestSubscribe() if command.bare and asker.channel_id:
             if service.person(asker.team_id, asker.user_id) is None and asker.token is None:
                 raise NotConnected("a digest needs the asker's Toggl data")

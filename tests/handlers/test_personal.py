@@ -77,3 +77,12 @@ def test_the_home_tab_switches_them_and_picks_the_time(running: Running, ada: di
     running.send.home_button("home_remind_off", off)
     final = running.slack.wait_for_calls("views.publish", 4)[3].body["view"]
     assert "Workday reminder: off" in all_text(final)
+
+
+def test_disconnecting_says_the_personal_messages_pause(running: Running, ada: dict) -> None:
+    running.send.command("summary weekly on")
+    replies(running)
+    running.send.command("disconnect")
+    (_, reply) = replies(running, 2)
+    assert "Your personal messages are paused too" in all_text(reply) and "`connect` resumes them" in all_text(reply)
+    assert running.service.store.personal.get("T1", "U1", "summary").paused_reason  # type: ignore[union-attr]
