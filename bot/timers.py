@@ -14,10 +14,14 @@ from bot import buttons, tracking
 from bot.commands import ShowTimer, StartTimer, StopTimer
 from bot.matching import find_project
 from bot.service import Account, Service
+from bot.toggl.models import Project
 from bot.tracking import TimerState
 from bot.views import timers as views
 from bot.views.common import MAX_OPTION_VALUE, Message, context, escape, message, name, notice
 from bot.views.tasks import BUTTONS_AT_MOST, chooser, no_project
+
+MAX_BLOCK_ID = 255
+"""Slack's limit on a block id, where a type-ahead menu carries what choosing does (and here, the description)."""
 
 
 def start_answer(command: StartTimer, account: Account, service: Service) -> Message:
@@ -40,7 +44,7 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
     return views.started(entry, project, tracking.zone_of(service, account), service.clock.now())
 
 
-def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple | Message:
+def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:
     """(the project, its workspace), or the message asking which one (or saying none fits)."""
     assert command.project is not None
     projects = service.projects(account, workspace_id).items
@@ -57,17 +61,17 @@ def _project(command: StartTimer, account: Account, service: Service, workspace_
     return {**missing, "blocks": [*missing["blocks"], context(views.NOT_STARTED)]}
 
 
-def _which(command: StartTimer, choices: list, workspace_id: int) -> Message:
+def _which(command: StartTimer, choices: list[Project], workspace_id: int) -> Message:
     """Several projects fit: buttons (or a menu) that start the timer on the one chosen."""
     description = command.description or None
     text = f"{len(choices):,} projects match “{escape(command.project)}”. Which one should the timer run on?"
 
-    def value_for(p: object) -> buttons.ButtonValue:
-        return buttons.StartOn(ws=p.workspace_id or workspace_id, pid=p.id, d=description)  # type: ignore[attr-defined]
+    def value_for(p: Project) -> buttons.ButtonValue:
+        return buttons.StartOn(ws=p.workspace_id or workspace_id, pid=p.id, d=description)
 
     menu = buttons.ProjectMenu(ws=workspace_id, then="start", d=description)
     longest = buttons.encode(buttons.StartOn(ws=buttons.MAX_ID, pid=buttons.MAX_ID, d=description))
-    if len(choices) > BUTTONS_AT_MOST and (len(longest) > MAX_OPTION_VALUE or len(buttons.encode(menu)) > 255):
+    if len(choices) > BUTTONS_AT_MOST and (len(longest) > MAX_OPTION_VALUE or len(buttons.encode(menu)) > MAX_BLOCK_ID):
         names = ", ".join(f"*{name(p.name)}* ({p.id})" for p in choices[:10])
         return notice(
             f"{len(choices):,} projects match “{escape(command.project or '')}”: {names}.", "Name one exactly, or by its id."

@@ -131,9 +131,10 @@ class PersonalRunner:
         except (NotConnected, ReconnectNeeded):
             return self._pause(sched, key, NOT_CONNECTED)
         try:
-            message = (
-                self._summary(sched, account, slot) if sched.kind == "summary" else self._reminder(sched, account, slot)
-            )
+            if sched.kind == "summary":
+                message: Message | None = weekly_summary(self.service, account, sched, slot)
+            else:
+                message = self._reminder(sched, account, slot)
         except toggl.TokenRejected:
             self.service.token_rejected(account)
             return self._pause(sched, key, TOKEN_REJECTED)

@@ -213,3 +213,33 @@ def test_buttons_carry_typed_data(running: Running, ada: dict) -> None:
     running.send.button("timer_stop", '{"k":"stop","ws":1}')
     (_, damaged) = replies(running, 2)
     assert "older message" in all_text(damaged)
+
+
+def test_hundreds_fit_so_a_type_ahead_menu_starts_the_one_picked(running: Running, ada: dict) -> None:
+    running.send.command("start Sorting things project:project")  # 449 "Project NNNN" fit
+    (chooser,) = replies(running)
+    (section,) = [b for b in chooser["blocks"] if b.get("accessory", {}).get("type") == "external_select"]
+    response = running.send.suggestion("pick_project", section["block_id"], "0042")
+    (option,) = response.json()["options"]
+    assert option["text"]["text"] == "Project 0042"
+    running.send.choose("pick_project", option["value"], kind="external_select")
+    (_, started) = replies(running, 2)
+    assert "Started *Sorting things* on" in all_text(started) and "Project 0042" in all_text(started)
+
+
+def test_a_menu_when_a_few_dozen_fit(running: Running, ada: dict) -> None:
+    running.send.command("start Sorting project:project 001")  # Project 0010 … 0019
+    (chooser,) = replies(running)
+    (menu,) = [b["accessory"] for b in chooser["blocks"] if b.get("accessory", {}).get("type") == "static_select"]
+    assert len(menu["options"]) == 10
+    running.send.choose("pick_project", menu["options"][3]["value"])
+    (_, started) = replies(running, 2)
+    assert "Started *Sorting* on" in all_text(started) and "Project 0013" in all_text(started)
+
+
+def test_a_long_description_with_many_fits_asks_for_the_exact_name(running: Running, ada: dict) -> None:
+    """A menu option's value holds 150 characters: too few for a long description, so no menu is offered."""
+    running.send.command("start " + "Reviewing " * 20 + "project:project 001")
+    (reply,) = replies(running)
+    assert "10 projects match" in all_text(reply) and "Name one exactly, or by its id" in all_text(reply)
+    assert not [e for e in elements_of(reply)]
