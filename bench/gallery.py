@@ -35,14 +35,16 @@ from bot.digest.manage import form_defaults
 from bot.digest.rules import Report
 from bot.digest.runner import DigestRunner
 from bot.home import home_for
+from bot.personal.runner import weekly_summary
 from bot.service import Asker, Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
-from bot.views import account, digest, errors
+from bot.views import account, digest, errors, timers
 from bot.views.common import message, section
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
+from bot.views.mytime import reminder
 from bot.views.tasks import menu_options
 from handlers.deps import TOO_BUSY, WORKING
 from tests.fakes.slack import FakeSlack
@@ -172,8 +174,8 @@ class Gallery:
 @contextmanager
 def world() -> Iterator[tuple[Service, FakeToggl, FakeSlack, FrozenClock]]:
     """Dana leads a studio: two workspaces, clients, projects over, near and under estimate, a recurring one."""
-    with tempfile.TemporaryDirectory() as tmp, FakeToggl() as fake, FakeSlack() as slack:
-        clock = FrozenClock(NOW)
+    clock = FrozenClock(NOW)
+    with tempfile.TemporaryDirectory() as tmp, FakeToggl(now=clock.now) as fake, FakeSlack() as slack:
         store = Store(f"sqlite:///{Path(tmp) / 'gallery.db'}", clock=clock)
         store.migrate()
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(fake.url, clock=clock))
@@ -206,8 +208,26 @@ def world() -> Iterator[tuple[Service, FakeToggl, FakeSlack, FrozenClock]]:
         fake.add_task(studio, 106, "Old spike", id=505, tracked_ms=H * 1000, active=False)
         add(side, "Garden website", id=201, actual_seconds=2 * H, estimated_seconds=10 * H)
         add(side, "Podcast", id=202, actual_seconds=5 * H)
+        _time_entries(fake)
         slack.users["UDANA"] = {"id": "UDANA", "tz": "Europe/Berlin", "is_admin": False}
         yield service, fake, slack, clock
+
+
+def _time_entries(fake: FakeToggl) -> None:
+    """Four weeks of Dana's time (the pace of forecasts, last week's summary), this morning's, and a running timer."""
+
+    def entry(description: str, pid: int | None, start: dt.datetime, hours: float, billable: bool = False) -> None:
+        fake.add_time_entry(TOKEN, 4001, description, start, start + dt.timedelta(hours=hours), project_id=pid,
+                            billable=billable)  # fmt: skip
+
+    for n in range(1, 29):
+        morning = NOW - dt.timedelta(days=n, minutes=30)  # 08:00 in Berlin, each of the last 28 days
+        entry("Brand workshop", 103, morning, 0.5, billable=True)  # 85% of its estimate, half an hour a day
+        entry("Feature work", 118, morning + dt.timedelta(hours=1), 0.5, billable=True)  # Client work 08
+        entry("CI pipeline", 106, morning + dt.timedelta(hours=2), 1)  # Internal tooling, far from its estimate
+    entry("Design review", 101, NOW - dt.timedelta(hours=2), 1.25, billable=True)  # 07:30-08:45 today
+    entry("Email", None, NOW - dt.timedelta(minutes=45), 0.25)
+    fake.add_time_entry(TOKEN, 4001, "Writing copy", NOW - dt.timedelta(minutes=25), project_id=103)  # running
 
 
 def render() -> tuple[str, Gallery]:
@@ -319,6 +339,33 @@ def render() -> tuple[str, Gallery]:
         failed = digest.digest_failed(["CPROJECTS", "DDANA"], reason)
         gallery.message("A digest that could not be posted", "a direct message to the subscriber", failed)
 
+        gallery.part("Timers")
+        say("What runs now", "now")
+        say("Stop", "stop")
+        say("Nothing is running: the last entry, with Restart", "now")
+        say("Stop, with nothing running", "stop")
+        say("Several projects fit: which one?", "start Writing copy project:re")
+        say("No project fits", "start Writing copy project:nosuchprojectxyz")
+        say("An archived project", "start Digging project:old archive")
+        say("Started, with Stop", "start Client call project:brand")
+        gallery.message("A Stop button from an older message", "Stop on a timer that had stopped", timers.already_stopped())
+        gallery.message(
+            "Toggl's user quota is spent",
+            "now, when the 30 requests an hour under /me are used up",
+            errors.toggl_error_message(toggl.QuotaExceeded("x", resets_in=754, bucket="me")),
+        )
+
+        gallery.part("My time")
+        say("Today", "today")
+        say("This week", "week")
+        say("The weekly summary, on", "summary weekly on", DANA_DM, "summary weekly on (a direct message)")
+        say("A workday reminder, on", "remind at 17:30", DANA_DM, "remind at 17:30 (a direct message)")
+        dana = service.account(DANA)
+        (summary,) = [s for s in service.store.personal.of_person("T1", "UDANA") if s.kind == "summary"]
+        gallery.message("The weekly summary", "a direct message, Monday 09:00", weekly_summary(service, dana, summary, NOW))
+        gallery.message("The reminder", "a direct message, on a workday with nothing tracked", reminder(NOW.date(), "17:30"))
+        say("Turning the reminder off", "remind off")
+
         gallery.part("The Home tab")
         gallery.view("Connected", "opening the app's Home tab", home_for("T1", "UDANA", service))
         gallery.view("Not connected", "opening the Home tab before connecting", home_for("T1", "USTRANGER", service))
@@ -345,6 +392,7 @@ def render() -> tuple[str, Gallery]:
         )
         say("Disconnecting, with digests", "disconnect")
         say("Unsubscribing without a connection", "digest unsubscribe")
+        say("The weekly summary, off (without a connection)", "summary weekly off")
     return gallery.markdown(), gallery
 
 

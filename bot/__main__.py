@@ -181,20 +181,24 @@ def scheduler(settings: Settings) -> int:
     if problem:
         print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
         return 2
-    from bot.app import digest_runner
+    from bot.app import digest_runner, personal_runner, scheduled_tick
     from bot.digest.schedule import blocking_scheduler
 
     runner = digest_runner(settings)
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
-    blocking_scheduler(runner.run_due, runner.clock).start()
+    blocking_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
     return 0
 
 
 def digest_run(settings: Settings, *, force: bool) -> int:
-    """Post what is due (or everything, with --force) once, print one line per subscription, exit."""
+    """Post what is due (or everything, with --force) once, print one line per subscription, exit.
+
+    Without --force, the personal messages that are due (weekly summaries, reminders) are sent too, so that
+    cron alone runs everything the scheduler would.
+    """
     if not _needs_bot_token(settings, "digest run"):
         return 2
-    from bot.app import digest_runner
+    from bot.app import digest_runner, personal_runner
 
     runner = digest_runner(settings)
     outcomes = runner.run_forced() if force else runner.run_due()
@@ -202,6 +206,13 @@ def digest_run(settings: Settings, *, force: bool) -> int:
         detail = f": {outcome.detail}" if outcome.detail else ""
         print(f"subscription {outcome.subscription_id} in {outcome.channel_id}: {outcome.status}{detail}")
     print(f"{plural(len(outcomes), 'digest')} handled, {sum(o.status == 'posted' for o in outcomes)} posted")
+    if not force:
+        personal = personal_runner(runner, settings).run_due()
+        for sent in personal:
+            detail = f": {sent.detail}" if sent.detail else ""
+            print(f"personal {sent.kind} {sent.schedule_id}: {sent.status}{detail}")
+        if personal:
+            print(f"{plural(len(personal), 'personal message')} handled, {sum(o.status == 'sent' for o in personal)} sent")
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot import toggl
+from bot import mytime, personal, timers, toggl
 from bot.browse import filter_projects, pick_project_answer, projects_answer, tasks_answer, with_staleness
 from bot.commands import (
     Command,
@@ -26,9 +26,15 @@ from bot.commands import (
     ListProjects,
     ListTasks,
     ListWorkspaces,
+    MyTime,
     PickProject,
+    Reminder,
     ShowMe,
+    ShowTimer,
+    StartTimer,
+    StopTimer,
     SwitchWorkspace,
+    WeeklySummary,
 )
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
@@ -89,8 +95,9 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
             if asker.team_id is None or asker.user_id is None:
                 return Reply([notice("There is no stored connection to delete when a token is given directly.")])
             digests = service.subscriptions_of(asker.team_id, asker.user_id)
+            own = len(service.store.personal.of_person(asker.team_id, asker.user_id))
             had_token = service.disconnect(asker.team_id, asker.user_id)
-            return Reply([account_views.disconnected(had_token, digests)])
+            return Reply([account_views.disconnected(had_token, digests, own)])
         case DigestSubscribe() if command.bare and asker.channel_id:
             if service.person(asker.team_id, asker.user_id) is None and asker.token is None:
                 raise NotConnected("a digest needs the asker's Toggl data")
@@ -98,6 +105,8 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
     if isinstance(command, DigestCommand) and not _needs_toggl(command):
         account = _account_if_any(asker, service)
         return Reply(answer_digest(command, asker, account, service))
+    if command in (WeeklySummary(on=False), Reminder(at=None)):  # turning a message off needs no Toggl
+        return Reply([personal.settings_answer(command, asker, _account_if_any(asker, service), service)])
     account = service.account(asker)
     try:
         return Reply(_with_account(command, asker, account, service))
@@ -156,6 +165,16 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             return [tasks_answer(command, account, service)]
         case PickProject():
             return [pick_project_answer(command, account, service)]
+        case StartTimer():
+            return [timers.start_answer(command, account, service)]
+        case StopTimer():
+            return [timers.stop_answer(command, account, service)]
+        case ShowTimer():
+            return [timers.now_answer(command, account, service)]
+        case MyTime():
+            return [mytime.my_time_answer(command, account, service)]
+        case WeeklySummary() | Reminder():
+            return [personal.settings_answer(command, asker, account, service)]
         case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
     return [help_message()]

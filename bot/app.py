@@ -12,6 +12,7 @@ one of two apps:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -26,6 +27,7 @@ from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
 from bot.digest.schedule import background_scheduler
 from bot.front import Front
+from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
@@ -154,10 +156,29 @@ def digest_runner(settings: Settings, *, clock: Clock = SYSTEM) -> DigestRunner:
     return DigestRunner(service, gateway, lease_seconds=settings.digest_lease_seconds)
 
 
+def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner:
+    """The sender of weekly summaries and reminders, over the digest runner's service and Slack clients."""
+    return PersonalRunner(digests.service, digests.slack, lease_seconds=settings.digest_lease_seconds)
+
+
+def scheduled_tick(digests: DigestRunner, personal: PersonalRunner) -> Callable[[], None]:
+    """What the scheduler does each minute: due digests, then due personal messages; one failing never stops
+    the other (each is logged)."""
+
+    def tick() -> None:
+        for run in (digests.run_due, personal.run_due):
+            try:
+                run()
+            except Exception:
+                log.exception("A scheduled run failed; the next tick tries again")
+
+    return tick
+
+
 def start_scheduler(settings: Settings) -> None:
-    """The digest scheduler on a background thread of this process."""
+    """The digest and personal message scheduler on a background thread of this process."""
     runner = digest_runner(settings)
-    background_scheduler(runner.run_due, runner.clock).start()
+    background_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
     log.info("Digest scheduler started")
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
 from bot.commands import ListProjects, ListTasks, PickProject, is_number
-from bot.digest.rules import is_ended, is_gone
+from bot.digest.rules import forecasts_for, is_ended, is_gone
 from bot.figures import used_percent
 from bot.matching import find_project
 from bot.service import Account, Asker, Service, Snapshot
@@ -72,6 +72,8 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
     missing = [p for p in visible if p.recurring and p.id not in figures]
     figures |= service.period_figures(account, missing, limit=PERIOD_FIGURES_AT_ONCE)
     at_risk = 0 if command.over else sum(1 for p in shown if (used_percent(p, figures) or 0) >= threshold)
+    today = local_today(account, service)
+    pace = service.pace(account, workspace_id, today) if any(_forecastable(p, figures, today) for p in visible) else {}
     page = projects_page(
         shown,
         command,
@@ -81,8 +83,26 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
         figures=figures,
         at_risk=at_risk,
         unchecked=unchecked,
+        forecasts=forecasts_for(visible, figures, pace, today),
     )
     return with_staleness(page, snapshot, account)
+
+
+def local_today(account: Account, service: Service) -> dt.date:
+    """Today in the person's time zone (as stored when they connected), for forecasts; UTC for a bare token."""
+    zone = account.person.timezone if account.person is not None and account.person.timezone else "UTC"
+    try:
+        return service.clock.now().astimezone(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return service.clock.now().date()
+
+
+def _forecastable(project: Project, figures: dict[int, int | str], today: dt.date) -> bool:
+    """Worth the pace request: running, with an estimate, not yet over it (a pace could give it a crossing)."""
+    if is_gone(project) or is_ended(project, today):
+        return False
+    used = used_percent(project, figures)
+    return used is not None and used < 100
 
 
 def _judged(project: Project, service: Service) -> bool:

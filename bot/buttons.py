@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.commands import (
+    MAX_DESCRIPTION,
     MAX_TEXT,
     Command,
     DigestMute,
@@ -25,7 +26,11 @@ from bot.commands import (
     ListTasks,
     ProjectSort,
     ProjectStatus,
+    Reminder,
+    StartTimer,
+    StopTimer,
     SwitchWorkspace,
+    WeeklySummary,
     parse,
 )
 
@@ -36,6 +41,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Page = Annotated[int, Field(ge=1, le=100_000)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 ChannelId = Annotated[str, Field(pattern=r"^[CDG][A-Z0-9]{2,30}$")]
+Description = Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTION)]
+TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
 class _Value(BaseModel):
@@ -128,13 +135,57 @@ class OpenInToggl(_Value):
 
 
 class ProjectMenu(_Value):
-    """Carried in a type-ahead menu's block id: whose projects to offer, and what choosing one does."""
+    """Carried in a type-ahead menu's block id: whose projects to offer, and what choosing one does
+    (with `start`, `d` is the description of the timer to start)."""
 
     k: Literal["menu"] = "menu"
     ws: Id
-    then: Literal["tasks", "mute"] = "tasks"
+    then: Literal["tasks", "mute", "start"] = "tasks"
     all: bool = False
     sub: Id | None = None
+    d: Description | None = None
+
+
+class StartOn(_Value):
+    """Start a timer with description `d` on the project chosen (several fitted the name typed)."""
+
+    k: Literal["start"] = "start"
+    ws: Id
+    pid: Id
+    d: Description | None = None
+
+
+class StopEntry(_Value):
+    """Stop this running time entry (and no other: an old Stop button never stops a newer timer)."""
+
+    k: Literal["stop"] = "stop"
+    ws: Id
+    id: Id
+
+
+class Restart(_Value):
+    """Start a new timer like an earlier entry: its description, project, task and billable flag."""
+
+    k: Literal["restart"] = "restart"
+    ws: Id
+    pid: Id | None = None
+    tid: Id | None = None
+    d: Description | None = None
+    b: bool = False
+
+
+class SetSummary(_Value):
+    """Turn the presser's weekly summary on or off (the Home tab)."""
+
+    k: Literal["summary"] = "summary"
+    on: bool
+
+
+class SetReminder(_Value):
+    """Set the presser's workday reminder to `at` (HH:MM), or turn it off (the Home tab)."""
+
+    k: Literal["remind"] = "remind"
+    at: TimeOfDay | None = None
 
 
 ButtonValue = (
@@ -150,6 +201,11 @@ ButtonValue = (
     | RefreshHome
     | OpenInToggl
     | ProjectMenu
+    | StartOn
+    | StopEntry
+    | Restart
+    | SetSummary
+    | SetReminder
 )
 _ADAPTER: TypeAdapter[ButtonValue] = TypeAdapter(Annotated[ButtonValue, Field(discriminator="k")])
 MAX_VALUE = 2000
@@ -194,6 +250,19 @@ def to_command(value: ButtonValue) -> Command | None:
             return DigestUnsubscribe(subscription_id=value.sub)
         case SwitchTo():
             return SwitchWorkspace(query=str(value.ws))
+        case StartOn():
+            return StartTimer(description=value.d or "", project=str(value.pid), workspace_id=value.ws)
+        case Restart():
+            project = str(value.pid) if value.pid is not None else None
+            return StartTimer(
+                description=value.d or "", project=project, workspace_id=value.ws, task_id=value.tid, billable=value.b
+            )
+        case StopEntry():
+            return StopTimer(entry_id=value.id, workspace_id=value.ws)
+        case SetSummary():
+            return WeeklySummary(on=value.on)
+        case SetReminder():
+            return Reminder(at=value.at)
     return None
 
 

@@ -22,6 +22,8 @@ from bot.tokens import clean_token, looks_like_token, without_tokens
 
 MAX_TEXT = 255
 """Longest name or search text kept (Toggl's own names are at most 255 characters)."""
+MAX_DESCRIPTION = 500
+"""Longest time entry description kept: a Restart button carries it, and a button's value holds 2,000 characters."""
 MAX_INPUT = 4000
 """Characters of a message or command read at all: more than any real command, so a megabyte of text
 costs no more to parse than this."""
@@ -111,6 +113,55 @@ class Invalid:
     usage: str = ""
 
 
+@dataclass(frozen=True)
+class StartTimer:
+    """Start a running time entry now. `project` is a name or id as typed; a button names it by id, in
+    `workspace_id`, and a Restart button also carries the task and whether the entry was billable."""
+
+    description: str = ""
+    project: str | None = None
+    workspace_id: int | None = None
+    task_id: int | None = None
+    billable: bool | None = None
+
+
+@dataclass(frozen=True)
+class StopTimer:
+    """Stop the running entry; a Stop button names the one it was made for (and only that one is stopped)."""
+
+    entry_id: int | None = None
+    workspace_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowTimer:
+    """`now`: the running entry, or the last one."""
+
+
+Period = Literal["today", "week"]
+
+
+@dataclass(frozen=True)
+class MyTime:
+    """The person's own tracked time per project, today or this week, in their Toggl time zone."""
+
+    period: Period
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    """Opt in to (or out of) a summary of one's week, sent by DM on the first workday morning."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A DM on workdays at `at` (HH:MM) when nothing was tracked that day; None turns it off."""
+
+    at: str | None
+
+
 Cadence = Literal["daily", "weekdays", "weekly"]
 
 
@@ -196,6 +247,12 @@ Command = (
     | DigestThreshold
     | DigestMute
     | DigestEmpty
+    | StartTimer
+    | StopTimer
+    | ShowTimer
+    | MyTime
+    | WeeklySummary
+    | Reminder
 )
 
 DIGEST_USAGE = (
@@ -203,8 +260,14 @@ DIGEST_USAGE = (
     "for a form), `digest list`, `digest unsubscribe [number]`, `digest preview`, `digest threshold <percent>`, "
     "`digest mute <project>`, `digest unmute <project>`, `digest empty skip|post`"
 )
+START_USAGE = "`start <description> [project:<name or id>]`, like `start Writing the report project:Website`"
+SUMMARY_USAGE = "`summary weekly on` or `summary weekly off`"
+REMIND_USAGE = "`remind at 17:30` (or `5:30pm`), or `remind off`"
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-VERBS = ["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"]
+VERBS = [
+    *["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
+    *["start", "stop", "now", "today", "week", "summary", "remind"],
+]
 DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty"]
 GREETINGS = {
     *["hi", "hello", "hey", "heya", "hiya", "howdy", "hallo", "hej", "hola", "yo", "sup", "morning", "moin", "servus"],
@@ -314,9 +377,85 @@ def parse(text: str) -> Command:
         return ListTasks(project=name, include_done=include_done)
     if verb == "digest":
         return _digest([w.casefold() for w in rest], rest)
+    if verb == "start":
+        return _start(_after_first_word(text))
+    if verb == "stop":
+        if not rest or [w.casefold() for w in rest] in (["timer"], ["it"], ["the", "timer"]):
+            return StopTimer()
+        return Invalid(
+            f"`stop` stops the running timer; I do not know “{joined[:60]}” after it.",
+            "`remind off` stops reminders, `summary weekly off` the weekly summary, `digest unsubscribe` a digest.",
+        )
+    if verb in ("now", "running", "timer") and not rest:
+        return ShowTimer()
+    if verb in ("today", "week") and not rest:
+        return MyTime(period=verb)  # type: ignore[arg-type]
+    if verb == "summary":
+        return _summary([w.casefold() for w in rest])
+    if verb in ("remind", "reminder", "reminders"):
+        return _remind([w.casefold() for w in rest])
     if _is_greeting(words):
         return Greet()
     return Help(unknown=text[:MAX_TEXT], suggestion=_suggest(verb, rest))
+
+
+_FIRST_WORD = re.compile(r"^\s*\S+")
+_PROJECT_MARK = re.compile(r"(?:^|\s)project:", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def _after_first_word(text: str) -> str:
+    return _FIRST_WORD.sub("", text, count=1)
+
+
+def clean_description(text: str) -> str:
+    """A description as Toggl keeps one: on one line, no control characters, outer quotes dropped, clipped.
+
+    >>> clean_description('  "Fix the\\nlogin  bug" ')
+    'Fix the login bug'
+    """
+    text = _SPACES.sub(" ", "".join(c if c.isprintable() else " " for c in text.translate(_QUOTES))).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1].strip()
+    return text[:MAX_DESCRIPTION]
+
+
+def _start(text: str) -> Command:
+    """`Writing the report project:Website redesign`: the description as typed, then the project (the last
+    `project:` starts it, and runs to the end, so a name may hold spaces)."""
+    marks = list(_PROJECT_MARK.finditer(text))
+    if not marks:
+        return StartTimer(description=clean_description(text))
+    mark = marks[-1]
+    project = clean_description(text[mark.end() :])[:MAX_TEXT]
+    if not project:
+        return Invalid("Which project? Write its name or id after `project:`.", START_USAGE)
+    return StartTimer(description=clean_description(text[: mark.start()]), project=project)
+
+
+def _summary(words: list[str]) -> Command:
+    """`summary weekly on|off` (`summary on|off` too: the weekly one is the only summary)."""
+    if words[:1] == ["weekly"]:
+        words = words[1:]
+    if words in (["on"], ["off"]):
+        return WeeklySummary(on=words == ["on"])
+    return Invalid("Turn the weekly summary of your time on or off.", SUMMARY_USAGE)
+
+
+def _remind(words: list[str]) -> Command:
+    """`remind at 17:30`, `remind me at 5:30pm`, `remind 17h`, `remind off`."""
+    if words[:1] == ["me"]:
+        words = words[1:]
+    if words in (["off"], ["never"], ["stop"]):
+        return Reminder(at=None)
+    if words[:1] in (["at"], ["every"]):
+        words = words[1:]
+    found = parse_time(words, bare_hour=True)
+    if found is not None and found[1] == len(words):
+        return Reminder(at=found[0])
+    shown = " ".join(words)[:20]
+    reason = f"“{shown}” is not a time I can read." if words else "At what time on workdays?"
+    return Invalid(reason, REMIND_USAGE)
 
 
 def _is_greeting(words: list[str]) -> bool:

@@ -81,6 +81,14 @@ def day_span(start: dt.date, end: dt.date) -> str:
     return f"{day(start)} – {day(end)}"
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_name(weekday: int) -> str:
+    """`Monday` for 0, as Python counts days (not the locale's names: the app speaks English everywhere)."""
+    return WEEKDAYS[weekday % 7]
+
+
 def moment(value: dt.datetime) -> str:
     """`Fri 27 Nov 2026, 16:00`: a day with its time, as schedules are written."""
     return f"{value:%a} {day(value.date())}, {value:%H:%M}"

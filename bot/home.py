@@ -3,7 +3,9 @@
 Cost per open: nothing but the database for someone not connected; for a connected person, the
 cached projects while younger than `CachePolicy.home_seconds` (15 minutes; the Refresh button asks
 sooner), then one `since` request; the workspace list as last fetched (the `/me` quota is 30 an
-hour, so it is fetched only if it never was); recurring projects' figures only if already known.
+hour, so it is fetched only if it never was); recurring projects' figures and forecasts' pace only if
+already known. The timer is what the app remembers while younger than `home_seconds` too (it knows
+what it started or stopped itself), else one `/me/time_entries/current` request.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import toggl
-from bot.digest.rules import is_ended, is_gone
+from bot import toggl, tracking
+from bot.browse import local_today
+from bot.digest.rules import forecasts_for, is_ended, is_gone
 from bot.digest.schedule import next_slot
-from bot.service import Asker, NotConnected, ReconnectNeeded, Service
+from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
 from bot.views.account import not_connected
 from bot.views.common import Message, notice
 from bot.views.errors import toggl_error_message
-from bot.views.home import HomeData, home_view
+from bot.views.home import HomeData, HomeTimer, home_view
 
 
 def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
@@ -28,13 +31,14 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
     digests = service.subscriptions_of(team_id, user_id)
     now = service.clock.now()
     next_at = {s.id: next_slot(s, now) for s in digests if not s.paused_reason}
-    base = HomeData(person=person, digests=digests, next_at=next_at)
+    personal = service.store.personal.of_person(team_id, user_id)
+    base = HomeData(person=person, digests=digests, next_at=next_at, personal=personal, now=now)
     if person is None or not person.token_valid:
         return base
     try:
         account = service.account(Asker(team_id=team_id, user_id=user_id))
     except (NotConnected, ReconnectNeeded):
-        return HomeData(person=None, digests=digests, next_at=next_at)
+        return HomeData(person=None, digests=digests, next_at=next_at, now=now)
     threshold = service.risk_threshold(team_id, user_id)
     try:
         workspaces = service.known_workspaces(account)
@@ -48,9 +52,11 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
         logging.getLogger(__name__).info("The Home tab shows no projects: %s", err)
         problem = toggl_error_message(err)["text"]
         return HomeData(person=person, digests=digests, next_at=next_at, threshold=threshold, problem=problem)
-    today = now.date()
+    today = local_today(account, service)
     running = [p for p in snapshot.items if not is_gone(p) and not is_ended(p, today)]
     estimated = [p for p in running if (p.period_estimate_seconds if p.recurring else p.estimated_seconds)]
+    figures = service.cached_period_figures(account, estimated)
+    pace = service.pace(account, workspace_id, today, fetch=False)
     return HomeData(
         person=person,
         digests=digests,
@@ -58,10 +64,30 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
         workspaces=workspaces,
         workspace_id=workspace_id,
         projects=estimated,
-        figures=service.cached_period_figures(account, estimated),
+        figures=figures,
         threshold=threshold,
         as_of=_local(snapshot.as_of, person.timezone),
+        forecasts=forecasts_for(estimated, figures, pace, today),
+        timer=_timer(account, service, refresh),
+        personal=personal,
+        now=now,
     )
+
+
+def _timer(account: Account, service: Service, refresh: bool) -> HomeTimer | None:
+    """The timer as remembered (up to `home_seconds` old, or the freshness window after Refresh), else from Toggl."""
+    max_age = None if refresh else service.policy.home_seconds
+    try:
+        state = tracking.timer_state(service, account, max_age=max_age, want_last=False)
+    except toggl.TokenRejected:
+        service.token_rejected(account)
+        return None
+    except toggl.TogglError as err:
+        logging.getLogger(__name__).info("The Home tab shows no timer: %s", err)
+        return None
+    entry = state.running or state.last
+    project = tracking.project_of(service, account, entry.workspace_id, entry.project_id) if entry else None
+    return HomeTimer(state=state, project=project, zone=tracking.zone_of(service, account))
 
 
 def home_for(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> dict:

@@ -1,7 +1,8 @@
 """The app's one service: who is asking, their Toggl client, the store, and the cache between them.
 
 Handlers and the CLI never talk to Toggl or the database directly; they call `bot.answers`,
-which calls this. It is the only place that chooses between the cache and Toggl:
+which calls this. It (with `bot.tracking`, which does the same for time entries and reports, over
+this) is the only place that chooses between the cache and Toggl:
 
 - within the freshness window (`CachePolicy.fresh_seconds`) a command makes no request at all;
 - after it, a refresh asks only for what changed (`since=` Toggl's clock at the last fetch, less
@@ -31,6 +32,7 @@ from bot import toggl
 from bot.clock import SYSTEM, Clock
 from bot.crypto import SAMPLE, TokenCipher, UnreadableToken, cipher_from
 from bot.digest.rules import needs_period_figure
+from bot.forecast import PACE_DAYS, pace
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.store import MEMORY_URL, CacheState, Person, Store, Subscription
@@ -55,7 +57,12 @@ class CachePolicy:
     period_seconds: float = 600
     """A recurring project's figure for this period, from the Reports API (one request per project)."""
     home_seconds: float = 900
-    """The Home tab opens often: it shows projects up to this old before it spends a request."""
+    """The Home tab opens often: it shows projects (and the timer) up to this old before it spends a request."""
+    profile_seconds: float = 86400
+    """The time zone and week start of `/me`, for my time and personal messages: a day old is fine (they
+    seldom change, and `/me` has its own small quota)."""
+    pace_seconds: float = 3600
+    """Each project's time over the last four weeks, for forecasts (one Reports request per workspace)."""
     quota_reserve: int = 2
 
 
@@ -80,6 +87,8 @@ class WorkspaceData:
     tasks: list[Task]
     period_tracked: dict[int, int | str]
     """Recurring project id -> seconds this period, or the reason the figure is missing."""
+    pace: dict[int, float] = field(default_factory=dict)
+    """Project id -> seconds a day over the last four weeks, for forecasts (empty: none could be had)."""
 
 
 DEFAULT_THRESHOLD = 80
@@ -222,6 +231,7 @@ class Service:
             timezone=me.timezone,
         )
         self.store.subscriptions.resume_of(team_id, user_id)
+        self.store.personal.pause_of(team_id, user_id, None)
         welcomed = self.store.cache.doc(team_id, user_id, WELCOMED)
         self.store.cache.clear(team_id, user_id)  # it may be another Toggl account now
         if welcomed is not None:  # the person was greeted already, whichever account they connect
@@ -243,7 +253,9 @@ class Service:
                 token = self.cipher.decrypt(person.token_ciphertext)
                 self.clients.forget(token)
                 self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
+                self.store.cache.forget_quota(toggl.TogglClients.me_key_of(token))
             self.store.subscriptions.pause_of(team_id, user_id, DISCONNECTED)
+            self.store.personal.pause_of(team_id, user_id, DISCONNECTED)
         self.store.cache.clear(team_id, user_id)
         return self.store.people.delete(team_id, user_id)
 
@@ -299,6 +311,12 @@ class Service:
         me = self.client(account).me()
         self._put_doc(account, "me", me.model_dump_json())
         return me
+
+    def profile(self, account: Account) -> Me:
+        """The person's Toggl profile as last fetched, up to `profile_seconds` old: for their time zone and week
+        start, which change seldom, so that my time and personal messages do not spend the `/me` quota."""
+        cached = self._doc(account, "me", self.policy.profile_seconds)
+        return Me.model_validate_json(cached) if cached is not None else self.me(account)
 
     def workspaces(self, account: Account, *, fresh: bool = False) -> list[Workspace]:
         """The person's workspaces by name, cached for a quarter of an hour unless `fresh` is asked for."""
@@ -415,7 +433,29 @@ class Service:
         tasks = [t for t in self.tasks(account, workspace_id).items if t.active]
         period = self.period_figures(account, [p for p in projects if needs_period_figure(p, today)])
         name = next((w.name for w in self.known_workspaces(account) if w.id == workspace_id), f"id {workspace_id}")
-        return WorkspaceData(workspace_id, name, projects, tasks, period)
+        return WorkspaceData(workspace_id, name, projects, tasks, period, self.pace(account, workspace_id, today))
+
+    def pace(self, account: Account, workspace_id: int, today: dt.date, *, fetch: bool = True) -> dict[int, float]:
+        """Seconds a day tracked on each project over the last four weeks, by anyone, for forecasts: one Reports
+        request per workspace, kept `pace_seconds`. Empty (no forecasts) when it cannot be had: `fetch` off and
+        nothing kept, the quota at its reserve, or Toggl refusing (a plan without reports, say)."""
+        name = f"pace:{workspace_id}"
+        cached = self._doc(account, name, self.policy.pace_seconds)
+        if cached is not None:
+            return {int(pid): per_day for pid, per_day in json.loads(cached).items()}
+        if not fetch or self._quota_wait(account) is not None:
+            return {}
+        start = today - dt.timedelta(days=PACE_DAYS - 1)
+        try:
+            report = self.client(account).summary(workspace_id, start, today)
+        except toggl.TokenRejected:
+            raise
+        except toggl.TogglError as err:
+            log.info("No pace for the forecasts of workspace %s: %s", workspace_id, err)
+            return {}
+        per_day = {pid: pace(seconds) for pid, (seconds, _) in report.per_project().items() if pid is not None}
+        self._put_doc(account, name, json.dumps({str(pid): value for pid, value in per_day.items()}))
+        return per_day
 
     def period_figures(self, account: Account, projects: list[Project], *, limit: int | None = None) -> dict[int, int | str]:
         """This period's seconds of each recurring project given, or the reason there is none.
@@ -538,12 +578,36 @@ class Service:
             log.warning("Could not keep a Toggl quota reading: %s", type(err).__name__)
 
     def _quota_wait(self, account: Account) -> int | None:
-        """Seconds until the quota resets, when it is down to the reserve; else None."""
-        quota = self.store.cache.quota(toggl.TogglClients.key_of(account.token.get_secret_value()))
+        return self.quota_wait(account)
+
+    def quota_wait(self, account: Account, bucket: str = "org") -> int | None:
+        """Seconds until the quota resets, when it is down to the reserve; else None.
+
+        `bucket` is "org" (the workspace's hourly quota) or "me" (the user quota of everything under `/me`).
+        """
+        token = account.token.get_secret_value()
+        key = toggl.TogglClients.me_key_of(token) if bucket == "me" else toggl.TogglClients.key_of(token)
+        quota = self.store.cache.quota(key)
         if quota is None or quota.remaining is None or quota.remaining > self.policy.quota_reserve:
             return None
         left = quota.seen_at + (quota.resets_in or 0) - self.clock.time()  # the client stamps quotas with the same clock
         return math.ceil(left) if left > 0 else None
+
+    def doc(self, account: Account, name: str, max_age: float = math.inf) -> tuple[str, float] | None:
+        """A cached document of the person (`bot.tracking` keeps its own here) and when it was stored; None
+        when there is none younger than `max_age`, or no Slack person to keep it for."""
+        if account.person is None:
+            return None
+        found = self.store.cache.doc(account.person.team_id, account.person.user_id, name)
+        if found is None or self.clock.time() - found[1] >= max_age:
+            return None
+        return found
+
+    def put_doc(self, account: Account, name: str, data: str, at: float | None = None) -> None:
+        """Keep a document for the person, stamped `at` (now by default); nothing is kept for a bare token."""
+        if account.person is not None:
+            stamp = self.clock.time() if at is None else at
+            self.store.cache.put_doc(account.person.team_id, account.person.user_id, name, data, stamp)
 
     def _doc(self, account: Account, name: str, max_age: float) -> str | None:
         if account.person is None:

@@ -18,16 +18,24 @@ from slack_sdk import WebClient
 
 from bot import buttons, home
 from bot.answers import Reply, answer
+from bot.commands import Command
 from bot.service import Asker
 from bot.views.account import CONNECT_ACTION
 from bot.views.common import Message
 from bot.views.errors import unreadable_button
+from bot.views.home import REMIND_TIME_ACTION
 from bot.views.tasks import PICK_ACTION
+from bot.views.timers import RESTART_ACTION, STOP_ACTION
 from handlers.deps import Deps, deliver, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form, publish_home
 
-REPLACING = re.compile(rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk)$")
-"""Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks)."""
+REPLACING = re.compile(
+    rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk|{STOP_ACTION}|{RESTART_ACTION})$"
+)
+"""Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks,
+the timer stopped or restarted: the old buttons would only mislead)."""
+CHANGES_HOME = (buttons.StopEntry, buttons.Restart, buttons.SetSummary, buttons.SetReminder)
+"""Values that change what the Home tab shows: pressed there, the tab is drawn again after the answer."""
 
 
 def asker_of(body: dict[str, Any]) -> Asker:
@@ -38,7 +46,11 @@ def asker_of(body: dict[str, Any]) -> Asker:
 
 
 def chosen_value(action: dict[str, Any]) -> str | None:
-    """A button's value, or the value of the option chosen in a menu or overflow."""
+    """A button's value, the value of the option chosen in a menu or overflow, or for the Home tab's time
+    picker, the reminder at the time picked."""
+    if action.get("type") == "timepicker" and action.get("action_id") == REMIND_TIME_ACTION:
+        picked = action.get("selected_time")
+        return buttons.encode(buttons.SetReminder(at=picked)) if isinstance(picked, str) else None
     selected = action.get("selected_option")
     if isinstance(selected, dict):
         return selected.get("value")
@@ -93,6 +105,10 @@ def register(app: App, deps: Deps) -> None:
             case buttons.StopDigest(sub=sub) if from_home:
                 change = lambda: home.stop_digest(asker, sub, service)  # noqa: E731
                 deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)
+            case _ if from_home and isinstance(value, CHANGES_HOME):
+                command = buttons.to_command(value)
+                assert command is not None
+                deps.later(_answer_then_redraw(command, asker, deps, client), send, fallback, team_id=asker.team_id)
             case _:
                 command = buttons.to_command(value)
                 if command is None:
@@ -101,6 +117,18 @@ def register(app: App, deps: Deps) -> None:
                 deps.later(lambda: answer(command, asker, service), send, fallback, team_id=asker.team_id)
 
     app.action(re.compile(r".+"))(pressed)
+
+
+def _answer_then_redraw(command: Command, asker: Asker, deps: Deps, client: WebClient) -> Callable[[], Reply]:
+    """A Home control with something to say (the timer stopped, a reminder set): the answer comes in the
+    Messages tab, and the tab is drawn again to show the change."""
+
+    def job() -> Reply:
+        reply = answer(command, asker, deps.service)
+        publish_home(client, deps.service, asker.team_id or "", asker.user_id or "")
+        return reply
+
+    return job
 
 
 def _home_change(change: Callable[[], Message | None], asker: Asker, deps: Deps, client: WebClient) -> Callable[[], Reply]:

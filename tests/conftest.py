@@ -33,8 +33,9 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
-def fake_toggl() -> Iterator[FakeToggl]:
-    with FakeToggl() as fake:
+def fake_toggl(clock: FrozenClock) -> Iterator[FakeToggl]:
+    """Toggl on loopback; its time entries start and stop by the test's clock."""
+    with FakeToggl(now=clock.now) as fake:
         yield fake
 
 

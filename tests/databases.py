@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from bot.store import Database
 
 ENGINES = ["sqlite", "postgresql"]
-TEMPLATE = "toggl_bot_template"
+TEMPLATE = f"toggl_bot_template_{uuid.uuid4().hex[:8]}"
+"""One per test session: two sessions sharing a server (two checkouts, say) must not drop each other's template."""
 WHY_SKIPPED = (
     "PostgreSQL variant skipped: set TEST_DATABASE_URL to a PostgreSQL server you may create databases on "
     "(.ci/run starts one with .ci/postgres.sh)"

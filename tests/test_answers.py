@@ -25,6 +25,11 @@ def say(service: Service, words: str, asker: Asker = ADA) -> str:
     return "\n".join(all_text(m) for m in reply.messages)
 
 
+def period_requests(fake: FakeToggl) -> int:
+    """Reports requests for one recurring project's period (not the workspace's pace for forecasts)."""
+    return sum(1 for r in fake.requests if r.path.startswith("/reports/") and r.path.endswith("/summary"))
+
+
 @pytest.fixture
 def world(fake_toggl: FakeToggl, service: Service) -> dict:
     world = standard_world(fake_toggl, projects=449)
@@ -37,12 +42,13 @@ def test_projects_for_a_bare_token_costs_me_three_pages_and_the_clients(fake_tog
     world = standard_world(fake_toggl, projects=449)
     text = say(service, "projects", Asker(token=SecretStr(world["token"])))
     assert "1–40 of 450 active projects" in text
-    assert fake_toggl.count() == 5 and fake_toggl.count("/clients") == 1
+    assert fake_toggl.count() == 6 and fake_toggl.count("/clients") == 1  # + the four weeks' pace, for forecasts
+    assert fake_toggl.count("/summary/time_entries") == 1
 
 
 def test_stored_person_skips_me(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 4 and fake_toggl.count("/me") == 0
+    assert fake_toggl.count() == 5 and fake_toggl.count("/me") == 0  # three pages, the clients, the pace
 
 
 def test_tasks_by_partial_name_in_hours_and_minutes(world: dict, service: Service) -> None:
@@ -234,10 +240,10 @@ def test_a_recurring_project_in_the_list_shows_this_period(world: dict, fake_tog
     assert "see `tasks` for this period's time" not in text
     assert text.count("this period (1–30 Nov 2026): 5 h of 10 h · 50%") == 5
     assert text.count("not fetched, to spare your Toggl quota") == 2
-    assert fake_toggl.count("/reports/") == 5
+    assert period_requests(fake_toggl) == 5
     fake_toggl.requests.clear()
     say(service, "projects")  # the figures are kept: no new report requests for the same five
-    assert fake_toggl.count("/reports/") == 2
+    assert period_requests(fake_toggl) == 2
 
 
 def test_greeting_and_did_you_mean_instead_of_the_whole_help(world: dict, service: Service) -> None:
@@ -265,7 +271,7 @@ def test_projects_over_says_which_recurring_projects_it_could_not_check(
     service.clock.advance(seconds=61)  # type: ignore[attr-defined]
     fake_toggl.requests.clear()
     text = say(service, "projects over retainer")
-    assert fake_toggl.count("/reports/") == 5
+    assert period_requests(fake_toggl) == 5
     assert all(f"Retainer {n}" in text for n in range(5)) and "Retainer 6" not in text
     assert "2 recurring projects not checked for this period" in text
 

@@ -49,7 +49,7 @@ def names(service: Service, wid: int) -> dict[int, str]:
 def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     for _ in range(20):
         assert "1–40 of 450" in say(service, "projects")
-    assert fake_toggl.count() == 4  # the first command's three pages and the clients, then nothing
+    assert fake_toggl.count() == 5  # the first command's three pages, the clients and the pace, then nothing
 
 
 def test_after_the_window_one_since_request_refreshes(
@@ -159,7 +159,7 @@ def test_with_no_cache_the_reserve_says_when_to_try_again(
     service.connect("T1", "U1", world["token"])
     fake_toggl.people[world["token"]].quota_left = 2
     fake_toggl.quota_resets_in = 1200
-    service.workspaces(service.account(ADA), fresh=True)  # a request that reads the quota headers: 1 left
+    service.client(service.account(ADA)).clients(world["wid"])  # a workspace request reads the headers: 1 left
     fake_toggl.requests.clear()
     assert "resets in 20 min" in say(service, "projects")
     assert fake_toggl.count() == 0

@@ -37,7 +37,7 @@ def test_ask_projects_shows_a_valid_first_page_of_450(fake_toggl: FakeToggl, tmp
     (message,) = json.loads(result.stdout)
     assert_valid_message(message)
     assert "1–40 of 450" in all_text(message)
-    assert fake_toggl.count() == 5  # /me, three pages of 200, then the clients the projects name by id
+    assert fake_toggl.count() == 6  # /me, three pages of 200, the clients the projects name by id, the pace
     assert world["token"] not in result.stderr
 
 

@@ -32,6 +32,7 @@ FRIENDLY = [
     "connect again",
     "no access to that workspace",
     "hourly request limit for your account is used up",
+    "hourly request limit for your own data",
     "plan does not include",
     "asking us to slow down",
     "Toggl is not answering right now",
@@ -51,7 +52,10 @@ FAULTS = {
     "truncated JSON": {"kind": "truncated"},
     "malformed JSON": {"kind": "malformed"},
 }
-COMMANDS = ["projects", "tasks website", "workspaces", "workspace beta", "digest preview", "digest mute website"]
+COMMANDS = [
+    *["projects", "tasks website", "workspaces", "workspace beta", "digest preview", "digest mute website"],
+    *["start Writing project:website", "stop", "now", "today", "week"],
+]
 
 
 @pytest.fixture

@@ -12,6 +12,11 @@
 
 A recurring project is judged on its current period: the Reports API's time for the period
 against the period estimate in `recurring_parameters`, never the recurring `tracked_seconds` (0).
+
+Forecasts (`bot.forecast`): with each project's pace over the last four weeks, a running project with an
+estimate that is not yet over gets the day it crosses its estimate at that pace (within its current
+period, for a recurring one; nothing beyond a year, nothing without a pace). Approaching projects carry
+theirs; those below the threshold that have one are listed as heading over, soonest first.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.figures import percent, usage
+from bot.forecast import Forecast, forecast
 from bot.toggl.models import Project, Task
 
 NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
@@ -37,6 +43,8 @@ class Finding:
     ended: bool = False
     new: bool = False
     reason: str = ""
+    forecast: Forecast | None = None
+    """When it crosses its estimate at its recent pace, if it will within a year (or its period)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class Report:
     approaching: list[Finding] = field(default_factory=list)
     tasks_over: list[TaskFinding] = field(default_factory=list)
     unknown: list[Finding] = field(default_factory=list)
+    heading_over: list[Finding] = field(default_factory=list)
+    """Below the threshold, but at the pace of the last four weeks they cross their estimate (soonest first)."""
     judged: int = 0
     """Running projects (not ended, archived, deleted or muted) that have an estimate."""
     without_estimate: int = 0
@@ -60,7 +70,7 @@ class Report:
 
     @property
     def empty(self) -> bool:
-        return not (self.over or self.ended or self.approaching or self.tasks_over or self.unknown)
+        return not (self.over or self.ended or self.approaching or self.tasks_over or self.unknown or self.heading_over)
 
 
 def is_ended(project: Project, today: dt.date) -> bool:
@@ -81,9 +91,13 @@ def judge(
     muted_ids: Iterable[int] = (),
     today: dt.date,
     previous: dt.date | None = None,
+    pace: Mapping[int, float] | None = None,
 ) -> Report:
     """The digest's findings. `period_tracked` maps a recurring project's id to its seconds this period,
-    or to the reason the figure is missing; `previous` is the day of the last digest, for marking new endings."""
+    or to the reason the figure is missing; `previous` is the day of the last digest, for marking new endings;
+    `pace` is seconds a day over the last four weeks by project id (none given: no forecasts)."""
+    projects = list(projects)
+    ahead = forecasts_for(projects, period_tracked, pace or {}, today)
     muted = set(muted_ids)
     live = [p for p in projects if not is_gone(p) and p.id not in muted]
     running = [p for p in live if not is_ended(p, today)]
@@ -104,7 +118,9 @@ def judge(
         elif used is not None and used >= 100:
             report.over.append(Finding(project, tracked, estimate, used))
         elif used is not None and used >= threshold:
-            report.approaching.append(Finding(project, tracked, estimate, used))
+            report.approaching.append(Finding(project, tracked, estimate, used, forecast=ahead.get(project.id)))
+        elif project.id in ahead:
+            report.heading_over.append(Finding(project, tracked, estimate, used, forecast=ahead[project.id]))
     task_holders = {p.id: p for p in running if not p.recurring}
     for task in tasks:
         project = task_holders.get(task.project_id or -1)
@@ -119,7 +135,32 @@ def judge(
     report.ended.sort(key=lambda f: (not f.new, -(f.project.end_date or dt.date.min).toordinal(), f.project.name.casefold()))
     report.tasks_over.sort(key=lambda f: (-f.percent, f.task.name.casefold()))
     report.unknown.sort(key=lambda f: f.project.name.casefold())
+    report.heading_over.sort(key=lambda f: (f.forecast.crossing if f.forecast else dt.date.max, f.project.name.casefold()))
     return report
+
+
+def forecasts_for(
+    projects: Iterable[Project], period_tracked: Mapping[int, int | str], pace: Mapping[int, float], today: dt.date
+) -> dict[int, Forecast]:
+    """Each running project's crossing of its estimate at its recent pace, by id; only those that have one.
+
+    A recurring project is forecast within its current period, from this period's figure; the others from
+    all their time. `today` is the day in the reader's time zone.
+    """
+    found: dict[int, Forecast] = {}
+    for project in projects:
+        per_day = pace.get(project.id, 0.0)
+        if per_day <= 0 or is_gone(project) or is_ended(project, today):
+            continue
+        tracked, estimate, _ = usage(project, period_tracked)
+        period = project.current_period if project.recurring else None
+        end = period.end_date if period is not None else None
+        if project.recurring and end is None:
+            continue  # no period to forecast within
+        crossing = forecast(tracked, estimate, per_day, today, period_end=end)
+        if crossing is not None:
+            found[project.id] = crossing
+    return found
 
 
 def _figures(project: Project, period_tracked: Mapping[int, int | str]) -> tuple[int | None, int | None, str]:

@@ -60,6 +60,7 @@ def compose(subscription: Subscription, data: WorkspaceData, now: dt.datetime) -
         muted_ids=[m["id"] for m in subscription.muted],
         today=local_now.date(),
         previous=previous,
+        pace=data.pace,
     )
     if report.empty and subscription.skip_empty:
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,8 +26,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 
-if TYPE_CHECKING:
-    from bot.store import Subscription
+
+class Scheduled(Protocol):
+    """Anything with a schedule: a channel's digest (`Subscription`) or a person's own message (`PersonalSchedule`)."""
+
+    @property
+    def cadence(self) -> str: ...
+    @property
+    def weekday(self) -> int | None: ...
+    @property
+    def at_time(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+
 
 GRACE = dt.timedelta(hours=2)
 """A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
@@ -88,7 +99,7 @@ def _slot_on(day: dt.date, at_time: str, zone_info: ZoneInfo) -> dt.datetime:
     return local.astimezone(dt.UTC).astimezone(zone_info)  # normalised: a time skipped by the clocks moves on
 
 
-def _slots_around(subscription: Subscription, moment: dt.datetime, days: range) -> list[dt.datetime]:
+def _slots_around(subscription: Scheduled, moment: dt.datetime, days: range) -> list[dt.datetime]:
     check_schedule(subscription.cadence, subscription.weekday, subscription.at_time, subscription.timezone)
     zone_info = zone(subscription.timezone)
     today = moment.astimezone(zone_info).date()
@@ -101,12 +112,12 @@ def _slots_around(subscription: Subscription, moment: dt.datetime, days: range) 
     return sorted(found)
 
 
-def next_slot(subscription: Subscription, after: dt.datetime) -> dt.datetime:
+def next_slot(subscription: Scheduled, after: dt.datetime) -> dt.datetime:
     """The first slot strictly after `after`."""
     return next(slot for slot in _slots_around(subscription, after, range(-1, 9)) if slot > after)
 
 
-def latest_slot(subscription: Subscription, now: dt.datetime) -> dt.datetime | None:
+def latest_slot(subscription: Scheduled, now: dt.datetime) -> dt.datetime | None:
     """The last slot at or before `now` (looking back at most eight days)."""
     earlier = [slot for slot in _slots_around(subscription, now, range(-8, 2)) if slot <= now]
     return earlier[-1] if earlier else None
@@ -117,7 +128,7 @@ def slot_key(slot: dt.datetime) -> str:
     return slot.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def describe(subscription: Subscription) -> str:
+def describe(subscription: Scheduled) -> str:
     """`weekdays at 09:00 (Europe/Berlin)`."""
     when = {"daily": "every day", "weekdays": "weekdays"}.get(subscription.cadence)
     if when is None:

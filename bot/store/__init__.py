@@ -6,6 +6,7 @@ One small interface per concern, each over the same `Database`:
 | --------------------- | ------------------------------------------------------------ |
 | `store.people`        | connected people and their encrypted Toggl tokens            |
 | `store.subscriptions` | channel digests, and each slot's claim (a lease)             |
+| `store.personal`      | a person's weekly summary and reminder, and their slots      |
 | `store.cache`         | each person's Toggl data, and the latest quota reading       |
 | `store.seen`          | event ids and request signatures already handled             |
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
@@ -23,6 +24,7 @@ from bot.store import schema
 from bot.store.cache import Cache, CacheState
 from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, engine_url, head_revision, sqlite_path
 from bot.store.people import People, Person
+from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Slot, Subscription, Subscriptions
@@ -33,6 +35,7 @@ __all__ = [
     "CacheState",
     "Database",
     "Person",
+    "PersonalSchedule",
     "Slot",
     "Store",
     "Subscription",
@@ -55,6 +58,7 @@ class Store:
         """Stamps rows and leases: the same clock the service and the digest runner read."""
         self.people = People(self.db, clock)
         self.subscriptions = Subscriptions(self.db, clock)
+        self.personal = PersonalSchedules(self.db, clock)
         self.cache = Cache(self.db, clock)
         self.seen = SeenRequests(self.db, clock)
         self.slack = SlackState(self.db, clock)
@@ -67,11 +71,13 @@ class Store:
         self.db.migrate()
 
     def forget_team(self, team_id: str) -> int:
-        """Forget a whole Slack workspace (the app was uninstalled): people, tokens, caches, subscriptions.
+        """Forget a whole Slack workspace (the app was uninstalled): people, tokens, caches, subscriptions,
+        personal messages.
 
-        Returns how many people and subscriptions were removed.
+        Returns how many people, subscriptions and personal messages were removed.
         """
         with self.db.write() as conn:
+            personal = self.personal.forget_team(conn, team_id)
             subs = schema.subscriptions
             ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
             conn.execute(sa.delete(schema.digest_slots).where(schema.digest_slots.c.subscription_id.in_(ids)))
@@ -85,4 +91,4 @@ class Store:
             ):
                 conn.execute(sa.delete(table).where(table.c.team_id == team_id))
             people = schema.people
-            return removed + conn.execute(sa.delete(people).where(people.c.team_id == team_id)).rowcount
+            return personal + removed + conn.execute(sa.delete(people).where(people.c.team_id == team_id)).rowcount

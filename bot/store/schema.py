@@ -132,3 +132,36 @@ reply_targets = sa.Table(
     sa.Column("response_url", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
 )
+
+personal_schedules = sa.Table(
+    "personal_schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("team_id", Id, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("cadence", sa.String(16), nullable=False),
+    sa.Column("weekday", sa.Integer),
+    sa.Column("at_time", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("paused_reason", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
+    sa.UniqueConstraint("team_id", "user_id", "kind", name="personal_schedules_owner"),
+)
+"""A person's own messages by DM: the weekly summary (`kind` summary) and the workday reminder (reminder)."""
+
+personal_slots = sa.Table(
+    "personal_slots",
+    metadata,
+    sa.Column("schedule_id", sa.Integer, primary_key=True),
+    sa.Column("slot", sa.String(20), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("claimed_at", Stamp, nullable=False),
+    sa.Column("owner", sa.String(80)),
+    sa.Column("lease_expires_at", sa.Double),
+    sa.Column("posted_ts", sa.String(32)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+"""Each personal message's slots, claimed as leases like `digest_slots`."""

@@ -1,9 +1,6 @@
-"""Channel digests and their slots. A slot is claimed as a lease before it is posted, so however many
-runners there are, each slot is posted once, and a slot whose runner died is taken over and still posted.
-
-A claim row moves `claimed` → `posted` (with Slack's message `ts`), `failed` or `skipped`. A `claimed`
-row carries its owner and a lease expiry: while the lease runs nobody else may take the slot; once it
-has run out (the owner was killed, say), the next runner takes it over, at most `MAX_ATTEMPTS` times.
+"""Channel digests and their slots. A slot is claimed as a lease before it is posted (`bot.store.leases`), so
+however many runners there are, each slot is posted once, and a slot whose runner died is taken over and still
+posted. A `claimed` row carries its owner and a lease expiry; it moves to `posted`, `failed` or `skipped`.
 """
 
 from __future__ import annotations
@@ -16,10 +13,10 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.digest.schedule import check_schedule
 from bot.store.engine import Database
+from bot.store.leases import MAX_ATTEMPTS, Leases
 from bot.store.schema import digest_slots, subscriptions
 
-MAX_ATTEMPTS = 3
-"""Runs that may try one slot: a slot that kills its runner every time is not retried for ever."""
+__all__ = ["MAX_ATTEMPTS", "Slot", "Subscription", "Subscriptions"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +66,7 @@ class Subscriptions:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._leases = Leases(db, clock, digest_slots, "subscription_id")
 
     # -- subscriptions ---------------------------------------------------------------------------
 
@@ -156,124 +154,40 @@ class Subscriptions:
             conn.execute(sa.delete(digest_slots).where(digest_slots.c.subscription_id == subscription_id))
             return conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id)).rowcount > 0
 
-    # -- slots: exactly once, crash-safe -------------------------------------------------------------
+    # -- slots: exactly once, crash-safe (`bot.store.leases`) ------------------------------------------
 
     def claim(self, subscription_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        """Take the right to post this slot, as a lease. True for exactly one caller across processes.
-
-        A slot nobody claimed yet is inserted; one whose claim's lease ran out (its runner died) is taken
-        over, at most `MAX_ATTEMPTS` times in all. Posted, failed and skipped slots are never taken again.
-        """
-        now = self._clock.time()
-        fresh = (
-            self._db.insert(digest_slots)
-            .values(
-                subscription_id=subscription_id,
-                slot=slot,
-                status="claimed",
-                detail="",
-                claimed_at=self._clock.stamp(),
-                owner=owner,
-                lease_expires_at=now + lease_seconds,
-                attempts=1,
-            )
-            .on_conflict_do_nothing(index_elements=["subscription_id", "slot"])
-            .returning(digest_slots.c.subscription_id)
-        )
-        takeover = (
-            sa.update(digest_slots)
-            .where(
-                _slot_is(subscription_id, slot),
-                digest_slots.c.status == "claimed",
-                sa.func.coalesce(digest_slots.c.lease_expires_at, 0) < now,
-                digest_slots.c.attempts < MAX_ATTEMPTS,
-            )
-            .values(owner=owner, lease_expires_at=now + lease_seconds, attempts=digest_slots.c.attempts + 1)
-            .returning(digest_slots.c.subscription_id)
-        )
-        with self._db.write() as conn:
-            if conn.execute(fresh).first() is not None:
-                return True
-            return conn.execute(takeover).first() is not None
+        """Take the right to post this slot, as a lease: True for exactly one caller across processes."""
+        return self._leases.claim(subscription_id, slot, owner, lease_seconds)
 
     def renew(self, subscription_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
         """Extend our lease right before posting; False when it ran out and another runner took the slot."""
-        with self._db.write() as conn:
-            result = conn.execute(
-                sa.update(digest_slots)
-                .where(_slot_is(subscription_id, slot), digest_slots.c.owner == owner, digest_slots.c.status == "claimed")
-                .values(lease_expires_at=self._clock.time() + lease_seconds)
-            )
-            return result.rowcount > 0
+        return self._leases.renew(subscription_id, slot, owner, lease_seconds)
 
     def finish(
         self, subscription_id: int, slot: str, owner: str, status: str, detail: str = "", posted_ts: str | None = None
     ) -> bool:
         """Record how our claim ended: posted (with Slack's `ts`), failed (with why) or skipped."""
-        with self._db.write() as conn:
-            result = conn.execute(
-                sa.update(digest_slots)
-                .where(_slot_is(subscription_id, slot), digest_slots.c.owner == owner)
-                .values(status=status, detail=detail, posted_ts=posted_ts, lease_expires_at=None)
-            )
-            return result.rowcount > 0
+        return self._leases.finish(subscription_id, slot, owner, status, detail, posted_ts)
 
     def skip(self, subscription_id: int, slot: str, detail: str) -> bool:
         """Record a slot as skipped without posting it (missed by more than the grace); True the first time."""
-        statement = (
-            self._db.insert(digest_slots)
-            .values(
-                subscription_id=subscription_id,
-                slot=slot,
-                status="skipped",
-                detail=detail,
-                claimed_at=self._clock.stamp(),
-                attempts=0,
-            )
-            .on_conflict_do_nothing(index_elements=["subscription_id", "slot"])
-            .returning(digest_slots.c.subscription_id)
-        )
-        with self._db.write() as conn:
-            return conn.execute(statement).first() is not None
+        return self._leases.skip(subscription_id, slot, detail)
 
     def abandon(self, subscription_id: int, slot: str, detail: str) -> bool:
         """Mark as failed a claim whose lease ran out (its runner died) and which nobody may try again."""
-        statement = (
-            sa.update(digest_slots)
-            .where(
-                _slot_is(subscription_id, slot),
-                digest_slots.c.status == "claimed",
-                sa.func.coalesce(digest_slots.c.lease_expires_at, 0) < self._clock.time(),
-            )
-            .values(status="failed", detail=detail, lease_expires_at=None)
-        )
-        with self._db.write() as conn:
-            return conn.execute(statement).rowcount > 0
+        return self._leases.abandon(subscription_id, slot, detail)
 
     def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Slot]:
         """The records of these (subscription id, slot) pairs that exist, in as few reads as fit."""
-        found: dict[tuple[int, str], Slot] = {}
-        for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
-            where = sa.tuple_(digest_slots.c.subscription_id, digest_slots.c.slot).in_(chunk)
-            with self._db.read() as conn:
-                for row in conn.execute(sa.select(digest_slots).where(where)).mappings():
-                    found[(row["subscription_id"], row["slot"])] = Slot(**row)
-        return found
+        return {pair: Slot(**row) for pair, row in self._leases.rows_for(keys).items()}
 
     def slot(self, subscription_id: int, slot: str) -> Slot | None:
-        with self._db.read() as conn:
-            row = conn.execute(sa.select(digest_slots).where(_slot_is(subscription_id, slot))).mappings().first()
+        row = self._leases.row(subscription_id, slot)
         return Slot(**row) if row else None
 
     def slots(self, subscription_id: int) -> list[Slot]:
-        with self._db.read() as conn:
-            rows = conn.execute(
-                sa.select(digest_slots)
-                .where(digest_slots.c.subscription_id == subscription_id)
-                .order_by(digest_slots.c.slot)
-            ).mappings()
-            return [Slot(**row) for row in rows]
+        return [Slot(**row) for row in self._leases.rows(subscription_id)]
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -295,10 +209,6 @@ class Subscriptions:
         with self._db.read() as conn:
             rows = conn.execute(sa.select(subscriptions).where(where).order_by(subscriptions.c.id)).mappings()
             return [_subscription(row) for row in rows]
-
-
-def _slot_is(subscription_id: int, slot: str) -> sa.ColumnElement[bool]:
-    return sa.and_(digest_slots.c.subscription_id == subscription_id, digest_slots.c.slot == slot)
 
 
 def _subscription(row: sa.RowMapping) -> Subscription:

@@ -25,7 +25,7 @@ def copy_all(source: Database, target: Database) -> dict[str, int]:
     copied: dict[str, int] = {}
     with source.read() as reading, target.write() as writing:
         tables = _app_tables(writing)
-        for name in ("people", "subscriptions", "slack_bots", "slack_installations"):
+        for name in ("people", "subscriptions", "personal_schedules", "slack_bots", "slack_installations"):
             if writing.execute(sa.select(sa.func.count()).select_from(tables[name])).scalar_one():
                 raise TargetNotEmpty(f"the target database already has rows in {name}")
         for table in tables.values():

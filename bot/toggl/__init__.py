@@ -3,6 +3,7 @@
 from bot.toggl.client import Listing, TogglClient, TogglClients
 from bot.toggl.errors import (
     BadResponse,
+    Conflict,
     FeatureUnavailable,
     NotFound,
     NoWorkspaceAccess,
@@ -12,11 +13,12 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
+from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, Workspace
 
 __all__ = [
     "BadResponse",
     "Client",
+    "Conflict",
     "FeatureUnavailable",
     "Listing",
     "Me",
@@ -26,7 +28,9 @@ __all__ = [
     "Quota",
     "QuotaExceeded",
     "RateLimited",
+    "SummaryReport",
     "Task",
+    "TimeEntry",
     "TogglClient",
     "TogglClients",
     "TogglError",

@@ -3,7 +3,11 @@
 Retry policy lives in urllib3's `Retry`, mounted on the session: 429 honours `Retry-After`
 (capped), 5xx and connection errors back off with jitter, and everything is bounded so that a
 person never waits much more than ten seconds. The Reports API gets its own adapter that may
-retry POST, since those POSTs are read-only queries; nothing else retries a POST.
+retry POST, since those POSTs are read-only queries; nothing else retries a POST or a PATCH: a
+retried write (starting a timer) could happen twice.
+
+Quota readings come in two buckets: everything under `/me` draws on a user quota of 30 requests an
+hour on every plan, the rest on the workspace's hourly quota ("org"). Each is kept apart.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from bot import __version__
 from bot.clock import SYSTEM, Clock
 from bot.toggl.errors import (
     BadResponse,
+    Conflict,
     FeatureUnavailable,
     NotFound,
     NoWorkspaceAccess,
@@ -36,7 +41,7 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
+from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, Workspace
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
@@ -44,6 +49,10 @@ PROJECTS_PER_PAGE = 200
 TASKS_PER_PAGE = 200
 MAX_PAGES = 500
 """A guard against a server that never sends a short page: 100,000 items."""
+CREATED_WITH = "Toggl for Slack"
+"""What Toggl records as the app that created a time entry (`created_with`, required on creation)."""
+ME_PREFIX = "/api/v9/me"
+"""Paths under it draw on the user quota of 30 requests an hour, apart from the workspace's."""
 TIMEOUT = (3.05, 4.0)
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
 
@@ -127,7 +136,7 @@ class TogglClient:
         retry: Callable[[Iterable[str]], Retry] = default_retry,
         min_interval: float = 0.0,
         clock: Clock = SYSTEM,
-        on_quota: Callable[[Quota], None] | None = None,
+        on_quota: Callable[[str, Quota], None] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._clock = clock
@@ -142,7 +151,9 @@ class TogglClient:
         self._session.mount(self._base_url + "/", HTTPAdapter(max_retries=retry(("GET",))))
         self._session.mount(self._base_url + "/reports/", HTTPAdapter(max_retries=retry(("GET", "POST"))))
         self.quota = Quota()
-        """The latest quota headers Toggl sent for this token."""
+        """The latest quota headers Toggl sent for this token's workspace requests."""
+        self.me_quota = Quota()
+        """The latest quota headers of the user quota (requests under `/me`)."""
 
     def __repr__(self) -> str:
         return f"TogglClient(base_url={self._base_url!r}, token=<hidden>)"
@@ -233,6 +244,78 @@ class TogglClient:
             raise BadResponse("Toggl's report had no tracked seconds", path="/reports")
         return int(seconds)
 
+    # -- time entries: under /me (the user quota), writes in the workspace ---------------------
+
+    def current_entry(self) -> TimeEntry | None:
+        """The running time entry, or None (Toggl answers `null`)."""
+        body = self._request("GET", "/api/v9/me/time_entries/current", me=True)
+        return None if body is None else self._model(TimeEntry, body)
+
+    def time_entries(
+        self, start: dt.datetime | dt.date | None = None, end: dt.datetime | dt.date | None = None
+    ) -> list[TimeEntry]:
+        """The person's latest entries, newest first, the running one included; with `start` and `end`
+        (both or neither: Toggl wants them together) only those that started in between."""
+        params: dict[str, Any] = {}
+        if start is not None and end is not None:
+            params = {"start_date": _rfc3339(start), "end_date": _rfc3339(end)}
+        body = self._request("GET", "/api/v9/me/time_entries", params=params, me=True)
+        entries = [e for e in self._models(TimeEntry, body or []) if e.server_deleted_at is None]
+        return sorted(entries, key=lambda e: e.start, reverse=True)
+
+    def start_entry(
+        self,
+        workspace_id: int,
+        *,
+        start: dt.datetime,
+        description: str = "",
+        project_id: int | None = None,
+        task_id: int | None = None,
+        billable: bool | None = None,
+    ) -> TimeEntry:
+        """Start a running entry (duration -1) at `start`. Toggl stops whatever was running. Never retried."""
+        body: dict[str, Any] = {
+            "created_with": CREATED_WITH,
+            "workspace_id": workspace_id,
+            "start": _rfc3339(start),
+            "duration": -1,
+            "description": description,
+        }
+        if project_id is not None:
+            body["project_id"] = project_id
+        if task_id is not None:
+            body["task_id"] = task_id
+        if billable is not None:
+            body["billable"] = billable
+        return self._model(TimeEntry, self._request("POST", f"/api/v9/workspaces/{workspace_id}/time_entries", json=body))
+
+    def stop_entry(self, workspace_id: int, entry_id: int) -> TimeEntry:
+        """Stop a running entry now (Toggl's clock). Raises `Conflict` when it was already stopped. Never retried."""
+        path = f"/api/v9/workspaces/{workspace_id}/time_entries/{entry_id}/stop"
+        return self._model(TimeEntry, self._request("PATCH", path))
+
+    def summary(
+        self, workspace_id: int, start: dt.date, end: dt.date, *, user_ids: Iterable[int] | None = None
+    ) -> SummaryReport:
+        """Time per project from `start` to `end` (days, inclusive, in each person's Toggl time zone) from the
+        Reports API v3, one request; only `user_ids`' time when given. Running entries are not counted.
+
+        The spec asks for an end after the start, so a single day is asked as that day and the next
+        (which, being the future, adds nothing).
+        """
+        if end <= start:
+            end = start + dt.timedelta(days=1)
+        body: dict[str, Any] = {
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "grouping": "projects",
+            "sub_grouping": "time_entries",
+        }
+        if user_ids is not None:
+            body["user_ids"] = list(user_ids)
+        answer = self._request("POST", f"/reports/api/v3/workspace/{workspace_id}/summary/time_entries", json=body)
+        return self._model(SummaryReport, answer if answer is not None else {})
+
     def _all_pages(
         self, path: str, params: dict[str, Any], per_page: int, read: Callable[[Any], tuple[list[Any], int | None]]
     ) -> Listing:
@@ -267,7 +350,7 @@ class TogglClient:
             raise TogglUnavailable("Toggl could not be reached", path=path) from err
         finally:
             self._next_at = time.monotonic() + self._min_interval
-        self._note_quota(response)
+        self._note_quota(response, _bucket(path))
         if response.status_code >= 400:
             raise self._error_for(response, path, me=me)
         if not response.content:
@@ -289,13 +372,17 @@ class TogglClient:
             if wait > 0:
                 time.sleep(wait)
 
-    def _note_quota(self, response: requests.Response) -> None:
+    def _note_quota(self, response: requests.Response, bucket: str) -> None:
         remaining = _int_header(response, "X-Toggl-Quota-Remaining")
         resets_in = _int_header(response, "X-Toggl-Quota-Resets-In")
         if remaining is not None or resets_in is not None:
-            self.quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=self._clock.time())
+            quota = Quota(remaining=remaining, resets_in=resets_in, seen_at=self._clock.time())
+            if bucket == "me":
+                self.me_quota = quota
+            else:
+                self.quota = quota
             if self._on_quota is not None:
-                self._on_quota(self.quota)
+                self._on_quota(bucket, quota)
 
     def _error_for(self, response: requests.Response, path: str, *, me: bool) -> TogglError:
         """Map a failed answer to our error tree; the message names the status and path, never the token."""
@@ -308,11 +395,17 @@ class TogglClient:
             has_quota_headers = resets_in is not None or "X-Toggl-Quota-Remaining" in response.headers
             if path.startswith("/reports/") and not has_quota_headers:
                 return FeatureUnavailable(f"Toggl's plan lacks this report (402 on {where})", status=status, path=path)
-            return QuotaExceeded(f"Toggl's hourly quota is spent (402 on {where})", resets_in=resets_in, path=path)
+            bucket = _bucket(path)
+            which = "user quota" if bucket == "me" else "quota"
+            return QuotaExceeded(
+                f"Toggl's hourly {which} is spent (402 on {where})", resets_in=resets_in, path=path, bucket=bucket
+            )
         if status == 403:
             return NoWorkspaceAccess(f"No access to this in Toggl (403 on {where})", status=status, path=path)
         if status == 404:
             return NotFound(f"Toggl has no such thing (404 on {where})", status=status, path=path)
+        if status == 409:
+            return Conflict(f"Toggl says that changed meanwhile (409 on {where})", status=status, path=path)
         if status == 429:
             retry_after = _int_header(response, "Retry-After")
             return RateLimited(f"Toggl is rate limiting (429 on {where})", retry_after=retry_after, path=path)
@@ -332,6 +425,20 @@ class TogglClient:
         if not isinstance(data, list):
             raise BadResponse(f"Toggl sent {model.__name__.lower()}s in an unexpected shape")
         return [cls._model(model, item) for item in data]
+
+
+def _bucket(path: str) -> str:
+    """Which hourly quota a path draws on: "me" (the user quota) or "org" (the workspace's)."""
+    return "me" if path == ME_PREFIX or path.startswith(ME_PREFIX + "/") else "org"
+
+
+def _rfc3339(moment: dt.datetime | dt.date) -> str:
+    """`2026-11-23T08:30:00Z` (UTC, whole seconds) for a moment; `2026-11-23` for a day."""
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            raise ValueError("Toggl needs an aware datetime")
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat()
 
 
 def _projects_of(body: Any) -> tuple[list[Project], None]:
@@ -369,7 +476,8 @@ class TogglClients:
         """Stamps quota readings; the service computes the quota reserve against the same clock."""
         self._options = {**client_options, "clock": clock}
         self.on_quota: Callable[[str, Quota], None] | None = None
-        """Called with (token key, reading) after each answer that carries quota headers."""
+        """Called with (token key, reading) after each answer that carries quota headers; the user quota's
+        readings under `me_key_of(token)`, the workspace's under `key_of(token)`."""
         self._max = max_clients
         self._clients: OrderedDict[str, TogglClient] = OrderedDict()
         self._lock = threading.Lock()
@@ -382,13 +490,18 @@ class TogglClients:
         """How a token is named where it must not appear: its SHA-256, in hex."""
         return hashlib.sha256(token.encode()).hexdigest()
 
+    @staticmethod
+    def me_key_of(token: str) -> str:
+        """Where the readings of a token's user quota (requests under `/me`) are kept: another SHA-256."""
+        return hashlib.sha256(b"me\0" + token.encode()).hexdigest()
+
     def for_token(self, token: str) -> TogglClient:
         """The client for this token, made on first use."""
         key = self.key_of(token)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = TogglClient(token, base_url=self.base_url, on_quota=self._quota_seen(key), **self._options)
+                client = TogglClient(token, base_url=self.base_url, on_quota=self._quota_seen(token), **self._options)
                 self._clients[key] = client
                 while len(self._clients) > self._max:
                     _, old = self._clients.popitem(last=False)
@@ -396,10 +509,12 @@ class TogglClients:
             self._clients.move_to_end(key)
             return client
 
-    def _quota_seen(self, key: str) -> Callable[[Quota], None]:
-        def seen(quota: Quota) -> None:
+    def _quota_seen(self, token: str) -> Callable[[str, Quota], None]:
+        keys = {"org": self.key_of(token), "me": self.me_key_of(token)}  # the keys, not the token, are kept
+
+        def seen(bucket: str, quota: Quota) -> None:
             if self.on_quota is not None:
-                self.on_quota(key, quota)
+                self.on_quota(keys[bucket], quota)
 
         return seen
 

@@ -7,10 +7,14 @@
 | 402 (hourly quota; `X-Toggl-Quota-Resets-In`)  | `QuotaExceeded`      | when the quota resets              |
 | 402 from Reports without quota headers         | `FeatureUnavailable` | the plan lacks that feature        |
 | 404                                            | `NotFound`           | that thing does not exist          |
+| 409 (a time entry already stopped)             | `Conflict`           | it was already stopped             |
 | 429 after retries                              | `RateLimited`        | try again in a moment              |
 | 5xx after retries, timeout, connection error   | `TogglUnavailable`   | Toggl is down, try later           |
 | 200 with a body that is not what the spec says | `BadResponse`        | (a kind of `TogglUnavailable`)     |
 | any other 4xx                                  | `TogglError`         | generic failure                    |
+
+Everything under `/me` draws on a separate user quota (30 requests an hour on every plan), so a 402
+there is `QuotaExceeded` with `bucket == "me"`; elsewhere the bucket is the workspace's ("org").
 
 Messages never contain the API token: the client builds them from the status and path only.
 """
@@ -36,11 +40,17 @@ class NoWorkspaceAccess(TogglError):
 
 
 class QuotaExceeded(TogglError):
-    """The hourly request quota is spent (402); `resets_in` is seconds until it refills, if Toggl said."""
+    """The hourly request quota is spent (402); `resets_in` is seconds until it refills, if Toggl said.
 
-    def __init__(self, message: str, *, resets_in: int | None, status: int | None = 402, path: str = "") -> None:
+    `bucket` says which: "me" (the user quota of everything under `/me`) or "org" (the workspace's).
+    """
+
+    def __init__(
+        self, message: str, *, resets_in: int | None, status: int | None = 402, path: str = "", bucket: str = "org"
+    ) -> None:
         super().__init__(message, status=status, path=path)
         self.resets_in = resets_in
+        self.bucket = bucket
 
 
 class FeatureUnavailable(TogglError):
@@ -49,6 +59,10 @@ class FeatureUnavailable(TogglError):
 
 class NotFound(TogglError):
     """The workspace, project or task does not exist (404)."""
+
+
+class Conflict(TogglError):
+    """Toggl refused a change that no longer applies (409): stopping a time entry that was already stopped."""
 
 
 class RateLimited(TogglError):

@@ -155,6 +155,96 @@ class Task(TogglModel):
         return cls.model_validate(fields)
 
 
+class TimeEntry(TogglModel):
+    """A time entry (`/me/time_entries`, `POST /workspaces/{wid}/time_entries`, `PATCH …/stop`).
+
+    `duration` is seconds, negative while the entry runs (Toggl sends minus the start's UNIX time, or -1):
+    never read a running entry's length from it, use `seconds_at`.
+    """
+
+    id: int
+    workspace_id: int | None = None
+    project_id: int | None = None
+    task_id: int | None = None
+    user_id: int | None = None
+    description: str | None = None
+    start: dt.datetime
+    """When it started, in UTC."""
+    stop: dt.datetime | None = None
+    """None while it runs."""
+    duration: int = 0
+    """Seconds; negative while the entry runs."""
+    billable: bool = False
+    tags: list[str] | None = None
+    at: dt.datetime | None = None
+    server_deleted_at: dt.datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.stop is None and self.duration < 0
+
+    def seconds_at(self, now: dt.datetime) -> int:
+        """How long it ran, or has run by `now` while it still runs."""
+        if self.running:
+            return max(0, int((now - self.start).total_seconds()))
+        if self.stop is not None and self.duration <= 0:
+            return max(0, int((self.stop - self.start).total_seconds()))
+        return max(0, self.duration)
+
+
+class SummaryRate(TogglModel):
+    """One rate's share of a summary row (Reports v3 `base.BillableHourlyRate`)."""
+
+    billable_seconds: int | None = None
+    currency: str | None = None
+    hourly_rate_in_cents: int | None = None
+
+
+class SummarySubGroup(TogglModel):
+    """A summary row inside a group: with the default sub-grouping, one description's time entries."""
+
+    id: int | None = None
+    title: str | None = None
+    seconds: int = 0
+    rates: list[SummaryRate] | None = None
+
+    @property
+    def billable_seconds(self) -> int:
+        return sum(rate.billable_seconds or 0 for rate in self.rates or [])
+
+
+class SummaryGroup(TogglModel):
+    """A summary group; grouped by project, `id` is the project's id (None for time without a project)."""
+
+    id: int | None = None
+    sub_groups: list[SummarySubGroup] | None = None
+
+    @property
+    def seconds(self) -> int:
+        return sum(sub.seconds for sub in self.sub_groups or [])
+
+    @property
+    def billable_seconds(self) -> int:
+        return sum(sub.billable_seconds for sub in self.sub_groups or [])
+
+
+class SummaryReport(TogglModel):
+    """`POST /reports/api/v3/workspace/{wid}/summary/time_entries`: tracked time per group (`summary.ReportData`).
+
+    Only stopped entries count: a running timer is in no report until it stops.
+    """
+
+    groups: list[SummaryGroup] | None = None
+
+    def per_project(self) -> dict[int | None, tuple[int, int]]:
+        """(seconds, billable seconds) by project id; None holds the time tracked without a project."""
+        found: dict[int | None, tuple[int, int]] = {}
+        for group in self.groups or []:
+            seconds, billable = found.get(group.id, (0, 0))
+            found[group.id] = (seconds + group.seconds, billable + group.billable_seconds)
+        return found
+
+
 class Quota(TogglModel):
     """The latest `X-Toggl-Quota-*` headers seen for one token."""
 

@@ -96,12 +96,18 @@ def connected(me: Me, workspace: Workspace | None, *, token_in_dm: bool = False,
     return notice(f"Connected to Toggl as *{escape(me.fullname or me.email or me.id)}*.{where}", detail)
 
 
-def disconnected(had_token: bool, digests: list[Subscription] | None = None) -> Message:
-    """Disconnected, and what becomes of the person's digests: paused, with how to resume or remove them."""
+def disconnected(had_token: bool, digests: list[Subscription] | None = None, personal: int = 0) -> Message:
+    """Disconnected, and what becomes of the person's digests (and own messages): paused, with how to resume or
+    remove them."""
     if not had_token:
         return notice("You were not connected, so there was nothing to delete.")
     digests = digests or []
+    mine = " Your weekly summary and reminder are paused too." if personal > 1 else " Your personal messages are paused too."
     if not digests:
+        if personal:
+            return notice(
+                "Disconnected: your Toggl token is deleted from this app.", mine.strip() + " `connect` resumes them."
+            )
         return notice("Disconnected: your Toggl token is deleted from this app.")
     where = listing([channel_ref(s.channel_id) for s in digests[:10]]) + (
         f" and {len(digests) - 10:,} more" if len(digests) > 10 else ""
@@ -111,7 +117,7 @@ def disconnected(had_token: bool, digests: list[Subscription] | None = None) -> 
         "Disconnected: your Toggl token is deleted from this app.",
         f"Your {plural(len(digests), 'digest')} in {where} {'is' if len(digests) == 1 else 'are'} paused, as "
         f"{'it needs' if len(digests) == 1 else 'they need'} your Toggl data. `/toggl connect` resumes {its}; "
-        f"`/toggl digest unsubscribe` in a channel removes its digest.",
+        f"`/toggl digest unsubscribe` in a channel removes its digest." + (mine if personal else ""),
     )
 
 

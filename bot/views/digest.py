@@ -16,6 +16,7 @@ from bot import buttons
 from bot.digest.rules import Finding, Report, TaskFinding
 from bot.digest.schedule import describe
 from bot.figures import day, day_span, moment, plural
+from bot.forecast import in_words
 from bot.store import Subscription
 from bot.toggl.models import Project
 from bot.views.common import (
@@ -53,9 +54,11 @@ def _project_line(f: Finding, workspace_id: int | None) -> str:
     if f.new:
         tags.append("*new*")
     suffix = f" ({', '.join(tags)})" if tags else ""
+    ahead = f" · _{in_words(f.forecast)}_" if f.forecast else ""
     if f.reason:
         return f"{project_link(f.project, workspace_id)}: {escape(f.reason)}{suffix}"
-    return f"{project_link(f.project, workspace_id)}: {against_estimate(f.tracked_seconds, f.estimate_seconds)}{suffix}"
+    progress = against_estimate(f.tracked_seconds, f.estimate_seconds)
+    return f"{project_link(f.project, workspace_id)}: {progress}{suffix}{ahead}"
 
 
 def _task_line(f: TaskFinding, workspace_id: int | None) -> str:
@@ -88,6 +91,7 @@ def _category(
     workspace_id: int | None,
     subscription_id: int,
     grouped: bool,
+    where_all: str = "`/toggl projects over` lists them all",
 ) -> list[dict]:
     """The category's title, then a section per item (grouped by client), then how many more there are."""
     if not items:
@@ -103,7 +107,7 @@ def _category(
         menu = line_menu(item.project, workspace_id, subscription_id)
         blocks.append(section(line(item), **({"accessory": menu} if menu else {})))
     if len(items) > cap:
-        blocks.append(context(f"…and {len(items) - cap:,} more {noun}: `/toggl projects over` lists them all."))
+        blocks.append(context(f"…and {len(items) - cap:,} more {noun}: {where_all}."))
     return blocks
 
 
@@ -125,6 +129,7 @@ def counts(report: Report, threshold: int) -> str:
         f"{len(report.approaching):,} approaching (≥{threshold}%)" if report.approaching else "",
         plural(len(report.tasks_over), "task over estimate", "tasks over estimate") if report.tasks_over else "",
         f"{len(report.unknown):,} unknown this period" if report.unknown else "",
+        f"{len(report.heading_over):,} heading over at this pace" if report.heading_over else "",
     ]
     found = ", ".join(p for p in parts if p)
     if not found:
@@ -190,7 +195,8 @@ def digest_message(
     top = [header("Toggl budget digest"), context(summary)]
     if report.empty:
         return message(f"Toggl digest: {summary}", [*top, section(all_within(report)), footer])
-    clients = {f.project.client_name or "" for f in [*report.over, *report.ended, *report.approaching, *report.unknown]}
+    listed = [*report.over, *report.ended, *report.approaching, *report.unknown, *report.heading_over]
+    clients = {f.project.client_name or "" for f in listed}
     clients |= {f.project.client_name or "" for f in report.tasks_over}
     grouped = clients != {""}
     where = {"workspace_id": workspace_id, "subscription_id": subscription_id, "grouped": grouped}
@@ -218,6 +224,15 @@ def digest_message(
                 ":small_red_triangle: Tasks over estimate", report.tasks_over, "tasks over estimate", cap, task_line, **where
             ),
             *_category(":grey_question: Unknown this period", report.unknown, "unknown", cap, project_line, **where),
+            *_category(
+                ":crystal_ball: Heading over at the last four weeks' pace",
+                report.heading_over,
+                "heading over",
+                cap,
+                project_line,
+                **where,
+                where_all="`/toggl projects` shows each one's forecast",
+            ),
         ]
         if len(top) + len(body) + 1 <= MAX_BLOCKS or cap <= 1:
             break

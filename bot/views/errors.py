@@ -21,6 +21,12 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
     match error:
         case toggl.TokenRejected():
             return not_connected("Toggl no longer accepts your API token (it may have been reset). Please connect again.")
+        case toggl.QuotaExceeded(resets_in=resets_in, bucket="me"):
+            return notice(
+                f"Toggl's hourly request limit for your own data (30 an hour: timers, your profile, your workspaces) "
+                f"is used up; it resets {minutes(resets_in)}.",
+                "Nothing is lost: ask again then. `projects`, `today` and `start` do not count against it.",
+            )
         case toggl.QuotaExceeded(resets_in=resets_in):
             return notice(
                 f"Toggl's hourly request limit for your account is used up; it resets {minutes(resets_in)}.",
@@ -33,6 +39,8 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
                 "Your Toggl account has no access to that workspace or project.",
                 "See `workspaces`, and switch with `workspace <name or id>`.",
             )
+        case toggl.Conflict():
+            return notice("That changed in Toggl meanwhile (the timer had already stopped).", "`now` shows what runs.")
         case toggl.NotFound():
             return notice("Toggl says that does not exist (any more).", "See `projects` for what there is.")
         case toggl.RateLimited(retry_after=retry_after):

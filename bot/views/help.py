@@ -16,6 +16,13 @@ WORDS: list[tuple[str, str]] = [
     ("workspace <name or id>", "switch your default workspace"),
     ("projects [active|archived|all] [over] [by risk] [client:<name>] [text]", "your projects against their estimates"),
     ("tasks [project name or id] [all]", "a project's tasks (`all` adds done ones; no name: a menu)"),
+    ("start <description> [project:<name or id>]", "start a timer now (Toggl stops the one running)"),
+    ("stop", "stop the running timer"),
+    ("now", "what runs now (with Stop), or what ran last (with Restart)"),
+    ("today", "your tracked time today per project, and how much of it is billable"),
+    ("week", "the same for this week, as your Toggl week runs"),
+    ("summary weekly on|off", "a summary of your week, by DM on the first workday morning"),
+    ("remind at 17:30 | remind off", "a reminder by DM on workdays when you tracked nothing"),
     (
         "digest subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC]",
         "post a budget digest here (no details: a form)",

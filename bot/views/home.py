@@ -1,4 +1,5 @@
-"""The Home tab: connection, the workspace with a switcher, the person's digests, their projects at risk, quick actions.
+"""The Home tab: connection, the workspace with a switcher, the timer with Stop, the person's digests, their own
+messages (weekly summary, reminder), their projects at risk with forecasts, quick actions.
 
 Pure: `bot.home` gathers the data (from the cache; see there for what it may cost), this lays it out.
 Whatever the numbers, it stays within the Home tab's 100 blocks: digests and at-risk projects are
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.digest.schedule import describe
-from bot.figures import moment, plural, used_percent
-from bot.store import Person, Subscription
+from bot.figures import duration, moment, plural, used_percent, weekday_name
+from bot.store import Person, PersonalSchedule, Subscription
 from bot.toggl.models import Project, Workspace
 from bot.views.account import CONNECT_ACTION, CONNECT_VALUE, workspace_menu
 from bot.views.common import (
@@ -30,11 +32,26 @@ from bot.views.common import (
     pack,
     section,
 )
-from bot.views.projects import Figures, project_line, sort_projects
+from bot.views.projects import Figures, Forecasts, project_line, sort_projects
+from bot.views.timers import START_HINT, at, restart_button, stop_button, what
+
+if TYPE_CHECKING:
+    from bot.tracking import TimerState
 
 MAX_HOME_BLOCKS = 100
 DIGESTS_SHOWN = 10
 AT_RISK_SHOWN = 15
+REMIND_TIME_ACTION = "home_remind_time"
+DEFAULT_REMINDER = "17:30"
+
+
+@dataclass(frozen=True)
+class HomeTimer:
+    """The timer as the Home tab shows it: what runs (or ran last), on which project, in the person's zone."""
+
+    state: TimerState
+    project: Project | None
+    zone: ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -53,15 +70,21 @@ class HomeData:
     as_of: dt.datetime | None = None
     problem: str = ""
     """Why the projects could not be shown, if they could not."""
+    forecasts: Forecasts = field(default_factory=dict)
+    timer: HomeTimer | None = None
+    personal: list[PersonalSchedule] = field(default_factory=list)
+    """The person's weekly summary and reminder, if they opted in."""
+    now: dt.datetime | None = None
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [header("Toggl for Slack"), *_status(data)]
-    if data.person is not None and data.person.token_valid:
-        blocks += _workspace(data)
+    connected = data.person is not None and data.person.token_valid
+    if connected:
+        blocks += _workspace(data) + _timer(data)
     blocks += _digests(data)
-    if data.person is not None and data.person.token_valid:
-        blocks += _at_risk(data)
+    if connected:
+        blocks += _personal(data) + _at_risk(data)
     blocks += [divider(), *_quick_actions(data)]
     blocks.append(context("Type the words after `/toggl` anywhere, or send them to me in Messages. Replies are private."))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
@@ -91,6 +114,62 @@ def _workspace(data: HomeData) -> list[dict[str, Any]]:
         return [section(f"Workspace: {label}")]
     more = f" ({len(data.workspaces):,} in all; the menu holds {MAX_OPTIONS})" if len(data.workspaces) > MAX_OPTIONS else ""
     return [section(f"Workspace: {label}{more}", accessory=menu)]
+
+
+def _timer(data: HomeData) -> list[dict[str, Any]]:
+    """What runs, with Stop; or that nothing does, with Restart for the last entry when it is known."""
+    timer, now = data.timer, data.now
+    if timer is None or now is None:
+        return []
+    state, today = timer.state, now.astimezone(timer.zone).date()
+    as_of = dt.datetime.fromtimestamp(state.as_of, timer.zone)
+    note = f"Timer as of {as_of:%H:%M}" + (" (Toggl could not be asked just now)" if state.stale else "")
+    if state.running is not None:
+        entry = state.running
+        since = f"since {at(entry.start, timer.zone, today)} ({duration(entry.seconds_at(now))})"
+        text = f":stopwatch: {what(entry, timer.project)} · {since}"
+        return [divider(), section(text, accessory=stop_button(entry)), context(f"{note} · `stop` or `now` anywhere.")]
+    if state.last is not None:
+        text = f"Nothing is running. Last: {what(state.last, timer.project)}."
+        return [divider(), section(text, accessory=restart_button(state.last)), context(f"{note} · {START_HINT}")]
+    return [divider(), section(f"Nothing is running. {START_HINT}"), context(note)]
+
+
+def _personal(data: HomeData) -> list[dict[str, Any]]:
+    """The weekly summary and the workday reminder, each with a switch (the reminder's time with a picker)."""
+    kinds = {s.kind: s for s in data.personal}
+    summary, reminder = kinds.get("summary"), kinds.get("reminder")
+    blocks: list[dict[str, Any]] = [divider(), section("*Messages from me* (in our direct messages)")]
+    if summary is not None:
+        paused = f" · paused: {escape(summary.paused_reason)}" if summary.paused_reason else ""
+        day = weekday_name(summary.weekday or 0)
+        text = (
+            f"Weekly summary: on, every {day} at {summary.at_time} ({escape(summary.timezone)}), of the week before{paused}"
+        )
+        toggle = button("Turn off", "home_summary_off", buttons.encode(buttons.SetSummary(on=False)))
+    else:
+        text = "Weekly summary: off. Your time per project each week, on the first workday morning."
+        toggle = button("Turn on", "home_summary_on", buttons.encode(buttons.SetSummary(on=True)), style="primary")
+    blocks.append(section(text, accessory=toggle))
+    picker: dict[str, Any] = {
+        "type": "timepicker",
+        "action_id": REMIND_TIME_ACTION,
+        "initial_time": reminder.at_time if reminder is not None else DEFAULT_REMINDER,
+        "placeholder": {"type": "plain_text", "text": "Remind me at…"},
+    }
+    if reminder is not None:
+        paused = f" · paused: {escape(reminder.paused_reason)}" if reminder.paused_reason else ""
+        text = f"Workday reminder: at {reminder.at_time} ({escape(reminder.timezone)}) when nothing was tracked{paused}"
+        off = button("Turn off", "home_remind_off", buttons.encode(buttons.SetReminder(at=None)))
+        blocks += [section(text), actions(picker, off, block_id="home_reminder")]
+    else:
+        on = buttons.encode(buttons.SetReminder(at=DEFAULT_REMINDER))
+        text = "Workday reminder: off. A nudge on workdays when nothing was tracked; pick a time to turn it on."
+        blocks += [
+            section(text),
+            actions(picker, button(f"Remind me at {DEFAULT_REMINDER}", "home_remind_on", on), block_id="home_reminder"),
+        ]
+    return blocks
 
 
 def _digests(data: HomeData) -> list[dict[str, Any]]:
@@ -131,7 +210,7 @@ def _at_risk(data: HomeData) -> list[dict[str, Any]]:
     if not risky:
         blocks.append(section(f"{title}\n:white_check_mark: Nothing at or over {data.threshold}%."))
     else:
-        lines = [project_line(p, data.figures, data.workspace_id) for p in risky[:AT_RISK_SHOWN]]
+        lines = [project_line(p, data.figures, data.workspace_id, data.forecasts.get(p.id)) for p in risky[:AT_RISK_SHOWN]]
         if len(risky) > AT_RISK_SHOWN:
             lines.append(f"…and {len(risky) - AT_RISK_SHOWN:,} more: `/toggl projects over`.")
         blocks += pack(title, lines)
@@ -151,6 +230,8 @@ def _quick_actions(data: HomeData) -> list[dict[str, Any]]:
         actions(
             _quick("My projects", "projects", 0),
             _quick("At risk", "projects over", 1),
+            _quick("Today", "today", 3),
+            _quick("This week", "week", 4),
             button("New digest", "home_new_digest", buttons.encode(buttons.OpenDigestForm())),
             _quick("Help", "help", 2),
         ),

@@ -1,7 +1,8 @@
 """The project list: one line per project, linked to Toggl, and the line the task view shows on top.
 
 A line says only what differs from the usual: no "active" on every line, a status only for
-archived, ended or upcoming projects, and a recurring project's figure for its current period.
+archived, ended or upcoming projects, a recurring project's figure for its current period, and when a
+project crosses its estimate at the pace of the last four weeks ("at this pace, over on Mon 14 Dec").
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from bot import buttons
 from bot.commands import ListProjects
 from bot.figures import day, day_span, duration, plural, span_of, usage, used_percent
+from bot.forecast import Forecast, in_words
 from bot.toggl.models import Project
 from bot.views.common import (
     Message,
@@ -33,6 +35,8 @@ PAGE_SIZE = 40
 
 Figures = Mapping[int, int | str]
 """A recurring project's seconds this period, or the reason there is no figure, by project id."""
+Forecasts = Mapping[int, Forecast]
+"""When a project crosses its estimate at its recent pace, by project id (only those that will)."""
 
 
 def sort_projects(projects: list[Project], sort: str = "name", figures: Figures | None = None) -> list[Project]:
@@ -83,10 +87,13 @@ def progress(project: Project, figures: Figures | None = None) -> str:
     return f"this period{span}: {reason or 'figure unavailable'} · {per}"
 
 
-def project_line(project: Project, figures: Figures | None = None, workspace_id: int | None = None) -> str:
-    """One line: title, figures, and the status only when it is not the usual "active"."""
+def project_line(
+    project: Project, figures: Figures | None = None, workspace_id: int | None = None, forecast: Forecast | None = None
+) -> str:
+    """One line: title, figures, the status only when it is not the usual "active", and the forecast if any."""
     state = status_of(project)
-    return f"{title(project, workspace_id)} — {progress(project, figures)}" + (f" · {state}" if state else "")
+    ahead = f" · _{in_words(forecast)}_" if forecast else ""
+    return f"{title(project, workspace_id)} — {progress(project, figures)}" + (f" · {state}" if state else "") + ahead
 
 
 def project_block(project: Project, figures: Figures | None = None, workspace_id: int | None = None) -> dict:
@@ -140,6 +147,7 @@ def projects_page(
     figures: Figures | None = None,
     at_risk: int = 0,
     unchecked: int = 0,
+    forecasts: Forecasts | None = None,
 ) -> Message:
     """One page of the (already filtered) project list, saying how many there are in all.
 
@@ -164,13 +172,15 @@ def projects_page(
     blocks: list[dict] = [
         header("Projects"),
         context(f"{count} {described}{where}{order}"),
-        *pack("", [project_line(p, figures, workspace_id) for p in shown]),
+        *pack("", [project_line(p, figures, workspace_id, (forecasts or {}).get(p.id)) for p in shown]),
     ]
     notes = []
     if any(p.recurring for p in shown):
         notes.append("Recurring projects show this period, from Toggl's reports (Toggl counts their tasks as 0).")
     if command.over and unchecked:
         notes.append(_unchecked_note(unchecked).strip())
+    if any(p.id in (forecasts or {}) for p in shown):
+        notes.append("Forecasts assume the pace of the last four weeks.")
     if notes:
         blocks.append(context(" ".join(notes)))
     previous = buttons.encode(buttons.projects_page(command, workspace_id, page - 1)) if start > 0 else None

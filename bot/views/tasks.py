@@ -196,6 +196,8 @@ def menu_options(projects: list[Project], menu: buttons.ProjectMenu, query: str)
     def value_for(p: Project) -> buttons.ButtonValue:
         if menu.then == "mute":
             return buttons.MuteProject(ws=menu.ws, pid=p.id, sub=menu.sub)
+        if menu.then == "start":
+            return buttons.StartOn(ws=menu.ws, pid=p.id, d=menu.d)
         return buttons.TasksPage(ws=menu.ws, pid=p.id, all=menu.all)
 
     return [option(choice_label(p), buttons.encode(value_for(p))) for p in fits[:MAX_OPTIONS]]

@@ -9,6 +9,16 @@ tasks of recurring projects (the bug Toggl users reported in January 2026). Ever
 `X-Toggl-Quota-*` headers; a spent quota answers 402; an unknown token gets 401 with an empty
 body; a workspace the token cannot see gets 403. Faults are scripted per path: any status, slow
 answers, malformed or truncated JSON, and dropped connections.
+
+Time entries follow the v9 spec's `TimeEntry`: `duration` in seconds, minus the start's UNIX time
+while running, `stop` null then; `GET /me/time_entries/current` answers the running one or `null`;
+`POST /workspaces/{wid}/time_entries` needs `created_with` and `start` and stops the running entry;
+`PATCH …/{id}/stop` answers 409 for an entry already stopped. Everything under `/me` draws on a
+user quota of its own (30 an hour, as on every plan), answering 402 when spent, apart from the
+workspace quota. Reports v3 `summary/time_entries` groups stopped entries by project (`groups`,
+each with `sub_groups` per description carrying `seconds` and `rates[].billable_seconds`), the
+days read in each entry's owner's Toggl time zone, both ends included. Time entries use the fake's
+`now` (give it the test's clock), not the wall clock.
 """
 
 from __future__ import annotations
@@ -19,10 +29,12 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from tests.fakes.server import LoopbackServer
 
@@ -53,21 +65,36 @@ class Recorded:
     user_agent: str = ""
 
 
+ME_QUOTA = 30
+"""Requests an hour under `/me`, on every plan."""
+
+
 @dataclass
 class Person:
     token: str
     me: dict
     workspace_ids: list[int]
     quota_left: int | None = None
-    """None: unlimited (headers still sent, counting down from 600)."""
+    """The workspace quota. None: unlimited (headers still sent, counting down from 600)."""
     quota_used: int = 0
+    me_quota_left: int = ME_QUOTA
+    """The user quota of everything under `/me`."""
 
 
 class FakeToggl:
     """The state the server serves, and the record of every request it got."""
 
-    def __init__(self, latency: float = 0.0, quota_resets_in: int = 1800, per_token_per_second: float | None = None) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        quota_resets_in: int = 1800,
+        per_token_per_second: float | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        """Toggl's clock for time entries (starting, stopping); tests hand it their frozen clock's `now`."""
         self.people: dict[str, Person] = {}
+        self.time_entries: dict[int, dict] = {}
         self.workspaces: dict[int, dict] = {}
         self.projects: dict[int, dict[int, dict]] = {}
         self.tasks: dict[int, dict[int, dict]] = {}
@@ -207,6 +234,63 @@ class FakeToggl:
         self.tasks[wid][tid] = task
         return task
 
+    def add_time_entry(
+        self,
+        token: str,
+        wid: int,
+        description: str | None,
+        start: dt.datetime,
+        stop: dt.datetime | None = None,
+        *,
+        project_id: int | None = None,
+        billable: bool = False,
+        created_with: str = "Toggl Track web",
+    ) -> dict:
+        """A time entry of the person with `token`; without `stop`, a running one."""
+        return self._store_entry(
+            self.people[token],
+            wid,
+            {"description": description, "project_id": project_id, "billable": billable, "created_with": created_with},
+            start,
+            stop,
+        )
+
+    def running_entry(self, token: str) -> dict | None:
+        uid = self.people[token].me["id"]
+        return next((e for e in self.time_entries.values() if e["user_id"] == uid and e["stop"] is None), None)
+
+    def _store_entry(self, person: Person, wid: int, fields: dict, start: dt.datetime, stop: dt.datetime | None) -> dict:
+        tid = self.new_id()
+        pid = fields.get("project_id")
+        entry = {
+            "id": tid,
+            "workspace_id": wid,
+            "wid": wid,
+            "project_id": pid,
+            "pid": pid,
+            "task_id": fields.get("task_id"),
+            "tid": fields.get("task_id"),
+            "user_id": person.me["id"],
+            "uid": person.me["id"],
+            "description": fields.get("description"),
+            "start": _stamp(start),
+            "stop": None,
+            "duration": -int(start.timestamp()),
+            "duronly": True,
+            "billable": bool(fields.get("billable")),
+            "tags": fields.get("tags") or [],
+            "tag_ids": [],
+            "at": _stamp(self.now()),
+            "server_deleted_at": None,
+            "permissions": None,
+            "shared_with": None,
+            "expense_ids": [],
+        }
+        if stop is not None:
+            _stopped(entry, stop)
+        self.time_entries[tid] = entry
+        return entry
+
     def client_name(self, wid: int, cid: int | None) -> str | None:
         return self.clients[wid][cid]["name"] if cid in self.clients.get(wid, {}) else None
 
@@ -273,6 +357,19 @@ class FakeToggl:
                 "POST",
                 r"/reports/api/v3/workspace/(\d+)/projects/(\d+)/summary",
                 lambda wid, pid: self._summary(person, int(wid), int(pid), body),
+            ),
+            ("GET", r"/api/v9/me/time_entries/current", lambda: (200, self.running_entry(person.token) or "null")),
+            ("GET", r"/api/v9/me/time_entries", lambda: self._my_entries(person, query)),
+            ("POST", r"/api/v9/workspaces/(\d+)/time_entries", lambda wid: self._start(person, int(wid), body)),
+            (
+                "PATCH",
+                r"/api/v9/workspaces/(\d+)/time_entries/(\d+)/stop",
+                lambda wid, tid: self._stop(person, int(wid), int(tid)),
+            ),
+            (
+                "POST",
+                r"/reports/api/v3/workspace/(\d+)/summary/time_entries",
+                lambda wid: self._summary_entries(person, int(wid), body),
             ),
         ]
         for verb, pattern, route in routes:
@@ -367,11 +464,130 @@ class FakeToggl:
             return 400, "The start_date parameter is required"
         return 200, {"seconds": self.report_seconds.get((wid, pid), 0), "tracked_days": 3, "resolution": "day"}
 
-    def quota_headers(self, token: str | None) -> tuple[dict[str, str], bool]:
-        """Headers for this answer, and whether the quota is spent (a 402 is due)."""
+    # -- time entries ----------------------------------------------------------------------------
+
+    def _my_entries(self, person: Person, query: dict[str, list[str]]) -> tuple[int, Any]:
+        q = {k: v[-1] for k, v in query.items()}
+        if ("start_date" in q) != ("end_date" in q):
+            return 400, "start_date and end_date must be given together"
+        uid = person.me["id"]
+        items = [e for e in self.time_entries.values() if e["user_id"] == uid]
+        if "since" in q:
+            items = [e for e in items if _epoch(e["at"]) >= int(q["since"])]
+        else:
+            items = [e for e in items if not e.get("server_deleted_at")]
+        if "start_date" in q:
+            try:
+                low, high = _moment(q["start_date"]), _moment(q["end_date"])
+            except ValueError:
+                return 400, "Invalid start_date or end_date"
+            items = [e for e in items if low <= _moment(e["start"]) < high]
+        if "before" in q:
+            items = [e for e in items if _moment(e["start"]) < _moment(q["before"])]
+        return 200, sorted(items, key=lambda e: e["start"], reverse=True)
+
+    def _start(self, person: Person, wid: int, body: Any) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        if not isinstance(body, dict):
+            return 400, "JSON is not valid"
+        if not body.get("created_with"):
+            return 400, "created_with needs to be provided a valid value"
+        if not body.get("start"):
+            return 400, "start needs to be provided a valid value"
+        if body.get("workspace_id") not in (None, wid):
+            return 400, "workspace_id does not match the path"
+        pid = body.get("project_id")
+        if pid is not None:
+            project = self.projects[wid].get(pid)
+            if project is None or project.get("server_deleted_at"):
+                return 400, "Invalid project_id"
+            if not project["active"]:
+                return 400, "Cannot track time on an archived project"
+        start = _moment(body["start"])
+        duration = body.get("duration")
+        if duration is None and not body.get("stop"):
+            return 400, "duration or stop needs to be provided"
+        running = isinstance(duration, int) and duration < 0 and not body.get("stop")
+        if running:
+            before = self.running_entry(person.token)
+            if before is not None:
+                _stopped(before, max(start, _moment(before["start"])))
+                before["at"] = _stamp(self.now())
+            stop = None
+        else:
+            stop = _moment(body["stop"]) if body.get("stop") else start + dt.timedelta(seconds=int(duration))
+        entry = self._store_entry(person, wid, body, start, stop)
+        return 200, entry
+
+    def _stop(self, person: Person, wid: int, tid: int) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        entry = self.time_entries.get(tid)
+        if entry is None or entry["workspace_id"] != wid or entry["user_id"] != person.me["id"]:
+            return 404, "Time entry not found"
+        if entry["stop"] is not None:
+            return 409, "Time entry already stopped"
+        _stopped(entry, max(self.now(), _moment(entry["start"])))
+        entry["at"] = _stamp(self.now())
+        return 200, entry
+
+    def _summary_entries(self, person: Person, wid: int, body: Any) -> tuple[int, Any]:
+        """Reports v3 summary: stopped entries from start_date to end_date (both included, each owner's zone)."""
+        if not self._can_see(person, wid):
+            return 403, "Workspace not found/accessible"
+        if not isinstance(body, dict) or "start_date" not in body or "end_date" not in body:
+            return 400, "At least one parameter must be set"
+        try:
+            first, last = dt.date.fromisoformat(body["start_date"]), dt.date.fromisoformat(body["end_date"])
+        except (TypeError, ValueError):
+            return 400, "Invalid 'start_date' value"
+        if last <= first:
+            return 400, "end_date should be greater than start_date"
+        if body.get("grouping", "projects") != "projects" or body.get("sub_grouping", "time_entries") != "time_entries":
+            return 400, "Invalid 'grouping' value, allowed values are: 'projects' (this fake)"
+        users = body.get("user_ids")
+        zones = {p.me["id"]: p.me.get("timezone") or "UTC" for p in self.people.values()}
+        groups: dict[int | None, dict[str, list[int]]] = {}
+        for entry in self.time_entries.values():
+            if entry["workspace_id"] != wid or entry["stop"] is None or entry.get("server_deleted_at"):
+                continue
+            if users is not None and entry["user_id"] not in users:
+                continue
+            local = _moment(entry["start"]).astimezone(ZoneInfo(zones.get(entry["user_id"], "UTC"))).date()
+            if not first <= local <= last:
+                continue
+            rows = groups.setdefault(entry["project_id"], {})
+            seconds, billable = rows.get(entry["description"] or "", [0, 0])
+            rows[entry["description"] or ""] = [
+                seconds + entry["duration"],
+                billable + (entry["duration"] if entry["billable"] else 0),
+            ]
+        answer = []
+        for pid, rows in sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+            subs = []
+            for title, (seconds, billable) in sorted(rows.items()):
+                rates = (
+                    [{"billable_seconds": billable, "currency": "EUR", "hourly_rate_in_cents": 5000}] if billable else None
+                )
+                subs.append({"id": None, "title": title, "seconds": seconds, "ids": None, "rates": rates})
+            answer.append(
+                {"id": pid, "ids": None, "project_color": "#06aaf5", "project_hex_color": "#06aaf5", "sub_groups": subs}
+            )
+        return 200, {"groups": answer}
+
+    def quota_headers(self, token: str | None, path: str = "") -> tuple[dict[str, str], bool]:
+        """Headers for this answer, and whether the quota is spent (a 402 is due); `/me` paths have their own."""
         person = self.people.get(token or "")
         if person is None:
             return {}, False
+        if path == "/api/v9/me" or path.startswith("/api/v9/me/"):
+            with self.lock:
+                spent = person.me_quota_left <= 0
+                person.me_quota_left = max(0, person.me_quota_left - 1)
+                remaining = person.me_quota_left
+            headers = {"X-Toggl-Quota-Remaining": str(remaining), "X-Toggl-Quota-Resets-In": str(self.quota_resets_in)}
+            return headers, spent
         with self.lock:
             person.quota_used += 1
             if person.quota_left is None:
@@ -389,6 +605,26 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _stamp(moment: dt.datetime) -> str:
+    """As Toggl writes times: UTC, `2026-11-23T08:30:00+00:00`."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _moment(text: str) -> dt.datetime:
+    """A `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time, as an aware datetime."""
+    if len(text) == 10:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
+    found = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if found.tzinfo is None:
+        raise ValueError("a time without a zone")
+    return found
+
+
+def _stopped(entry: dict, stop: dt.datetime) -> None:
+    entry["stop"] = _stamp(stop)
+    entry["duration"] = int((stop - _moment(entry["start"])).total_seconds())
+
+
 def _epoch(stamp: str) -> int:
     return int(dt.datetime.fromisoformat(stamp).timestamp())
 
@@ -404,6 +640,9 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
             self._serve()
 
         def do_POST(self) -> None:
+            self._serve()
+
+        def do_PATCH(self) -> None:
             self._serve()
 
         def _token(self) -> str | None:
@@ -433,7 +672,7 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
             if fake.over_rate(token):
                 return self._send(429, b"Too Many Requests", {"Retry-After": "1"})
             fault = fake.take_fault(parts.path)
-            headers, spent = fake.quota_headers(token)
+            headers, spent = fake.quota_headers(token, parts.path)
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
@@ -463,7 +702,9 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
         def _send(self, status: int, data: bytes, headers: dict[str, str], length: int | None = None) -> None:
             try:
                 self.send_response(status)
-                content_type = "application/json" if data[:1] in (b"{", b"[") else "text/plain; charset=utf-8"
+                content_type = (
+                    "application/json" if data[:1] in (b"{", b"[") or data == b"null" else "text/plain; charset=utf-8"
+                )
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(length if length is not None else len(data)))
                 for name, value in headers.items():

@@ -92,11 +92,14 @@ def test_the_workspace_menu_switches_and_redraws(running: Running, ada: dict) ->
 
 
 def test_opening_home_is_cheap(running: Running, ada: dict) -> None:
-    """The first open fetches the projects; opens within 15 minutes ask Toggl nothing, and never `/me`."""
+    """The first open fetches the projects and the running timer; opens within 15 minutes ask Toggl nothing.
+
+    `/me` is asked only for the timer (`/me/time_entries/current`), once each 15 minutes at most.
+    """
     running.toggl.age()  # long-lived data: a `since` refresh finds nothing new
     open_home(running, n=1)
     first = running.toggl.count()
-    assert running.toggl.count("/me") == 0
+    assert [r.path for r in running.toggl.requests if r.path.startswith("/api/v9/me")] == ["/api/v9/me/time_entries/current"]
     for n in range(2, 12):
         running.service.clock.advance(seconds=60)  # type: ignore[attr-defined]  # ten opens over ten minutes
         open_home(running, n=n)
@@ -104,7 +107,7 @@ def test_opening_home_is_cheap(running: Running, ada: dict) -> None:
     running.service.clock.advance(seconds=300)  # type: ignore[attr-defined]  # past 15 minutes
     open_home(running, n=12)
     refreshed = [r.path.rsplit("/", 1)[-1] for r in running.toggl.requests[first:]]
-    assert refreshed == ["projects", "clients"] and running.toggl.count("/me") == 0  # one `since` page, the clients
+    assert refreshed == ["projects", "clients", "current"]  # one `since` page, the clients, the timer
 
 
 def test_refresh_asks_toggl_again(running: Running, ada: dict) -> None:
@@ -113,7 +116,7 @@ def test_refresh_asks_toggl_again(running: Running, ada: dict) -> None:
     running.service.clock.advance(seconds=61)  # type: ignore[attr-defined]
     running.send.home_button("home_refresh", buttons.encode(buttons.RefreshHome()))
     running.slack.wait_for_calls("views.publish", 2)
-    assert running.toggl.count() == before + 1
+    assert running.toggl.count() == before + 2  # the projects (`since`) and the timer
 
 
 def test_home_stays_within_100_blocks_whatever_the_numbers(running: Running, ada: dict) -> None:
@@ -161,7 +164,7 @@ def test_the_messages_tab_says_hello_once(running: Running, ada: dict) -> None:
 
 def test_a_quick_action_answers_in_the_messages_tab(running: Running, ada: dict) -> None:
     home = open_home(running)
-    (mine,) = [e for e in elements_of(home) if e["text"]["text"] == "My projects"]
+    (mine,) = [e for e in elements_of(home) if e.get("text", {}).get("text") == "My projects"]
     running.send.home_button(mine["action_id"], mine["value"])
     (post,) = running.slack.wait_for_calls("chat.postMessage")
     assert post.body["channel"] == "U1" and "1 of 1 active projects" in all_text(post.body)

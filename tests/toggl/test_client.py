@@ -108,14 +108,17 @@ def test_basic_auth_and_user_agent(fake_toggl: FakeToggl) -> None:
     assert request.user_agent.startswith("toggl-for-slack/")
 
 
-def test_quota_headers_are_kept(fake_toggl: FakeToggl) -> None:
-    standard_world(fake_toggl)
-    fake_toggl.people[TOKEN].quota_left = 30
+def test_quota_headers_are_kept_per_bucket(fake_toggl: FakeToggl) -> None:
+    """`/me` and `/me/workspaces` draw on the user quota (30 an hour); a workspace's projects on its own."""
+    world = standard_world(fake_toggl)
+    fake_toggl.people[TOKEN].quota_left = 100
     client = client_for(fake_toggl)
     client.me()
     client.workspaces()
-    assert client.quota.remaining == 28
-    assert client.quota.resets_in == 1800
+    assert client.me_quota.remaining == 28 and client.me_quota.resets_in == 1800
+    assert client.quota.remaining is None  # no workspace request yet
+    client.projects(world["wid"])
+    assert client.quota.remaining == 99 and client.me_quota.remaining == 28
 
 
 def test_project_tracked_seconds_from_reports(fake_toggl: FakeToggl) -> None:

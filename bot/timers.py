@@ -1,0 +1,109 @@
+"""Answers to the timer words: `start`, `stop`, `now` (and the Stop and Restart buttons).
+
+A project named after `project:` is found in the person's current workspace the way `tasks` finds one:
+by id, exact name, a unique part, a close spelling; several fitting get the usual chooser, whose
+buttons carry the description, and an archived project is refused (Toggl would refuse it too).
+See `bot.tracking` for what each costs of the `/me` quota.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import buttons, tracking
+from bot.commands import ShowTimer, StartTimer, StopTimer
+from bot.matching import find_project
+from bot.service import Account, Service
+from bot.toggl.models import Project
+from bot.tracking import TimerState
+from bot.views import timers as views
+from bot.views.common import MAX_OPTION_VALUE, Message, context, escape, message, name, notice
+from bot.views.tasks import BUTTONS_AT_MOST, chooser, no_project
+
+MAX_BLOCK_ID = 255
+"""Slack's limit on a block id, where a type-ahead menu carries what choosing does (and here, the description)."""
+
+
+def start_answer(command: StartTimer, account: Account, service: Service) -> Message:
+    workspace_id = command.workspace_id or service.workspace_id(account)
+    project = None
+    if command.project is not None:
+        found = _project(command, account, service, workspace_id)
+        if not isinstance(found, tuple):
+            return found
+        project, workspace_id = found
+    entry = tracking.start_timer(
+        service,
+        account,
+        workspace_id,
+        description=command.description,
+        project_id=project.id if project else None,
+        task_id=command.task_id if project else None,
+        billable=command.billable,
+    )
+    return views.started(entry, project, tracking.zone_of(service, account), service.clock.now())
+
+
+def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:
+    """(the project, its workspace), or the message asking which one (or saying none fits)."""
+    assert command.project is not None
+    projects = service.projects(account, workspace_id).items
+    live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
+    match = find_project(command.project, [p for p in live if not p.is_archived])
+    if match.project is not None:
+        return match.project, match.project.workspace_id or workspace_id
+    if match.choices:
+        return _which(command, match.choices, workspace_id)
+    archived = find_project(command.project, [p for p in live if p.is_archived]).project
+    if archived is not None:
+        return views.archived_project(archived)
+    missing = no_project(command.project, match.closest)
+    return {**missing, "blocks": [*missing["blocks"], context(views.NOT_STARTED)]}
+
+
+def _which(command: StartTimer, choices: list[Project], workspace_id: int) -> Message:
+    """Several projects fit: buttons (or a menu) that start the timer on the one chosen."""
+    description = command.description or None
+    text = f"{len(choices):,} projects match “{escape(command.project)}”. Which one should the timer run on?"
+
+    def value_for(p: Project) -> buttons.ButtonValue:
+        return buttons.StartOn(ws=p.workspace_id or workspace_id, pid=p.id, d=description)
+
+    menu = buttons.ProjectMenu(ws=workspace_id, then="start", d=description)
+    longest = buttons.encode(buttons.StartOn(ws=buttons.MAX_ID, pid=buttons.MAX_ID, d=description))
+    if len(choices) > BUTTONS_AT_MOST and (len(longest) > MAX_OPTION_VALUE or len(buttons.encode(menu)) > MAX_BLOCK_ID):
+        names = ", ".join(f"*{name(p.name)}* ({p.id})" for p in choices[:10])
+        return notice(
+            f"{len(choices):,} projects match “{escape(command.project or '')}”: {names}.", "Name one exactly, or by its id."
+        )
+    return message(text, chooser(text, choices, value_for, menu))
+
+
+def stop_answer(command: StopTimer, account: Account, service: Service) -> Message:
+    outcome = tracking.stop_timer(service, account, command.entry_id, command.workspace_id)
+    now = service.clock.now()
+    zone = tracking.zone_of(service, account)
+    if outcome.stopped is not None:
+        entry = outcome.stopped
+        project = tracking.project_of(service, account, entry.workspace_id, entry.project_id)
+        return views.stopped(entry, project, zone, now)
+    if outcome.already:
+        return views.already_stopped()
+    state = outcome.state or TimerState()
+    last = state.last
+    project = tracking.project_of(service, account, last.workspace_id, last.project_id) if last else None
+    return views.nothing_running(last, project, zone, now, asked="Nothing is running, so there was nothing to stop.")
+
+
+def now_answer(command: ShowTimer, account: Account, service: Service) -> Message:
+    state = tracking.timer_state(service, account)
+    now = service.clock.now()
+    zone = tracking.zone_of(service, account)
+    note = views.memory_note(dt.datetime.fromtimestamp(state.as_of, zone), state.stale, state.retry_in)
+    if state.running is not None:
+        entry = state.running
+        project = tracking.project_of(service, account, entry.workspace_id, entry.project_id)
+        return views.running(entry, project, zone, now, note)
+    last = state.last
+    project = tracking.project_of(service, account, last.workspace_id, last.project_id) if last else None
+    return views.nothing_running(last, project, zone, now, note=note)

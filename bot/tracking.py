@@ -1,0 +1,275 @@
+"""Time entries and reports, from Toggl or from what the app remembers: the running timer, starting and
+stopping it, a person's time per project, and each project's recent pace.
+
+The running timer lives under `/me`, which draws on a user quota of 30 requests an hour on every plan,
+apart from the workspace's. So the app remembers the timer (the cache document `timer`): what Toggl last
+said, and what the app itself started or stopped, with when. Then:
+
+- within the freshness window `now` asks Toggl nothing (after `start` or `stop` the app knows already);
+- after it, one request (`/me/time_entries/current`), and one more (the latest entries) only when nothing
+  runs and the last entry is not known: ten `now` in a row cost at most two `/me` requests;
+- `stop` stops the remembered entry without asking which one runs (a 409 or 404 says it had stopped, and
+  only then is `/me` asked); a Stop button names its entry and stops that one alone;
+- at the quota reserve, or with Toggl down, the remembered state is shown with its age.
+
+My time (`today`, `week`) is one Reports v3 `summary/time_entries` request, on the workspace's quota,
+kept for the freshness window. (The four-week pace of forecasts is `Service.pace`: the digest needs it.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from bot import toggl
+from bot.service import Account, Service
+from bot.toggl.models import Project, TimeEntry
+
+log = logging.getLogger(__name__)
+
+TIMER = "timer"
+"""The cache document holding what the app knows of the person's timer."""
+
+
+@dataclass(frozen=True)
+class TimerState:
+    """The running entry and the last stopped one, as of `as_of` (UNIX seconds, the service's clock)."""
+
+    running: TimeEntry | None = None
+    last: TimeEntry | None = None
+    as_of: float = 0.0
+    last_known: bool = False
+    """True when `last` was looked up (or stopped here) since anything else ran: it is the last entry."""
+    stale: str | None = None
+    """None, "quota" (see `retry_in`) or "unavailable": why this is what the app remembered, not Toggl's word."""
+    retry_in: int | None = None
+
+
+@dataclass(frozen=True)
+class StopOutcome:
+    """What `stop` did: the entry it stopped, or why none (`already`: a button's entry had stopped before)."""
+
+    stopped: TimeEntry | None = None
+    already: bool = False
+    state: TimerState | None = None
+    """When nothing ran: what is known of the timer (its last entry, for a Restart button)."""
+
+
+# -- the timer -----------------------------------------------------------------------------------
+
+
+def remembered(service: Service, account: Account) -> TimerState | None:
+    """What the app knows of the person's timer, however old, without asking Toggl; None if nothing."""
+    found = service.doc(account, TIMER)
+    if found is None:
+        return None
+    try:
+        data = json.loads(found[0])
+        return TimerState(
+            running=_entry(data.get("running")),
+            last=_entry(data.get("last")),
+            as_of=found[1],
+            last_known=bool(data.get("last_known")),
+        )
+    except (ValueError, TypeError, AttributeError, ValidationError):  # an unreadable copy is no copy
+        return None
+
+
+def remember(service: Service, account: Account, state: TimerState) -> TimerState:
+    """Keep `state` (stamped with its `as_of`) for the next `now`, on every instance; returns it."""
+    data = {"running": _dump(state.running), "last": _dump(state.last), "last_known": state.last_known}
+    service.put_doc(account, TIMER, json.dumps(data), at=state.as_of)
+    return state
+
+
+def timer_state(service: Service, account: Account, *, max_age: float | None = None, want_last: bool = True) -> TimerState:
+    """The timer, from memory while younger than `max_age` (the freshness window by default), else from Toggl.
+
+    `want_last` also finds the last entry when nothing runs (for `now` and its Restart button; the Home tab
+    does without). Raises a `TogglError` only when Toggl fails and nothing is remembered.
+    """
+    memory = remembered(service, account)
+    window = service.policy.fresh_seconds if max_age is None else max_age
+    if memory is not None and service.clock.time() - memory.as_of < window:
+        if memory.running is not None or memory.last_known or not want_last:
+            return memory
+        return _fallback(memory, lambda: _look_back(service, account))
+    if memory is not None:
+        wait = service.quota_wait(account, "me")
+        if wait is not None:
+            return dataclasses.replace(memory, stale="quota", retry_in=wait)
+    return _fallback(memory, lambda: _refresh(service, account, memory, want_last))
+
+
+def start_timer(
+    service: Service,
+    account: Account,
+    workspace_id: int,
+    *,
+    description: str = "",
+    project_id: int | None = None,
+    task_id: int | None = None,
+    billable: bool | None = None,
+) -> TimeEntry:
+    """Start a running entry now (the service's clock); Toggl stops whatever ran. Remembered at once."""
+    entry = service.client(account).start_entry(
+        workspace_id,
+        start=service.clock.now(),
+        description=description,
+        project_id=project_id,
+        task_id=task_id,
+        billable=billable,
+    )
+    memory = remembered(service, account)
+    idle = memory is not None and memory.running is None
+    last = memory.last if memory is not None and idle else None
+    remember(service, account, TimerState(entry, last, service.clock.time(), idle and bool(memory and memory.last_known)))
+    return entry
+
+
+def stop_timer(
+    service: Service, account: Account, entry_id: int | None = None, workspace_id: int | None = None
+) -> StopOutcome:
+    """Stop the running entry (`entry_id`: that one only). The remembered entry is stopped without asking `/me`
+    first; only when Toggl says it had stopped (409) or is gone (404) is the running one looked up."""
+    client = service.client(account)
+    memory = remembered(service, account)
+    if entry_id is not None:
+        try:
+            stopped = client.stop_entry(workspace_id or service.workspace_id(account), entry_id)
+        except (toggl.Conflict, toggl.NotFound):
+            if memory is not None and memory.running is not None and memory.running.id == entry_id:
+                remember(service, account, dataclasses.replace(memory, running=None, last_known=False))
+            return StopOutcome(already=True)
+        return StopOutcome(stopped=_stopped(service, account, stopped))
+    if memory is not None and memory.running is not None:
+        try:
+            wid = memory.running.workspace_id or service.workspace_id(account)
+            return StopOutcome(stopped=_stopped(service, account, client.stop_entry(wid, memory.running.id)))
+        except (toggl.Conflict, toggl.NotFound):
+            log.info("The remembered timer had stopped already; asking Toggl which one runs")
+    running = client.current_entry()
+    if running is None:
+        idle = memory is not None and memory.running is None
+        last = memory.last if memory is not None and idle else None
+        known = bool(idle and memory and memory.last_known)
+        return StopOutcome(state=remember(service, account, TimerState(None, last, service.clock.time(), known)))
+    wid = running.workspace_id or service.workspace_id(account)
+    return StopOutcome(stopped=_stopped(service, account, client.stop_entry(wid, running.id)))
+
+
+def _refresh(service: Service, account: Account, memory: TimerState | None, want_last: bool) -> TimerState:
+    client = service.client(account)
+    running = client.current_entry()
+    last, known = (memory.last, memory.last_known) if memory is not None else (None, False)
+    if memory is not None and memory.running is not None and (running is None or running.id != memory.running.id):
+        last, known = None, False  # what ran has stopped since, at a moment only Toggl knows
+    if running is None and want_last and not known:
+        last, known = _latest_stopped(client.time_entries()), True
+    return remember(service, account, TimerState(running, last, service.clock.time(), known))
+
+
+def _look_back(service: Service, account: Account) -> TimerState:
+    """Nothing runs, as of a moment ago, and the last entry is unknown: the latest entries tell both."""
+    entries = service.client(account).time_entries()
+    running = next((e for e in entries if e.running), None)
+    return remember(service, account, TimerState(running, _latest_stopped(entries), service.clock.time(), True))
+
+
+def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
+    """`fetch()`, or the remembered state with why it could not be refreshed (the error stands without one)."""
+    try:
+        return fetch()
+    except toggl.QuotaExceeded as err:
+        if memory is None:
+            raise
+        return dataclasses.replace(memory, stale="quota", retry_in=err.resets_in)
+    except (toggl.TogglUnavailable, toggl.RateLimited):
+        if memory is None:
+            raise
+        return dataclasses.replace(memory, stale="unavailable")
+
+
+def _stopped(service: Service, account: Account, entry: TimeEntry) -> TimeEntry:
+    remember(service, account, TimerState(None, entry, service.clock.time(), True))
+    return entry
+
+
+def _latest_stopped(entries: list[TimeEntry]) -> TimeEntry | None:
+    stopped = [e for e in entries if not e.running]
+    return max(stopped, key=lambda e: e.start, default=None)
+
+
+def _entry(data: Any) -> TimeEntry | None:
+    return None if data is None else TimeEntry.model_validate(data)
+
+
+def _dump(entry: TimeEntry | None) -> Any:
+    return None if entry is None else entry.model_dump(mode="json")
+
+
+# -- names and zones -------------------------------------------------------------------------------
+
+
+def project_of(service: Service, account: Account, workspace_id: int | None, project_id: int | None) -> Project | None:
+    """The project an entry is on, from the copy of the projects (a refresh only when it is not in it)."""
+    if project_id is None or workspace_id is None:
+        return None
+    if account.person is not None:
+        person = account.person
+        cached = service.cached_projects(person.team_id, person.user_id, workspace_id)
+        found = next((p for p in cached if p.id == project_id), None)
+        if found is not None:
+            return found
+    try:
+        return next((p for p in service.projects(account, workspace_id).items if p.id == project_id), None)
+    except toggl.TokenRejected:
+        raise
+    except toggl.TogglError as err:  # the entry is still worth showing, without its project's name
+        log.info("No project name for a time entry: %s", err)
+        return None
+
+
+def zone_of(service: Service, account: Account) -> ZoneInfo:
+    """The person's Toggl time zone: as stored when they connected, else from their profile, else UTC."""
+    name = account.person.timezone if account.person is not None else None
+    if not name:
+        try:
+            name = service.profile(account).timezone
+        except toggl.TokenRejected:
+            raise
+        except toggl.TogglError:
+            name = None
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+
+def tracked(
+    service: Service, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
+) -> dict[int | None, tuple[int, int]]:
+    """(seconds, billable seconds) per project the person tracked from `start` to `end`, both days included, in
+    one Reports request; kept as the document `name` for the freshness window. Running entries are not in it."""
+    key = f"{workspace_id}:{start.isoformat()}:{end.isoformat()}"
+    found = service.doc(account, name, service.policy.fresh_seconds)
+    if found is not None:
+        data = json.loads(found[0])
+        if data.get("key") == key:
+            return {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
+    person = account.person
+    user_id = person.toggl_user_id if person is not None and person.toggl_user_id else service.profile(account).id
+    per = service.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    rows = [[pid, seconds, billable] for pid, (seconds, billable) in per.items()]
+    service.put_doc(account, name, json.dumps({"key": key, "rows": rows}))
+    return per

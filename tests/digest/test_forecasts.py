@@ -1,0 +1,104 @@
+"""Forecasts in the digest and the project lists: when a project crosses its estimate at the last four weeks'
+pace, from one Reports request per workspace per digest, never one per project."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_sdk import WebClient
+
+from bot.answers import answer
+from bot.commands import parse
+from bot.digest.rules import forecasts_for, judge
+from bot.digest.runner import DigestRunner
+from bot.service import Asker, Service
+from bot.slack import SlackGateway
+from bot.toggl.models import Period, Project, RecurringParameters
+from tests.blockkit import all_text, assert_valid_message
+from tests.clocks import berlin, day
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl, standard_world
+
+H = 3600
+TODAY = dt.date(2026, 11, 23)
+
+
+def project(pid: int, name: str, tracked: int, estimate: int | None, **fields: object) -> Project:
+    return Project(id=pid, name=name, actual_seconds=tracked, estimated_seconds=estimate, **fields)
+
+
+def test_approaching_projects_carry_their_forecast_and_healthy_ones_heading_over_are_listed() -> None:
+    projects = [
+        project(1, "Approaching", 9 * H, 10 * H),
+        project(2, "Healthy but fast", 5 * H, 10 * H),
+        project(3, "Healthy and slow", 1 * H, 1000 * H),
+        project(4, "Over", 12 * H, 10 * H),
+        project(5, "Quiet", 5 * H, 10 * H),
+        project(6, "Muted", 5 * H, 10 * H),
+        project(7, "Archived", 5 * H, 10 * H, active=False, status="archived"),
+    ]
+    pace = {1: 0.5 * H, 2: 1 * H, 3: 0.5 * H, 4: 5 * H, 6: 1 * H, 7: 1 * H}
+    report = judge(projects, [], {}, threshold=80, muted_ids=[6], today=TODAY, pace=pace)
+    (approaching,) = report.approaching
+    assert approaching.forecast is not None and approaching.forecast.crossing == dt.date(2026, 11, 25)
+    assert [f.project.name for f in report.heading_over] == ["Healthy but fast"]  # "slow": over a year away
+    assert report.heading_over[0].forecast.crossing == dt.date(2026, 11, 28)  # type: ignore[union-attr]
+    assert report.over[0].forecast is None  # over already: listed as over, not forecast
+    assert judge(projects, [], {}, threshold=80, today=TODAY).heading_over == []  # no pace, no forecasts
+
+
+def test_a_recurring_project_is_forecast_within_its_current_period() -> None:
+    params = [RecurringParameters(period="monthly", estimated_seconds=20 * H)]
+    period = Period(start_date=dt.date(2026, 11, 1), end_date=dt.date(2026, 11, 30))
+    retainer = Project(id=1, name="Retainer", recurring=True, recurring_parameters=params, current_period=period)
+    within = forecasts_for([retainer], {1: 15 * H}, {1: 1 * H}, TODAY)
+    assert within[1].crossing == dt.date(2026, 11, 28)
+    assert forecasts_for([retainer], {1: 15 * H}, {1: 0.5 * H}, TODAY) == {}  # crosses only next period
+    assert forecasts_for([retainer], {1: "unavailable"}, {1: 5 * H}, TODAY) == {}  # no figure, no forecast
+
+
+def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
+    fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
+) -> None:
+    world = standard_world(fake_toggl)  # Website redesign: 5 h 30 min of 10 h
+    wid, token = world["wid"], world["token"]
+    fake_toggl.add_project(wid, "Nearly there", actual_seconds=9 * H, estimated_seconds=10 * H)
+    for n in range(14):  # 28 hours over the last four weeks: an hour a day on Website redesign
+        start = berlin(base_time, -2 * n - 1, "10:00")
+        fake_toggl.add_time_entry(
+            token, wid, "Work", start, start + dt.timedelta(hours=2), project_id=world["website"]["id"]
+        )
+    service.connect("T1", "U1", token)
+    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    for channel in ("C1", "C2", "C3"):
+        service.store.subscriptions.subscribe("T1", channel, "U1", cadence="weekdays", weekday=None, at_time="09:00",
+                                              timezone="Europe/Berlin")  # fmt: skip
+    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    fake_toggl.requests.clear()
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    outcomes = DigestRunner(service, gateway).run_due()
+    assert [o.status for o in outcomes] == ["posted"] * 3
+    assert fake_toggl.count("/summary/time_entries") == 1  # one pace request for three digests of one workspace
+    digest = fake_slack.of("chat.postMessage")[0].body
+    assert_valid_message(digest)
+    text = all_text(digest)
+    crossing = dt.date.fromisoformat(day(base_time, 5))  # 4 h 30 min left at an hour a day
+    assert ":crystal_ball: Heading over" in text and f"at this pace, over on {crossing:%a %-d %b}" in text
+    assert "1 heading over at this pace" in text
+
+
+def test_the_project_list_shows_forecasts_and_keeps_the_pace_an_hour(
+    fake_toggl: FakeToggl, service: Service, base_time: dt.datetime
+) -> None:
+    world = standard_world(fake_toggl)
+    wid, token = world["wid"], world["token"]
+    start = berlin(base_time, -3, "10:00")
+    fake_toggl.add_time_entry(token, wid, "Work", start, start + dt.timedelta(hours=28), project_id=world["website"]["id"])
+    service.connect("T1", "U1", token)
+    asker = Asker(team_id="T1", user_id="U1", channel_id="C1")
+    (message,) = answer(parse("projects"), asker, service).messages
+    assert_valid_message(message)
+    assert "at this pace, over on" in all_text(message) and "pace of the last four weeks" in all_text(message)
+    service.clock.advance(minutes=30)  # type: ignore[attr-defined]
+    answer(parse("projects"), asker, service)
+    assert fake_toggl.count("/summary/time_entries") == 1
