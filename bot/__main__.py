@@ -18,7 +18,7 @@ from bot.figures import plural
 from bot.logs import setup_logging
 from bot.service import Asker, Service
 from bot.settings import Settings
-from bot.store import BadDatabaseUrl, Store
+from bot.store import BadDatabaseUrl, DatabaseTooNew, Store
 
 log = logging.getLogger("bot")
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _run(settings, args)
-    except KeyProblem as err:
+    except (KeyProblem, DatabaseTooNew) as err:
         print(f"toggl-bot {args.command}: {err}", file=sys.stderr)
         return 2
     except OperationalError as err:

@@ -21,7 +21,6 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
@@ -31,7 +30,7 @@ from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.slack.installations import EncryptedInstallationStore, TeamClients
+from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import Deps
@@ -116,7 +115,7 @@ def _oauth_settings(settings: Settings, service: Service, wiring: SlackWiring) -
         redirect_uri_path=REDIRECT_PATH,
         installation_store=wiring.installations,
         installation_store_bot_only=True,
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=service.store.db.engine),
+        state_store=PrunedOAuthStateStore(service.store.db, service.clock, expiration_seconds=OAUTH_STATE_SECONDS),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
     # Bolt's default authorize calls auth.test on every request and rotates tokens against slack.com:

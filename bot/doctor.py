@@ -16,6 +16,7 @@ from bot.crypto import KeyProblem, TokenCipher, key_file_for, key_source, parse_
 from bot.figures import plural
 from bot.settings import Settings
 from bot.store import Database, head_revision
+from bot.store.engine import known_revisions
 from bot.store.schema import people
 
 TOGGL_TIMEOUT = 5
@@ -61,6 +62,8 @@ def _database(database: Database) -> Check:
     head = head_revision()
     if revision == head:
         return Check("database", True, f"{database} answers, at migration {revision} (the newest)")
+    if revision is not None and revision not in known_revisions():
+        return Check("database", False, f"{database} is at migration {revision}, newer than this version knows ({head})")
     return Check("database", False, f"{database} is at migration {revision or 'none'}; run `toggl-bot migrate` ({head})")
 
 

@@ -1,4 +1,8 @@
-"""Key rotation: every stored token, Toggl's and Slack's, re-encrypted under the newest key in one transaction."""
+"""Key rotation: every stored token, Toggl's and Slack's, re-encrypted under the newest key.
+
+People's tokens are swapped in one transaction and Slack's in another; each swap only replaces the exact
+ciphertext it read, so a token changed meanwhile (a reconnect) is never overwritten with an older one.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +22,16 @@ def rotate_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
 
     Returns (rotated, unreadable); an unreadable token is left as it was.
     """
-    rotated: dict[tuple[str, str], str] = {}
+    changes: dict[tuple[str, str], tuple[str, str]] = {}
     unreadable = 0
     for person in store.people.all():
         try:
-            rotated[(person.team_id, person.user_id)] = cipher.rotate(person.token_ciphertext)
+            changes[(person.team_id, person.user_id)] = (person.token_ciphertext, cipher.rotate(person.token_ciphertext))
         except UnreadableToken:
             unreadable += 1
-    store.people.replace_ciphertexts(rotated)
+    rotated = store.people.replace_ciphertexts(changes)
     slack_rotated, slack_unreadable = _rotate_slack_tokens(store, cipher)
-    return len(rotated) + slack_rotated, unreadable + slack_unreadable
+    return rotated + slack_rotated, unreadable + slack_unreadable
 
 
 def _rotate_slack_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
@@ -45,6 +49,7 @@ def _rotate_slack_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
                     except UnreadableToken:
                         unreadable += 1
                 if values:
-                    conn.execute(sa.update(table).where(table.c.id == row["id"]).values(**values))
-                    rotated += len(values)
+                    unchanged = [table.c[column] == row[column] for column in values]
+                    result = conn.execute(sa.update(table).where(table.c.id == row["id"], *unchanged).values(**values))
+                    rotated += len(values) if result.rowcount else 0
     return rotated, unreadable

@@ -38,6 +38,7 @@ class WorkPool:
         self._slots = threading.BoundedSemaphore(max_pending)
         self._pending = 0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         prestart(self._executor, workers)
 
     def __repr__(self) -> str:
@@ -73,7 +74,14 @@ class WorkPool:
     def _done(self) -> None:
         with self._lock:
             self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
         self._slots.release()
+
+    def wait_idle(self, timeout: float = 30) -> bool:
+        """Block until no job is queued or running (a clean shutdown, or a test's "nothing else happened")."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)

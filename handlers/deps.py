@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply
 from bot.service import Service
-from bot.slack import BOT_REFUSED, error_code, note_refusal
+from bot.slack import BOT_REFUSED, describe, error_code, note_refusal
 from bot.store.slack_state import SlackState
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
@@ -131,12 +131,6 @@ def deliver(message: Message, send: Send, fallback: Send | None = None, delivery
         except (NotDelivered, OSError) as err:
             log.warning("Slack did not take a reply: %s", describe(err))
     return False
-
-
-def describe(err: Exception) -> str:
-    if isinstance(err, SlackApiError):
-        return str(err.response.get("error", "unknown error"))
-    return f"{type(err).__name__}: {err}"
 
 
 def via_respond(respond: Respond, *, replace: bool = False) -> Send:

@@ -112,7 +112,7 @@ def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, data
     app = create_app(settings, service=service, pool=pool)
     with WSGILoopback(wsgi_app(app, service, settings)) as server:
         url = server.url + "/slack/events"
-        yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url)
+        yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url, pool)
     pool.shutdown(wait=True)
 
 

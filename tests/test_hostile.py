@@ -161,7 +161,7 @@ def test_a_replayed_signed_request_is_carried_out_once(running: Running, ada: di
     running.slack.wait_for_calls("/hooks/bye")
     running.service.connect("T1", "U1", ada["token"])  # they connect again
     assert running.send.post(body, FORM, headers).status_code == 200  # an attacker replays the captured request
-    time.sleep(0.5)
+    running.settle()
     assert len(running.slack.of("/hooks/bye")) == 1
     assert running.service.store.people.get("T1", "U1") is not None
 
@@ -178,7 +178,8 @@ def test_an_event_retried_after_a_restart_is_answered_once(
     with WSGILoopback(wsgi_app(restarted, running.service, settings)) as server:
         again = SlackSender(server.url + "/slack/events", fake_slack.hook())
         assert again.dm("help", event_id="EvRetry", client_msg_id="a retry").status_code == 200
-        time.sleep(0.5)
+        assert pool.wait_idle()
+    running.settle()
     pool.shutdown()
     assert len(fake_slack.of("chat.postMessage")) == 1
 

@@ -123,3 +123,18 @@ def test_a_deployment_moves_from_sqlite_to_another_database_with_copy_data(
 
     again = run(["copy-data", "--from", f"sqlite:///{legacy}"], legacy.parent, **env)
     assert again.returncode == 2 and "nothing copied" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_a_database_migrated_by_a_newer_version_is_said_in_one_line(legacy: Path, tmp_path: Path) -> None:
+    """Found in review: after a rolled-back deploy, migrate failed with two tracebacks, and doctor said to migrate."""
+    env = {"DATABASE_URL": f"sqlite:///{legacy}", "TOKEN_ENCRYPTION_KEY": LEGACY_KEY}
+    assert run(["migrate"], tmp_path, **env).returncode == 0
+    engine = sa.create_engine(f"sqlite:///{legacy}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    engine.dispose()
+    result = run(["migrate"], tmp_path, **env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "at migration 0099, which this version of toggl-bot does not know" in result.stderr
+    doctor = run(["doctor"], tmp_path, **env)
+    assert "newer than this version knows" in doctor.stdout

@@ -4,7 +4,6 @@ again now and then, not a WARNING for every lost reply."""
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from slack_sdk import WebClient
@@ -24,7 +23,7 @@ def test_replies_slack_refuses_are_one_error_not_a_warning_each(running: Running
     for n in range(5):
         assert running.send.dm("help", event_id=f"EvInactive{n}").status_code == 200
     running.slack.wait_for(lambda calls: len([c for c in calls if c.method == "chat.postMessage"]) >= 5)
-    time.sleep(0.3)  # the last reply's failure is handled just after the fake answered it
+    running.settle()  # the last reply's failure is handled just after the fake answered it
     refusals = [r for r in caplog.records if "refuses the bot token" in r.getMessage()]
     assert [r.levelno for r in refusals] == [logging.ERROR]
     assert not [r for r in caplog.records if "did not take a reply" in r.getMessage()]

@@ -182,3 +182,17 @@ def test_digest_exactly_once_with_two_schedulers_on_one_database(
         thread.join()
     channels = sorted(c.body["channel"] for c in fake_slack.of("chat.postMessage"))
     assert channels == sorted(f"C{n}" for n in range(10))
+
+
+def test_rotation_never_overwrites_a_token_reconnected_meanwhile(store: Store, clock: FrozenClock) -> None:
+    """Found in review: rotate-key wrote back what it had read, over a token the person had just replaced."""
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    store.people.save("T1", "U1", token_ciphertext=TokenCipher([old]).encrypt("a" * 32), toggl_user_id=1,
+                      toggl_name="x", workspace_id=1, timezone=None)  # fmt: skip
+    (read,) = store.people.all()
+    reconnected = TokenCipher([new]).encrypt("b" * 32)
+    store.people.save("T1", "U1", token_ciphertext=reconnected, toggl_user_id=1, toggl_name="x", workspace_id=1,
+                      timezone=None)  # fmt: skip  # the person reconnects while rotation runs
+    rotated = TokenCipher([new, old]).rotate(read.token_ciphertext)
+    assert store.people.replace_ciphertexts({("T1", "U1"): (read.token_ciphertext, rotated)}) == 0
+    assert TokenCipher([new]).decrypt(store.people.get("T1", "U1").token_ciphertext) == "b" * 32  # type: ignore[union-attr]

@@ -141,4 +141,4 @@ def describe(err: Exception) -> str:
         return f"Slack refuses the bot token ({err})"
     if isinstance(err, NotInstalled):
         return "the app is not installed in that workspace"
-    return type(err).__name__
+    return f"{type(err).__name__}: {err}"[:200]

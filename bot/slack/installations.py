@@ -9,6 +9,7 @@ database only ever holds ciphertext. The tables are made by our migrations, not 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 import threading
 from collections import OrderedDict
@@ -19,8 +20,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
+from bot.clock import Clock
 from bot.crypto import TokenCipher, UnreadableToken
 from bot.slack.gateway import NotInstalled
 from bot.store.engine import Database
@@ -108,6 +111,21 @@ class EncryptedInstallationStore(InstallationStore):
             log.error("A Slack installation's tokens cannot be decrypted with the configured keys; reinstall the app")
             return None
         return opened
+
+
+class PrunedOAuthStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's OAuth state store, which deletes only the state it consumes; this one also deletes states
+    that expired, each time it issues one, so that visits to `/slack/install` cannot fill the table."""
+
+    def __init__(self, database: Database, clock: Clock, *, expiration_seconds: int) -> None:
+        super().__init__(expiration_seconds=expiration_seconds, engine=database.engine, logger=log)
+        self._clock = clock
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        expired = self._clock.now().astimezone(dt.UTC).replace(tzinfo=None)  # naive UTC, as slack_sdk writes it
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < expired))
+        return super().issue(*args, **kwargs)
 
 
 class TeamClients:

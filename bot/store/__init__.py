@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.store import schema
 from bot.store.cache import Cache, CacheState
-from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, engine_url, head_revision, sqlite_path
+from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, DatabaseTooNew, engine_url, head_revision, sqlite_path
 from bot.store.people import People, Person
 from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests
@@ -34,6 +34,7 @@ __all__ = [
     "BadDatabaseUrl",
     "CacheState",
     "Database",
+    "DatabaseTooNew",
     "Person",
     "PersonalSchedule",
     "Slot",

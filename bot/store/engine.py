@@ -41,6 +41,10 @@ MEMORY_URL = "sqlite://"
 """A database that lives in this process only and leaves no file behind (`toggl-bot ask --toggl-token`)."""
 
 
+class DatabaseTooNew(Exception):
+    """The database was migrated by a newer version of the app (a deploy was rolled back): one line says so."""
+
+
 class BadDatabaseUrl(ValueError):
     """`DATABASE_URL` is neither `sqlite:///…` nor `postgresql://…` / `postgres://…`."""
 
@@ -165,6 +169,11 @@ class Database:
             if self.is_postgres:  # the others wait here, then find nothing left to do
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             before = _revision(conn)
+            if before is not None and before not in known_revisions():
+                raise DatabaseTooNew(
+                    f"the database is at migration {before}, which this version of toggl-bot does not know (its newest "
+                    f"is {head_revision()}): it was migrated by a newer version; run that version, or restore a backup"
+                )
             command.upgrade(_alembic_config(conn), "head")
             after = _revision(conn)
         if before != after and self.url.database:
@@ -186,6 +195,12 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
     assert head is not None
     return head
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
 
 
 def _revision(conn: Connection) -> str | None:

@@ -104,11 +104,22 @@ class People:
         with self._db.read() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(people)).scalar_one()
 
-    def replace_ciphertexts(self, ciphertexts: dict[tuple[str, str], str]) -> None:
-        """Swap stored ciphertexts in one transaction, as key rotation does: all or nothing."""
+    def replace_ciphertexts(self, changes: dict[tuple[str, str], tuple[str, str]]) -> int:
+        """Swap (old, new) ciphertexts in one transaction, as key rotation does; returns how many were swapped.
+
+        A row whose ciphertext is no longer the old one (the person reconnected meanwhile) is left alone:
+        its new token is already under the newest key.
+        """
+        swapped = 0
         with self._db.write() as conn:
-            for (team_id, user_id), ciphertext in ciphertexts.items():
-                conn.execute(sa.update(people).where(_is(team_id, user_id)).values(token_ciphertext=ciphertext))
+            for (team_id, user_id), (old, new) in changes.items():
+                statement = (
+                    sa.update(people)
+                    .where(_is(team_id, user_id), people.c.token_ciphertext == old)
+                    .values(token_ciphertext=new)
+                )
+                swapped += conn.execute(statement).rowcount
+        return swapped
 
     def _update(self, team_id: str, user_id: str, **values: object) -> None:
         with self._db.write() as conn:

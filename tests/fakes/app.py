@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.service import Service
 from bot.settings import Settings
+from bot.work import WorkPool
 from tests.fakes.signing import SIGNING_SECRET, SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
@@ -19,6 +20,11 @@ class Running:
     service: Service
     send: SlackSender
     url: str
+    pool: WorkPool | None = None
+
+    def settle(self) -> None:
+        """Wait until every request sent so far has done all its work, so that "nothing more happened" holds."""
+        assert self.pool is not None and self.pool.wait_idle(), "the app's work did not finish"
 
 
 def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, database: Path | str) -> Settings:

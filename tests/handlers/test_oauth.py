@@ -3,6 +3,7 @@ each team answered with its own bot token (authorised once, then cached), rotati
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import requests
 from pydantic import SecretStr
 
 from bot.app import create_app, slack_wiring, wsgi_app
+from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
 from bot.service import Service
 from bot.slack.installations import EncryptedInstallationStore
@@ -21,7 +23,7 @@ from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
-from tests.stored import all_stored_text
+from tests.stored import all_stored_text, count_rows
 
 CLIENT_ID = "1111.2222"
 
@@ -35,9 +37,8 @@ def oauth(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, databa
     pool = WorkPool(workers=4)
     app = create_app(settings, service=service, pool=pool)
     with WSGILoopback(wsgi_app(app, service, settings)) as server:
-        yield Running(
-            fake_slack, fake_toggl, service, SlackSender(server.url + "/slack/events", fake_slack.hook()), server.url
-        )
+        send = SlackSender(server.url + "/slack/events", fake_slack.hook())
+        yield Running(fake_slack, fake_toggl, service, send, server.url, pool)
     pool.shutdown(wait=True)
 
 
@@ -150,3 +151,13 @@ def test_uninstalling_forgets_the_installation_and_the_workspaces_people(oauth: 
     assert oauth.service.store.people.get("T2", "U1") is None
     assert oauth.service.store.people.get("T3", "U1") is not None
     assert installations(oauth).find_bot(enterprise_id=None, team_id="T3") is not None
+
+
+def test_install_page_visits_do_not_fill_the_state_table(oauth: Running, clock: FrozenClock) -> None:
+    """Found in review: each anonymous GET /slack/install wrote a state row that nothing ever deleted."""
+    for _ in range(20):
+        assert requests.get(oauth.url + "/slack/install", timeout=10).status_code == 200
+    assert count_rows(oauth.service.store, "slack_oauth_states") == 20
+    clock.set(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))  # slack_sdk stamps states with the real clock
+    assert requests.get(oauth.url + "/slack/install", timeout=10).status_code == 200
+    assert count_rows(oauth.service.store, "slack_oauth_states") == 1  # the twenty expired ones are gone

@@ -3,8 +3,6 @@ never echoed back, and "that does not look like a Toggl API token" for anything 
 
 from __future__ import annotations
 
-import time
-
 from tests.blockkit import all_text
 from tests.fakes.app import Running
 
@@ -45,5 +43,5 @@ def test_a_token_anywhere_in_a_channel_mention_gets_the_reset_warning_and_is_nev
     warnings = running.slack.wait_for_calls("chat.postEphemeral", 3)
     assert all("never paste your Toggl token in a channel" in all_text(w.body) for w in warnings)
     assert all(TOKEN not in all_text(w.body) for w in warnings)
-    time.sleep(0.3)
+    running.settle()
     assert running.toggl.requests == [] and running.service.store.people.get("T1", "U1") is None
