@@ -131,6 +131,7 @@ def start_timer(
     idle = memory is not None and memory.running is None
     last = memory.last if memory is not None and idle else None
     remember(service, account, TimerState(entry, last, service.clock.time(), idle and bool(memory and memory.last_known)))
+    _reports_changed(service, account)
     return entry
 
 
@@ -199,7 +200,14 @@ def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
 
 def _stopped(service: Service, account: Account, entry: TimeEntry) -> TimeEntry:
     remember(service, account, TimerState(None, entry, service.clock.time(), True))
+    _reports_changed(service, account)
     return entry
+
+
+def _reports_changed(service: Service, account: Account) -> None:
+    """A timer started or stopped here changes `today` and `week`: their kept reports must not hide it."""
+    if account.person is not None:
+        service.store.cache.forget_docs(account.person.team_id, account.person.user_id, REPORTS)
 
 
 def _latest_stopped(entries: list[TimeEntry]) -> TimeEntry | None:
@@ -254,6 +262,10 @@ def zone_of(service: Service, account: Account) -> ZoneInfo:
 
 
 # -- reports -------------------------------------------------------------------------------------
+
+
+REPORTS = "mytime:"
+"""The prefix of the documents `tracked` keeps its reports under."""
 
 
 def tracked(

@@ -96,6 +96,14 @@ class Cache:
         with self._db.write() as conn:
             conn.execute(statement)
 
+    def forget_docs(self, team_id: str, user_id: str, prefix: str) -> None:
+        """Forget the person's documents whose name starts with `prefix` (reports a new timer made stale)."""
+        where = sa.and_(
+            cache_docs.c.team_id == team_id, cache_docs.c.user_id == user_id, cache_docs.c.name.startswith(prefix)
+        )
+        with self._db.write() as conn:
+            conn.execute(sa.delete(cache_docs).where(where))
+
     def clear(self, team_id: str, user_id: str | None = None) -> None:
         """Forget everything cached for a person (or, with no user, for a whole Slack team)."""
         with self._db.write() as conn:

@@ -11,6 +11,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot import buttons
+from bot.commands import MAX_DESCRIPTION
 from bot.figures import duration, moment
 from bot.toggl.models import Project, TimeEntry
 from bot.views.common import (
@@ -58,7 +59,7 @@ def restart_button(entry: TimeEntry) -> dict:
         ws=entry.workspace_id or 1,
         pid=entry.project_id,
         tid=entry.task_id,
-        d=(entry.description or None),
+        d=(entry.description or "")[:MAX_DESCRIPTION] or None,  # Toggl allows longer ones than a button holds
         b=entry.billable,
     )
     return button("Restart", RESTART_ACTION, buttons.encode(value), style="primary")

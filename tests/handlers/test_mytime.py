@@ -82,3 +82,18 @@ def test_today_needs_a_connection(running: Running) -> None:
     running.send.command("today", user="U9")
     (reply,) = replies(running)
     assert "connect_open" in str(reply["blocks"])
+
+
+def test_today_right_after_stop_counts_the_stopped_timer(running: Running, ada: dict) -> None:
+    """Found in review: the report kept for the freshness window hid a timer stopped a moment later."""
+    running.send.command("start Writing", response_url=running.slack.hook("start"))
+    replies(running, hook="start")
+    running.service.clock.advance(hours=1)  # type: ignore[attr-defined]
+    running.send.command("today", response_url=running.slack.hook("before"))
+    replies(running, hook="before")
+    running.send.command("stop", response_url=running.slack.hook("stop"))
+    replies(running, hook="stop")
+    running.service.clock.advance(seconds=20)  # type: ignore[attr-defined]  # inside the freshness window
+    running.send.command("today", response_url=running.slack.hook("after"))
+    (after,) = replies(running, hook="after")
+    assert "*1 h* tracked" in all_text(after)

@@ -243,3 +243,22 @@ def test_a_long_description_with_many_fits_asks_for_the_exact_name(running: Runn
     (reply,) = replies(running)
     assert "10 projects match" in all_text(reply) and "Name one exactly, or by its id" in all_text(reply)
     assert not [e for e in elements_of(reply)]
+
+
+def test_an_entry_with_a_description_longer_than_a_button_holds_still_shows_and_stops(
+    running: Running, ada: dict
+) -> None:
+    """Found in review: a description over 500 characters (Toggl's web app allows them) broke `now`, `stop`
+    and the Home tab, because the Restart button could not carry it."""
+    long = "Writing " + "a long description " * 60  # about 1,100 characters
+    start = running.service.clock.now() - dt.timedelta(minutes=20)
+    running.toggl.add_time_entry(ada["token"], ada["wid"], long, start)
+    running.send.command("now")
+    (shown,) = replies(running)
+    assert "Writing a long description" in all_text(shown)
+    running.send.command("stop")
+    (_, stopped) = replies(running, 2)
+    assert "Stopped *Writing a long description" in all_text(stopped)
+    assert button_of(stopped, "timer_restart")  # carries the description, cut to what a button holds
+    home = open_home(running)
+    assert "Writing a long description" in all_text(home)
