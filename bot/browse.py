@@ -89,12 +89,8 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
 
 
 def local_today(account: Account, service: Service) -> dt.date:
-    """Today in the person's time zone (as stored when they connected), for forecasts; UTC for a bare token."""
-    zone = account.person.timezone if account.person is not None and account.person.timezone else "UTC"
-    try:
-        return service.clock.now().astimezone(ZoneInfo(zone)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return service.clock.now().date()
+    """Today in the person's time zone (`Service.zone`), for forecasts."""
+    return service.clock.now().astimezone(service.zone(account)).date()
 
 
 def _forecastable(project: Project, figures: dict[int, int | str], today: dt.date) -> bool:

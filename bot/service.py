@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
@@ -311,6 +312,17 @@ class Service:
         me = self.client(account).me()
         self._put_doc(account, "me", me.model_dump_json())
         return me
+
+    def zone(self, account: Account) -> ZoneInfo:
+        """The person's time zone, one rule for every answer: their Toggl profile as last fetched, else the zone
+        stored when they connected, else UTC. Asks Toggl nothing (timers and my time once disagreed)."""
+        cached = self._doc(account, "me", math.inf)
+        name = Me.model_validate_json(cached).timezone if cached is not None else None
+        name = name or (account.person.timezone if account.person is not None else None)
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
 
     def profile(self, account: Account) -> Me:
         """The person's Toggl profile as last fetched, up to `profile_seconds` old: for their time zone and week

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import buttons, tracking
+from bot import buttons, toggl, tracking
 from bot.commands import ShowTimer, StartTimer, StopTimer
 from bot.matching import find_project
 from bot.service import Account, Service
@@ -32,15 +32,22 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
         if not isinstance(found, tuple):
             return found
         project, workspace_id = found
-    entry = tracking.start_timer(
-        service,
-        account,
-        workspace_id,
-        description=command.description,
-        project_id=project.id if project else None,
-        task_id=command.task_id if project else None,
-        billable=command.billable,
-    )
+    try:
+        entry = tracking.start_timer(
+            service,
+            account,
+            workspace_id,
+            description=command.description,
+            project_id=project.id if project else None,
+            task_id=command.task_id if project else None,
+            billable=command.billable,
+        )
+    except toggl.TogglUnavailable:  # sent, but no answer: Toggl may well have started it
+        tracking.forget_timer(service, account)  # so that `now` asks Toggl instead of trusting memory
+        return notice(
+            "Toggl did not answer in time, so I cannot tell whether the timer started.",
+            "`now` shows what runs; starting it again might make two entries.",
+        )
     return views.started(entry, project, tracking.zone_of(service, account), service.clock.now())
 
 
@@ -50,8 +57,10 @@ def _project(command: StartTimer, account: Account, service: Service, workspace_
     projects = service.projects(account, workspace_id).items
     live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
     match = find_project(command.project, [p for p in live if not p.is_archived])
-    if match.project is not None:
+    if match.project is not None and _named_outright(command.project, match.project):
         return match.project, match.project.workspace_id or workspace_id
+    if match.project is not None:  # only a close spelling: a timer is a write, so ask rather than guess
+        return _which(command, [match.project], workspace_id)
     if match.choices:
         return _which(command, match.choices, workspace_id)
     archived = find_project(command.project, [p for p in live if p.is_archived]).project
@@ -59,6 +68,12 @@ def _project(command: StartTimer, account: Account, service: Service, workspace_
         return views.archived_project(archived)
     missing = no_project(command.project, match.closest)
     return {**missing, "blocks": [*missing["blocks"], context(views.NOT_STARTED)]}
+
+
+def _named_outright(typed: str, project: Project) -> bool:
+    """True when the words name the project by id or by a part of its name, not by a near spelling."""
+    wanted = typed.strip().casefold()
+    return wanted == str(project.id) or wanted in project.name.casefold()
 
 
 def _which(command: StartTimer, choices: list[Project], workspace_id: int) -> Message:

@@ -24,7 +24,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -204,6 +204,12 @@ def _stopped(service: Service, account: Account, entry: TimeEntry) -> TimeEntry:
     return entry
 
 
+def forget_timer(service: Service, account: Account) -> None:
+    """Forget what the app remembered of the timer: the next look asks Toggl (after a write with no answer)."""
+    if account.person is not None:
+        service.store.cache.forget_docs(account.person.team_id, account.person.user_id, TIMER)
+
+
 def _reports_changed(service: Service, account: Account) -> None:
     """A timer started or stopped here changes `today` and `week`: their kept reports must not hide it."""
     if account.person is not None:
@@ -246,19 +252,8 @@ def project_of(service: Service, account: Account, workspace_id: int | None, pro
 
 
 def zone_of(service: Service, account: Account) -> ZoneInfo:
-    """The person's Toggl time zone: as stored when they connected, else from their profile, else UTC."""
-    name = account.person.timezone if account.person is not None else None
-    if not name:
-        try:
-            name = service.profile(account).timezone
-        except toggl.TokenRejected:
-            raise
-        except toggl.TogglError:
-            name = None
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    """The person's time zone, by the service's one rule (`Service.zone`)."""
+    return service.zone(account)
 
 
 # -- reports -------------------------------------------------------------------------------------

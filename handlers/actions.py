@@ -21,7 +21,7 @@ from bot.answers import Reply, answer
 from bot.commands import Command
 from bot.service import Asker
 from bot.views.account import CONNECT_ACTION
-from bot.views.common import Message
+from bot.views.common import Message, notice
 from bot.views.errors import unreadable_button
 from bot.views.home import REMIND_TIME_ACTION
 from bot.views.tasks import PICK_ACTION
@@ -57,6 +57,16 @@ def chosen_value(action: dict[str, Any]) -> str | None:
     return action.get("value")
 
 
+STARTS_A_TIMER = (buttons.StartOn, buttons.Restart)
+
+
+def _press_of(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """Names one button on one message (or Home tab): a double press, or Slack's retry, has the same name."""
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("view_id") or (body.get("view") or {}).get("id") or ""
+    return f"press:{where}:{action.get('action_id')}:{chosen_value(action)}"
+
+
 def register(app: App, deps: Deps) -> None:
     service = deps.service
 
@@ -74,6 +84,10 @@ def register(app: App, deps: Deps) -> None:
         else:
             value = buttons.decode(chosen_value(action))
         trigger_id = body.get("trigger_id") or ""
+        if isinstance(value, STARTS_A_TIMER) and not deps.first_time(_press_of(body, action)):
+            # A second press of the same Start or Restart button: one entry in Toggl is enough, and it is said.
+            deps.soon(deliver, notice("That timer was started by your first press; `now` shows it."), send, fallback)
+            return
         match value:
             case None:
                 deps.soon(deliver, unreadable_button(), send, fallback)

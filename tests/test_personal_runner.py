@@ -145,3 +145,21 @@ def test_the_scheduler_tick_runs_digests_and_personal_messages(
     scheduled_tick(DigestRunner(service, personal.slack), personal)()
     channels = sorted(c.body["channel"] for c in fake_slack.of("chat.postMessage"))
     assert channels == ["C1", "U1"]
+
+
+def test_moving_the_reminder_later_the_same_day_sends_no_second_one(
+    ada: dict, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
+) -> None:
+    """Found in review: sent at 17:30, moved to 17:40 at 17:45, a second reminder came that day."""
+    opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    (sent,) = runner(service, fake_slack).run_due()
+    assert sent.status == "sent"
+    service.clock.set(berlin(base_time, 0, "17:45"))  # type: ignore[attr-defined]
+    service.store.personal.set("T1", "U1", "reminder", cadence="weekdays", weekday=None, at_time="17:40",
+                               timezone="Europe/Berlin")  # fmt: skip
+    service.clock.set(berlin(base_time, 0, "17:46"))  # type: ignore[attr-defined]
+    assert [o.status for o in runner(service, fake_slack).run_due()] in ([], ["skipped"])
+    assert len(dms(fake_slack)) == 1
+    service.clock.set(berlin(base_time, 1, "17:41"))  # type: ignore[attr-defined]  # the next day at the new time
+    assert [o.status for o in runner(service, fake_slack).run_due()] == ["sent"]

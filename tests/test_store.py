@@ -138,3 +138,11 @@ def test_rows_are_stamped_by_the_clock_passed_in(store: Store, clock: FrozenCloc
     store.people.set_workspace("T1", "U1", 9)
     person = store.people.get("T1", "U1")
     assert person is not None and person.updated_at == clock.stamp() != person.created_at
+
+
+def test_a_runner_name_fits_its_column_whatever_the_host_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: a long host name (a container's) overflowed `owner`, and every claim failed on PostgreSQL."""
+    from bot.store.leases import OWNER_LENGTH, runner_name
+
+    monkeypatch.setattr("socket.gethostname", lambda: "h" * 200)
+    assert len(runner_name()) <= OWNER_LENGTH

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +18,7 @@ from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
-from bot.store.subscriptions import MAX_ATTEMPTS
+from bot.store.leases import MAX_ATTEMPTS, runner_name
 from bot.views.common import Message
 from bot.views.digest import digest_failed, digest_message
 from bot.views.errors import toggl_error_message
@@ -102,7 +99,7 @@ class DigestRunner:
         self.lease_seconds = lease_seconds
         self.clock = service.clock
         """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.name = runner_name()
         """This runner, as the owner of the slots it claims."""
 
     def __repr__(self) -> str:

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,13 +22,13 @@ from slack_sdk.errors import SlackClientError
 
 from bot import toggl, tracking
 from bot.browse import workspace_label
-from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
+from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.figures import weekday_name
 from bot.mytime import rows_for, week_of, zone_named
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
 from bot.slack import NotInstalled, SlackGateway, describe
 from bot.store import PersonalSchedule
-from bot.store.leases import MAX_ATTEMPTS
+from bot.store.leases import MAX_ATTEMPTS, runner_name
 from bot.views.common import Message, context, notice
 from bot.views.mytime import period_title, reminder, summary_footer, time_report
 
@@ -90,7 +87,7 @@ class PersonalRunner:
         self.grace = grace
         self.lease_seconds = lease_seconds
         self.clock = service.clock
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.name = runner_name()
 
     def __repr__(self) -> str:
         return f"PersonalRunner({self.name!r})"
@@ -118,7 +115,9 @@ class PersonalRunner:
             late = now - slot > self.grace
             record = records.get((sched.id, key))
             if record is None:
-                if not late and self.store.personal.claim(sched.id, key, self.name, self.lease_seconds):
+                if not late and self._sent_that_day(sched, slot):
+                    self.store.personal.skip(sched.id, key, "already sent that day (the time was moved)")
+                elif not late and self.store.personal.claim(sched.id, key, self.name, self.lease_seconds):
                     due.append((sched, key, slot))
                 elif late and self.store.personal.skip(sched.id, key, f"missed by more than {self.grace}"):
                     log.warning(
@@ -138,6 +137,19 @@ class PersonalRunner:
             with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(due)), thread_name_prefix="personal") as pool:
                 outcomes += list(pool.map(lambda item: self._send(*item), due))
         return outcomes
+
+    def _sent_that_day(self, sched: PersonalSchedule, slot: dt.datetime) -> bool:
+        """True when this schedule already sent (or decided about) a message on the slot's own day.
+
+        Moving the reminder from 17:30 to 17:40 at 17:45 makes a new slot that day; without this it was a second
+        reminder. Read only for a slot about to be claimed, so an idle tick still reads once in all.
+        """
+        local_day = slot.astimezone(zone(sched.timezone)).date()
+        for earlier in self.store.personal.slots(sched.id):
+            moment = dt.datetime.strptime(earlier.slot, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
+            if earlier.status in ("sent", "skipped") and moment.astimezone(zone(sched.timezone)).date() == local_day:
+                return True
+        return False
 
     def _send(self, sched: PersonalSchedule, key: str, slot: dt.datetime) -> PersonalOutcome:
         """One person's message; whatever goes wrong becomes its outcome, never the end of the run."""

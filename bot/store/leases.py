@@ -13,13 +13,27 @@ exactly one winner either way.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+
 import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.store.engine import Database
 
+OWNER_LENGTH = 80
+"""The `owner` column's width: a runner's name is cut to fit it (`runner_name`)."""
 MAX_ATTEMPTS = 3
 """Runs that may try one slot: a slot that kills its runner every time is not retried for ever."""
+
+
+def runner_name() -> str:
+    """This process as the owner of the slots it claims: host, process id and a random part, within `OWNER_LENGTH`.
+
+    A long host name (a container's, say) once overflowed the column, and every claim failed on PostgreSQL.
+    """
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:OWNER_LENGTH]
 
 
 class Leases:

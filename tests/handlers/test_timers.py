@@ -4,6 +4,7 @@ Stop and Restart buttons; the Home tab's timer; and what each costs of the `/me`
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.toggl.client import CREATED_WITH
@@ -245,9 +246,7 @@ def test_a_long_description_with_many_fits_asks_for_the_exact_name(running: Runn
     assert not [e for e in elements_of(reply)]
 
 
-def test_an_entry_with_a_description_longer_than_a_button_holds_still_shows_and_stops(
-    running: Running, ada: dict
-) -> None:
+def test_an_entry_with_a_description_longer_than_a_button_holds_still_shows_and_stops(running: Running, ada: dict) -> None:
     """Found in review: a description over 500 characters (Toggl's web app allows them) broke `now`, `stop`
     and the Home tab, because the Restart button could not carry it."""
     long = "Writing " + "a long description " * 60  # about 1,100 characters
@@ -262,3 +261,53 @@ def test_an_entry_with_a_description_longer_than_a_button_holds_still_shows_and_
     assert button_of(stopped, "timer_restart")  # carries the description, cut to what a button holds
     home = open_home(running)
     assert "Writing a long description" in all_text(home)
+
+
+def test_a_double_press_of_restart_starts_one_timer_and_says_so(running: Running, ada: dict) -> None:
+    """Found in review: two quick presses made two entries, the first of them zero minutes long."""
+    running.send.command("start Writing project:website")
+    (started,) = replies(running)
+    advance(running, minutes=30)
+    running.send.button("timer_stop", button_of(started, "timer_stop")["value"])
+    (_, stopped) = replies(running, 2)
+    restart = button_of(stopped, "timer_restart")["value"]
+    running.send.button("timer_restart", restart)
+    running.send.button("timer_restart", restart)
+    running.settle()
+    posts = [r for r in running.toggl.requests if r.method == "POST" and r.path.endswith("/time_entries")]
+    assert len(posts) == 2  # the first start, and one restart
+    texts = [all_text(r) for r in replies(running, 4)]
+    assert any("was started by your first press" in t for t in texts)
+
+
+def test_a_start_toggl_does_not_answer_is_not_called_failed(running: Running, ada: dict) -> None:
+    """Found in review: a start that timed out said "try again", though Toggl had started it: a second entry."""
+    running.toggl.fail(f"/workspaces/{ada['wid']}/time_entries", status=503, times=5)
+    running.send.command("start Writing")
+    (reply,) = replies(running)
+    assert "cannot tell whether the timer started" in all_text(reply) and "try again" not in all_text(reply).lower()
+    running.send.command("now")
+    replies(running, 2)
+    assert "/api/v9/me/time_entries/current" in me_requests(running)  # memory was dropped: Toggl is asked
+
+
+def test_a_near_spelling_asks_before_starting_a_timer(running: Running, ada: dict) -> None:
+    """Found in review: `project:marketting-q3` started a timer on another project without asking."""
+    running.send.command("start Call project:websit redesing")
+    (reply,) = replies(running)
+    assert "Which one should the timer run on?" in all_text(reply)
+    assert running.toggl.running_entry(ada["token"]) is None
+    (choice,) = [e for e in elements_of(reply) if e.get("type") == "button"]
+    assert "Website redesign" in choice["text"]["text"]
+
+
+def test_timers_and_my_time_read_the_same_time_zone(running: Running, ada: dict) -> None:
+    """Found in review: after the Toggl profile moved to New York, `today` used New York and `start` Berlin."""
+    running.toggl.people[ada["token"]].me["timezone"] = "America/New_York"
+    advance(running, days=2)  # past the day the profile is kept: `today` reads it again
+    running.send.command("today", response_url=running.slack.hook("today"))
+    replies(running, hook="today")
+    running.send.command("start Writing")
+    (started,) = replies(running)
+    local = running.service.clock.now().astimezone(ZoneInfo("America/New_York"))
+    assert f"at {local:%H:%M}" in all_text(started)
