@@ -62,7 +62,7 @@ def instances(database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, t
             command = [sys.executable, "-m", "bot", "serve", "--no-scheduler", "--host", "127.0.0.1"]
             processes.append((subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=log), log))
             urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
+        for n, url in enumerate(urls):
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
@@ -71,7 +71,7 @@ def instances(database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, t
                 except requests.ConnectionError:
                     time.sleep(0.1)
             else:
-                pytest.fail(f"an instance did not start: {(tmp_path / 'web0.log').read_text()[-2000:]}")
+                pytest.fail(f"instance {n} did not start: {(tmp_path / f'web{n}.log').read_text()[-3000:]}")
         yield urls
     finally:
         for process, log in processes:

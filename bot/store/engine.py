@@ -19,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,8 +249,22 @@ def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
-    # Outside any transaction (SQLite cannot switch modes inside one); a no-op once the file is in WAL mode.
-    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    """Put the file in WAL mode, outside any transaction (SQLite cannot switch modes inside one).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without its
+    busy handler, when another process holds a lock it might deadlock with: two instances starting on a
+    new file did that about one start in fifteen. So try again for as long as the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
     # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not an ack's worth of fsync.
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
