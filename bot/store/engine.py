@@ -249,24 +249,30 @@ def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    _switch_to_wal(dbapi_connection)
+    # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not an ack's worth of fsync.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _switch_to_wal(dbapi_connection: Any) -> None:
     """Put the file in WAL mode, outside any transaction (SQLite cannot switch modes inside one).
 
     The switch needs the file to itself, and SQLite answers "database is locked" at once, without its
     busy handler, when another process holds a lock it might deadlock with: two instances starting on a
-    new file did that about one start in fifteen. So try again for as long as the busy timeout.
+    new file did that about one start in fifteen. So try again for as long as the busy timeout. A no-op
+    once the file is in WAL mode; a file that cannot be (some network mounts) keeps the mode SQLite chose.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
     pause = 0.005
-    while dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    while True:
         try:
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
-            time.sleep(pause)
-            pause = min(pause * 2, 0.1)
-    # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not an ack's worth of fsync.
-    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _sqlite_begin(conn: Connection) -> None:
