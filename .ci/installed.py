@@ -56,11 +56,14 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> 
 
 def main(toggl_bot: str) -> None:
     with tempfile.TemporaryDirectory() as elsewhere, FakeToggl() as toggl, FakeSlack() as slack:
-        cwd = Path(elsewhere)
+        cwd = Path(elsewhere).resolve()
         run = {"cwd": cwd, "capture_output": True, "text": True, "timeout": 60}
 
         helped = subprocess.run([toggl_bot, "--help"], env=clean_env(), **run)
         step("toggl-bot --help", helped.returncode == 0 and "serve" in helped.stdout, helped.stderr)
+
+        helped = subprocess.run([toggl_bot, "ask", "help"], env=clean_env(), **run)
+        step("toggl-bot ask help needs no token", helped.returncode == 0 and "projects" in helped.stdout, helped.stderr)
 
         standard_world(toggl, token=TOKEN, projects=45)
         asked = subprocess.run(
@@ -113,6 +116,10 @@ def main(toggl_bot: str) -> None:
             log.seek(0)
             output = log.read()
             step("serve logged no traceback", "Traceback" not in output, output)
+            key_lines = [line for line in output.splitlines() if "token encryption key file" in line]
+            said_once = len(key_lines) == 1 and str(cwd / "bot.db.key") in key_lines[0]
+            step("serve names the new key file once, by its full path", said_once, "\n".join(key_lines))
+            step("serve's start is free of library noise", "will be unused" not in output, output)
     print("installed: every check passed")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.answers import answer
 from bot.clock import SYSTEM
-from bot.commands import parse
+from bot.commands import Help, Invalid, parse
 from bot.crypto import KeyProblem
 from bot.figures import plural
 from bot.logs import setup_logging
@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     copy = commands.add_parser("copy-data", help="copy everything from another database into DATABASE_URL (empty)")
     copy.add_argument("--from", dest="source", required=True, help="the old DATABASE_URL, e.g. sqlite:///toggl_bot.db")
 
-    rotate = commands.add_parser("rotate-key", help="re-encrypt every stored Toggl token under the newest key")
+    rotate = commands.add_parser(
+        "rotate-key", help="re-encrypt every stored Toggl token and Slack bot token under the newest key"
+    )
     rotate.add_argument(
         "--new-key",
         action="store_true",
@@ -106,8 +108,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 def ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer the words as the Slack handlers would, and print the message payloads."""
     token = args.toggl_token or (settings.toggl_api_token.get_secret_value() if settings.toggl_api_token else None)
+    command = parse(args.words)
     if token:  # a one-off look-up: no database, no key file, no warning
         asker = Asker(token=SecretStr(token))
+        service = Service.ephemeral(settings)
+    elif isinstance(command, Help | Invalid):  # help and usage need nobody's Toggl, and leave nothing behind
+        asker = Asker()
         service = Service.ephemeral(settings)
     elif args.team and args.user:
         asker = Asker(team_id=args.team, user_id=args.user)
@@ -116,7 +122,7 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
         need = "give --toggl-token (or set TOGGL_API_TOKEN), or --team and --user of a stored person"
         print(f"toggl-bot ask: {need}", file=sys.stderr)
         return 2
-    reply = answer(parse(args.words), asker, service)
+    reply = answer(command, asker, service)
     print(json.dumps(reply.messages, indent=2, ensure_ascii=False))
     return 0
 

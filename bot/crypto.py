@@ -99,13 +99,24 @@ def load_or_create_key_file(path: Path, *, may_create: bool = True) -> list[byte
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        log.warning("Using the token encryption key file %s; set TOKEN_ENCRYPTION_KEY in production", path)
+        _say_once("Using the token encryption key file %s; set TOKEN_ENCRYPTION_KEY in production", path)
     else:
         with os.fdopen(fd, "wb") as handle:
             handle.write(Fernet.generate_key() + b"\n")
-        log.warning("Created the token encryption key file %s; set TOKEN_ENCRYPTION_KEY in production", path)
+        _say_once("Created the token encryption key file %s; set TOKEN_ENCRYPTION_KEY in production", path)
     lines = ",".join(line.decode("ascii", "replace").strip() for line in path.read_bytes().splitlines())
     return parse_keys(lines, source=f"the key file {path}")
+
+
+_said: set[Path] = set()
+
+
+def _say_once(message: str, path: Path) -> None:
+    """The key file warning, once a process (`serve` loads the key to check it, then again to run)."""
+    full = path.resolve()
+    if full not in _said:
+        _said.add(full)
+        log.warning(message, full)
 
 
 def add_key_to_file(path: Path) -> None:

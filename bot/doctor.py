@@ -41,7 +41,7 @@ def checks(settings: Settings, *, forget_unreadable: bool = False) -> list[Check
         found.append(Check("database", False, f"there is no database at {path} yet (`toggl-bot migrate` makes it)"))
     else:
         found.append(_database(database))
-    cipher, key_check = _keys(settings)
+    cipher, key_check = _keys(settings, database)
     found.append(key_check)
     if database is not None and found[0].ok and cipher is not None:
         found.append(_tokens(database, cipher, forget_unreadable))
@@ -67,7 +67,7 @@ def _database(database: Database) -> Check:
     return Check("database", False, f"{database} is at migration {revision or 'none'}; run `toggl-bot migrate` ({head})")
 
 
-def _keys(settings: Settings) -> tuple[TokenCipher | None, Check]:
+def _keys(settings: Settings, database: Database | None) -> tuple[TokenCipher | None, Check]:
     setting = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
     source = key_source(setting, settings.database_path)
     try:
@@ -77,12 +77,29 @@ def _keys(settings: Settings) -> tuple[TokenCipher | None, Check]:
             raise KeyProblem("TOKEN_ENCRYPTION_KEY is required with PostgreSQL")
         else:
             path = key_file_for(settings.database_path)
+            if not path.exists() and not _stored_tokens(database):
+                first = f"no key file yet: the first `toggl-bot serve` makes {path.resolve()}"
+                return None, Check("keys", True, f"{first} (in production, set TOKEN_ENCRYPTION_KEY instead)")
             if not path.exists():
-                raise KeyProblem(f"the key file {path} does not exist")
+                raise KeyProblem(
+                    f"the key file {path.resolve()} does not exist, but the database holds encrypted tokens: put it back, "
+                    "or set TOKEN_ENCRYPTION_KEY to the old key"
+                )
             keys = parse_keys(path.read_text(errors="replace").replace("\n", ","), source=f"the key file {path}")
     except KeyProblem as err:
         return None, Check("keys", False, str(err))
     return TokenCipher(keys), Check("keys", True, f"{plural(len(keys), 'key')} from {source}")
+
+
+def _stored_tokens(database: Database | None) -> int:
+    """How many Toggl tokens are stored; 0 when there is no database yet or it cannot be read (said above)."""
+    if database is None:
+        return 0
+    try:
+        with database.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(people)).scalar_one()
+    except sa.exc.SQLAlchemyError:
+        return 0
 
 
 def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) -> Check:

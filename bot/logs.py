@@ -51,6 +51,14 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _SameToken(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_SAME_TOKEN = _SameToken()
+
+
 LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler", "waitress")
 
 
@@ -58,10 +66,14 @@ def quiet_libraries(level: int = logging.INFO) -> None:
     """Libraries log at INFO at most: slack_sdk and Bolt put request and response bodies in DEBUG lines.
 
     Alembic says which migration it runs at INFO on every start; `Database.migrate` says it once, itself.
+    Bolt warns that our client wins over SLACK_BOT_TOKEN, which it reads itself: the client carries that token.
     """
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
+    logging.getLogger("slack_bolt.App").addFilter(_SAME_TOKEN)
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+    # APScheduler says every run of the one-minute tick at INFO: noise; its misses and errors are WARNING.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
 def setup_logging(level: int = logging.INFO) -> None:

@@ -74,6 +74,16 @@ def test_ask_without_anyone_to_ask_as_explains(tmp_path: Path) -> None:
     assert "--toggl-token" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_ask_help_and_unknown_words_need_no_token_and_leave_nothing_behind(tmp_path: Path) -> None:
+    helped = run(["ask", "help"], tmp_path)
+    assert helped.returncode == 0, helped.stderr
+    assert "projects" in all_text(json.loads(helped.stdout)[0]) and helped.stderr == ""
+    guessed = run(["ask", "projcets"], tmp_path)
+    assert guessed.returncode == 0, guessed.stderr
+    assert "projects" in all_text(json.loads(guessed.stdout)[0])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_serve_without_a_slack_token_says_what_is_missing_in_one_line(tmp_path: Path) -> None:
     result = run(["serve"], tmp_path)
     assert result.returncode == 2

@@ -94,3 +94,21 @@ def test_doctor_tells_what_decrypts_and_forgets_what_cannot(deployment: dict[str
     assert "deleted the 3 that do not" in forgot.stdout
     started = run(["digest", "run"], tmp_path, **env)  # nothing is stored that the key cannot open: it starts
     assert started.returncode == 0, started.stderr
+
+
+def test_doctor_before_the_first_start_is_content_without_a_key_file(
+    deployment: dict[str, str], tmp_path: Path, fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    env = {**deployment, "DATABASE_URL": f"sqlite:///{fresh / 'toggl_bot.db'}"}
+    assert run(["migrate"], fresh, **env).returncode == 0
+    before = run(["doctor"], fresh, **env)
+    assert before.returncode == 0, before.stdout
+    assert f"ok    keys: no key file yet: the first `toggl-bot serve` makes {fresh / 'toggl_bot.db.key'}" in before.stdout
+    assert not key_file_for(fresh / "toggl_bot.db").exists()  # doctor changes nothing
+
+    key_file_for(tmp_path / "toggl_bot.db").unlink()  # tokens stored, key file gone: that is a failure
+    lost = run(["doctor"], tmp_path, **deployment)
+    assert lost.returncode == 1
+    assert "FAIL  keys: the key file" in lost.stdout and "holds encrypted tokens" in lost.stdout

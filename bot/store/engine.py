@@ -96,7 +96,11 @@ class Database:
         rather than in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between tries under load."""
 
     def __repr__(self) -> str:
-        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+        return f"Database({self!s})"
+
+    def __str__(self) -> str:
+        """The URL as an operator wrote it, password hidden: for messages and logs."""
+        return repr(self.url.render_as_string(hide_password=True))
 
     @property
     def is_postgres(self) -> bool:
