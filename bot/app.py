@@ -33,7 +33,7 @@ from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
 from bot.work import WorkPool
 from handlers import register_all
-from handlers.deps import Deps
+from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,10 @@ def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
     return SlackWiring(SlackGateway(clients, refusals), installations)
 
 
-def create_app(settings: Settings, *, service: Service | None = None, pool: WorkPool | None = None) -> App:
-    """The Bolt app with every listener registered; `service` and `pool` can be given by tests."""
+def create_app(
+    settings: Settings, *, service: Service | None = None, pool: WorkPool | None = None, side: WorkPool | None = None
+) -> App:
+    """The Bolt app with every listener registered; `service` and the pools can be given by tests."""
     service = service or Service.from_settings(settings)
     wiring = slack_wiring(settings, service)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -97,7 +99,12 @@ def create_app(settings: Settings, *, service: Service | None = None, pool: Work
     else:
         app = App(client=slack_client(settings), **common)
     service.slack = wiring.gateway
-    deps = Deps(service=service, pool=pool or WorkPool(workers=WORK_THREADS), installations=wiring.installations)
+    deps = Deps(
+        service=service,
+        pool=pool or WorkPool(workers=WORK_THREADS),
+        side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING),
+        installations=wiring.installations,
+    )
     register_all(app, deps)
     app.error(_log_error)
     return app

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.respond import Respond
@@ -20,13 +20,16 @@ from bot.slack import BOT_REFUSED, describe, error_code, note_refusal
 from bot.store.slack_state import SlackState
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
-from bot.work import WorkPool, prestart
+from bot.work import WorkPool
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[Message], Any]
 
 WORKING = notice(":hourglass_flowing_sand: Working on it: many people are asking at once, so this may take a moment.")
+SIDE_THREADS = 4
+SIDE_PENDING = 2000
+"""Forms to open, notes and Home tabs to publish: each a Slack call of milliseconds."""
 TOO_BUSY = notice("Sorry, I am overloaded right now and could not take this request. Please try again in a minute.")
 
 
@@ -45,9 +48,10 @@ class Deps:
 
     service: Service
     pool: WorkPool
+    side: WorkPool
+    """Quick Slack calls after the ack; its own threads, so a queue of Toggl work never delays opening a form."""
     installations: InstallationStore | None = None
     """Set in OAuth mode: each workspace's installation, forgotten when it uninstalls the app."""
-    _side: ThreadPoolExecutor = field(default_factory=lambda: _started(ThreadPoolExecutor(4, thread_name_prefix="side"), 4))
 
     def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None, team_id: str | None = None) -> None:
         """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
@@ -62,7 +66,8 @@ class Deps:
 
     def soon(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Run a quick Slack call right after the ack, off the request thread; failures are logged."""
-        self._side.submit(_logged, call, *args, **kwargs)
+        if not self.side.submit(functools.partial(_logged, call, *args, **kwargs)):
+            log.warning("Too many Slack calls are waiting; one after an ack was not made")
 
     def first_time(self, event_id: str | None) -> bool:
         """False for an event id already handled, by any instance, even before a restart: Slack resends an
@@ -83,11 +88,6 @@ def _logged(call: Callable[..., object], *args: object, **kwargs: object) -> Non
         log.warning("A Slack call after the ack failed: %s", describe(err))
     except Exception:
         log.exception("A Slack call after the ack failed")
-
-
-def _started(executor: ThreadPoolExecutor, workers: int) -> ThreadPoolExecutor:
-    prestart(executor, workers)
-    return executor
 
 
 @dataclass(frozen=True)

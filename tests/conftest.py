@@ -107,13 +107,14 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 @pytest.fixture
 def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str) -> Iterator[Running]:
     """The production app over HTTP on loopback, against the fake Slack and Toggl."""
-    pool = WorkPool(workers=8)
+    pool, side = WorkPool(workers=8), WorkPool(workers=4)
     settings = settings_for(fake_slack, fake_toggl, database_url)
-    app = create_app(settings, service=service, pool=pool)
+    app = create_app(settings, service=service, pool=pool, side=side)
     with WSGILoopback(wsgi_app(app, service, settings)) as server:
         url = server.url + "/slack/events"
-        yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url, pool)
+        yield Running(fake_slack, fake_toggl, service, SlackSender(url, fake_slack.hook("r1")), url, pool, side)
     pool.shutdown(wait=True)
+    side.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
     values = {"token": {"token_input": {"type": "plain_text_input", "value": CANARY}}}
     running.send.command("connect", response_url=running.slack.hook("c"))  # opens the form, view V1
     running.slack.wait_for_calls("views.open")
+    running.settle()  # the app keeps the form's reply address once Slack has answered views.open
     assert running.send.submit_view("connect_modal", values, view_id="V1").ok
     running.slack.wait_for_calls("/hooks/c")
     running.send.command(f"connect {CANARY}", response_url=running.slack.hook("c2"))

@@ -110,6 +110,7 @@ def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> Non
 def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running, ada: dict) -> None:
     running.send.command("digest subscribe")
     (call,) = running.slack.wait_for_calls("views.open")
+    running.settle()  # the app keeps the form's reply address once Slack has answered views.open
     view = call.body["view"]
     assert_valid_view(view)
     assert call.body["trigger_id"].startswith("trigger-") and view["callback_id"] == "digest_modal"

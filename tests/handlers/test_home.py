@@ -175,6 +175,7 @@ def test_a_new_digest_from_home_asks_for_the_channel_and_redraws(running: Runnin
     (new,) = [e for e in elements_of(home) if e["action_id"] == "home_new_digest"]
     running.send.home_button("home_new_digest", new["value"])
     (call,) = running.slack.wait_for_calls("views.open")
+    running.settle()
     view = call.body["view"]
     assert_valid_view(view)
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}

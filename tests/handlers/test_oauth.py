@@ -34,12 +34,13 @@ def oauth(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, databa
     settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
         update={"slack_bot_token": None, "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr("client-secret")}
     )
-    pool = WorkPool(workers=4)
-    app = create_app(settings, service=service, pool=pool)
+    pool, side = WorkPool(workers=4), WorkPool(workers=4)
+    app = create_app(settings, service=service, pool=pool, side=side)
     with WSGILoopback(wsgi_app(app, service, settings)) as server:
         send = SlackSender(server.url + "/slack/events", fake_slack.hook())
-        yield Running(fake_slack, fake_toggl, service, send, server.url, pool)
+        yield Running(fake_slack, fake_toggl, service, send, server.url, pool, side)
     pool.shutdown(wait=True)
+    side.shutdown(wait=True)
 
 
 def install(running: Running, team: str) -> requests.Response:
