@@ -58,9 +58,9 @@ def test_connect_without_a_token_opens_the_modal(running: Running) -> None:
 
 
 def test_a_slow_slack_never_holds_the_ack(running: Running) -> None:
-    running.slack.delays["views.open"] = 2.0
+    running.slack.delays["views.open"] = 4.0
     response = running.send.command("connect")
-    assert response.status_code == 200 and response.elapsed.total_seconds() < 1.0
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 3.0  # Slack's deadline, before its answer
     (call,) = running.slack.wait_for_calls("views.open")
     assert call.body["trigger_id"].startswith("trigger-")
 
