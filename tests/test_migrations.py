@@ -55,8 +55,9 @@ def test_a_0_1_0_database_is_upgraded_in_place_with_nothing_lost(legacy: Path, c
     posted, stuck = store.subscriptions.slots(weekdays.id)
     assert (posted.slot, posted.status) == ("2026-11-20T08:00Z", "posted")
     assert (stuck.slot, stuck.status, stuck.lease_expires_at) == ("2026-11-23T08:00Z", "claimed", 0)
-    assert store.subscriptions.claim(weekdays.id, stuck.slot, "a new runner", 60)  # the crashed run's slot is not lost
-    assert not store.subscriptions.claim(weekdays.id, posted.slot, "a new runner", 60)
+    # the crashed run's slot is not lost
+    assert store.subscriptions.leases.claim(weekdays.id, stuck.slot, "a new runner", 60)
+    assert not store.subscriptions.leases.claim(weekdays.id, posted.slot, "a new runner", 60)
 
     assert store.cache.items("T1", "U1", 5_000_000_001, "projects") == ['{"id": 9000000001, "name": "Website"}']
     assert store.cache.doc("T1", "U1", "me") is not None

@@ -34,7 +34,7 @@ def test_pause_resume_and_opt_out(store: Store) -> None:
     assert store.personal.get("T1", "U1", "reminder").paused_reason == "disconnected"  # type: ignore[union-attr]
     store.personal.pause_of("T1", "U1", None)
     assert store.personal.get("T1", "U1", "reminder").paused_reason is None  # type: ignore[union-attr]
-    assert store.personal.claim(sched.id, "2026-11-23T16:30Z", "runner-a", 60)
+    assert store.personal.leases.claim(sched.id, "2026-11-23T16:30Z", "runner-a", 60)
     assert store.personal.delete("T1", "U1", "reminder") and not store.personal.delete("T1", "U1", "reminder")
     assert count_rows(store, "personal_slots") == 0
 
@@ -42,17 +42,17 @@ def test_pause_resume_and_opt_out(store: Store) -> None:
 def test_a_slot_is_claimed_once_and_taken_over_when_its_lease_runs_out(store: Store, clock: FrozenClock) -> None:
     sched = store.personal.set("T1", "U1", "reminder", **REMIND)
     slot = "2026-11-23T16:30Z"
-    assert store.personal.claim(sched.id, slot, "runner-a", 60)
-    assert not store.personal.claim(sched.id, slot, "runner-b", 60)
+    assert store.personal.leases.claim(sched.id, slot, "runner-a", 60)
+    assert not store.personal.leases.claim(sched.id, slot, "runner-b", 60)
     clock.advance(seconds=61)
-    assert store.personal.claim(sched.id, slot, "runner-b", 60)  # runner-a died: its lease ran out
-    assert not store.personal.renew(sched.id, slot, "runner-a", 60)  # and it may no longer send
-    assert store.personal.finish(sched.id, slot, "runner-b", "sent", posted_ts="1.2")
+    assert store.personal.leases.claim(sched.id, slot, "runner-b", 60)  # runner-a died: its lease ran out
+    assert not store.personal.leases.renew(sched.id, slot, "runner-a", 60)  # and it may no longer send
+    assert store.personal.leases.finish(sched.id, slot, "runner-b", "sent", posted_ts="1.2")
     (row,) = store.personal.slots(sched.id)
     assert (row.status, row.owner, row.posted_ts, row.attempts) == ("sent", "runner-b", "1.2", 2)
     clock.advance(seconds=3600)
-    assert not store.personal.claim(sched.id, slot, "runner-c", 60)  # a sent slot is never taken again
-    assert store.personal.skip(sched.id, "2026-11-24T16:30Z", "missed") and not store.personal.skip(
+    assert not store.personal.leases.claim(sched.id, slot, "runner-c", 60)  # a sent slot is never taken again
+    assert store.personal.leases.skip(sched.id, "2026-11-24T16:30Z", "missed") and not store.personal.leases.skip(
         sched.id, "2026-11-24T16:30Z", "x"
     )
 
@@ -60,6 +60,6 @@ def test_a_slot_is_claimed_once_and_taken_over_when_its_lease_runs_out(store: St
 def test_forgetting_a_team_forgets_its_personal_messages(store: Store) -> None:
     sched = store.personal.set("T1", "U1", "reminder", **REMIND)
     store.personal.set("T2", "U1", "reminder", **REMIND)
-    store.personal.claim(sched.id, "2026-11-23T16:30Z", "runner-a", 60)
+    store.personal.leases.claim(sched.id, "2026-11-23T16:30Z", "runner-a", 60)
     assert store.forget_team("T1") == 1
     assert [s.team_id for s in store.personal.all()] == ["T2"] and count_rows(store, "personal_slots") == 0

@@ -132,22 +132,22 @@ class DigestRunner:
             late = now - slot > self.grace
             record = records.get((sub.id, key))
             if record is None:
-                if not late and self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
+                if not late and self.store.subscriptions.leases.claim(sub.id, key, self.name, self.lease_seconds):
                     due.append((sub, key))
-                elif late and self.store.subscriptions.skip(sub.id, key, f"missed by more than {self.grace}"):
+                elif late and self.store.subscriptions.leases.skip(sub.id, key, f"missed by more than {self.grace}"):
                     log.warning("Skipped the %s digest of subscription %s: missed by more than %s", key, sub.id, self.grace)
                     others.append(Outcome(sub.id, sub.channel_id, "skipped", f"missed slot {key}"))
             elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
                 if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
                     others.extend(self._give_up(sub, key, late=late))
-                elif self.store.subscriptions.claim(sub.id, key, self.name, self.lease_seconds):
+                elif self.store.subscriptions.leases.claim(sub.id, key, self.name, self.lease_seconds):
                     due.append((sub, key))
         return others + self._post_all(due, now)
 
     def _give_up(self, sub: Subscription, key: str, *, late: bool) -> list[Outcome]:
         """A slot whose runners died, past its grace period or its attempts: failed, logged and told."""
         why = f"runs stopped before posting it, until {'its time had passed' if late else 'it was given up'}"
-        if not self.store.subscriptions.abandon(sub.id, key, why):
+        if not self.store.subscriptions.leases.abandon(sub.id, key, why):
             return []  # another runner did it first
         log.error("Gave up the %s digest of subscription %s: %s", key, sub.id, why)
         self.slack.dm(sub.team_id, sub.user_id, digest_failed([sub.channel_id], f"{why}. The next one is posted as usual."))
@@ -211,7 +211,7 @@ class DigestRunner:
             if message is None:
                 self._finish(sub, key, "skipped", "nothing to report")
                 return Outcome(sub.id, sub.channel_id, "skipped", "nothing to report")
-            if key is not None and not self.store.subscriptions.renew(sub.id, key, self.name, self.lease_seconds):
+            if key is not None and not self.store.subscriptions.leases.renew(sub.id, key, self.name, self.lease_seconds):
                 log.warning("Lost the lease on the %s digest of subscription %s; another runner posts it", key, sub.id)
                 return Outcome(sub.id, sub.channel_id, "lost", "another runner took the slot over")
             ts = self.slack.post(sub.team_id, sub.channel_id, message)
@@ -271,4 +271,4 @@ class DigestRunner:
         self, sub: Subscription, key: str | None, status: str, detail: str = "", posted_ts: str | None = None
     ) -> None:
         if key is not None:
-            self.store.subscriptions.finish(sub.id, key, self.name, status, detail, posted_ts)
+            self.store.subscriptions.leases.finish(sub.id, key, self.name, status, detail, posted_ts)

@@ -116,22 +116,22 @@ class PersonalRunner:
             record = records.get((sched.id, key))
             if record is None:
                 if not late and self._sent_that_day(sched, slot):
-                    self.store.personal.skip(sched.id, key, "already sent that day (the time was moved)")
-                elif not late and self.store.personal.claim(sched.id, key, self.name, self.lease_seconds):
+                    self.store.personal.leases.skip(sched.id, key, "already sent that day (the time was moved)")
+                elif not late and self.store.personal.leases.claim(sched.id, key, self.name, self.lease_seconds):
                     due.append((sched, key, slot))
-                elif late and self.store.personal.skip(sched.id, key, f"missed by more than {self.grace}"):
+                elif late and self.store.personal.leases.skip(sched.id, key, f"missed by more than {self.grace}"):
                     log.warning(
                         "Skipped the %s %s of schedule %s: missed by more than %s", key, sched.kind, sched.id, self.grace
                     )
                     outcomes.append(PersonalOutcome(sched.id, sched.kind, "skipped", f"missed slot {key}"))
             elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
                 if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
-                    if self.store.personal.abandon(sched.id, key, "runs stopped before sending it"):
+                    if self.store.personal.leases.abandon(sched.id, key, "runs stopped before sending it"):
                         log.error(
                             "Gave up the %s %s of schedule %s: runs stopped before sending it", key, sched.kind, sched.id
                         )
                         outcomes.append(PersonalOutcome(sched.id, sched.kind, "failed", "runs stopped before sending it"))
-                elif self.store.personal.claim(sched.id, key, self.name, self.lease_seconds):
+                elif self.store.personal.leases.claim(sched.id, key, self.name, self.lease_seconds):
                     due.append((sched, key, slot))
         if due:
             with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(due)), thread_name_prefix="personal") as pool:
@@ -180,7 +180,7 @@ class PersonalRunner:
             return self._finish(sched, key, "failed", "unexpected error")
         if message is None:
             return self._finish(sched, key, "skipped", "time was tracked that day")
-        if not self.store.personal.renew(sched.id, key, self.name, self.lease_seconds):
+        if not self.store.personal.leases.renew(sched.id, key, self.name, self.lease_seconds):
             log.warning("Lost the lease on the %s %s of schedule %s", key, sched.kind, sched.id)
             return PersonalOutcome(sched.id, sched.kind, "lost", "another runner took the slot over")
         try:
@@ -210,7 +210,7 @@ class PersonalRunner:
     def _pause(self, sched: PersonalSchedule, key: str, reason: str) -> PersonalOutcome:
         """Pause the person's messages until they connect again, and say so once (this is their DM)."""
         self.store.personal.pause_of(sched.team_id, sched.user_id, reason)
-        self.store.personal.finish(sched.id, key, self.name, "failed", reason)
+        self.store.personal.leases.finish(sched.id, key, self.name, "failed", reason)
         told = notice(f"Your weekly summary and reminders are paused: {reason}.", "`/toggl connect` resumes them.")
         if not self.slack.dm(sched.team_id, sched.user_id, told):
             log.info("Could not tell a person their messages are paused")
@@ -219,5 +219,5 @@ class PersonalRunner:
     def _finish(
         self, sched: PersonalSchedule, key: str, status: str, detail: str = "", posted_ts: str | None = None
     ) -> PersonalOutcome:
-        self.store.personal.finish(sched.id, key, self.name, status, detail, posted_ts)
+        self.store.personal.leases.finish(sched.id, key, self.name, status, detail, posted_ts)
         return PersonalOutcome(sched.id, sched.kind, status, detail)

@@ -63,7 +63,8 @@ class PersonalSchedules:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._leases = Leases(db, clock, personal_slots, "schedule_id")
+        self.leases = Leases(db, clock, personal_slots, "schedule_id")
+        """Claim, renew, finish, skip or abandon a slot: the right to send a message once, shared by every runner."""
 
     def set(
         self, team_id: str, user_id: str, kind: Kind, *, cadence: str, weekday: int | None, at_time: str, timezone: str
@@ -119,30 +120,12 @@ class PersonalSchedules:
 
     # -- slots (`bot.store.leases`) ------------------------------------------------------------------
 
-    def claim(self, schedule_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        """Take the right to send this slot, as a lease: True for exactly one caller across processes."""
-        return self._leases.claim(schedule_id, slot, owner, lease_seconds)
-
-    def renew(self, schedule_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        return self._leases.renew(schedule_id, slot, owner, lease_seconds)
-
-    def finish(
-        self, schedule_id: int, slot: str, owner: str, status: str, detail: str = "", posted_ts: str | None = None
-    ) -> bool:
-        return self._leases.finish(schedule_id, slot, owner, status, detail, posted_ts)
-
-    def skip(self, schedule_id: int, slot: str, detail: str) -> bool:
-        return self._leases.skip(schedule_id, slot, detail)
-
-    def abandon(self, schedule_id: int, slot: str, detail: str) -> bool:
-        return self._leases.abandon(schedule_id, slot, detail)
-
     def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], PersonalSlot]:
         """The records of these (schedule id, slot) pairs that exist, in as few reads as fit."""
-        return {pair: PersonalSlot(**row) for pair, row in self._leases.rows_for(keys).items()}
+        return {pair: PersonalSlot(**row) for pair, row in self.leases.rows_for(keys).items()}
 
     def slots(self, schedule_id: int) -> list[PersonalSlot]:
-        return [PersonalSlot(**row) for row in self._leases.rows(schedule_id)]
+        return [PersonalSlot(**row) for row in self.leases.rows(schedule_id)]
 
     def _all(self, where: sa.ColumnElement[bool]) -> list[PersonalSchedule]:
         with self._db.read() as conn:

@@ -66,7 +66,8 @@ class Subscriptions:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._leases = Leases(db, clock, digest_slots, "subscription_id")
+        self.leases = Leases(db, clock, digest_slots, "subscription_id")
+        """Claim, renew, finish, skip or abandon a slot: the right to post a digest once, shared by every runner."""
 
     # -- subscriptions ---------------------------------------------------------------------------
 
@@ -156,38 +157,16 @@ class Subscriptions:
 
     # -- slots: exactly once, crash-safe (`bot.store.leases`) ------------------------------------------
 
-    def claim(self, subscription_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        """Take the right to post this slot, as a lease: True for exactly one caller across processes."""
-        return self._leases.claim(subscription_id, slot, owner, lease_seconds)
-
-    def renew(self, subscription_id: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        """Extend our lease right before posting; False when it ran out and another runner took the slot."""
-        return self._leases.renew(subscription_id, slot, owner, lease_seconds)
-
-    def finish(
-        self, subscription_id: int, slot: str, owner: str, status: str, detail: str = "", posted_ts: str | None = None
-    ) -> bool:
-        """Record how our claim ended: posted (with Slack's `ts`), failed (with why) or skipped."""
-        return self._leases.finish(subscription_id, slot, owner, status, detail, posted_ts)
-
-    def skip(self, subscription_id: int, slot: str, detail: str) -> bool:
-        """Record a slot as skipped without posting it (missed by more than the grace); True the first time."""
-        return self._leases.skip(subscription_id, slot, detail)
-
-    def abandon(self, subscription_id: int, slot: str, detail: str) -> bool:
-        """Mark as failed a claim whose lease ran out (its runner died) and which nobody may try again."""
-        return self._leases.abandon(subscription_id, slot, detail)
-
     def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Slot]:
         """The records of these (subscription id, slot) pairs that exist, in as few reads as fit."""
-        return {pair: Slot(**row) for pair, row in self._leases.rows_for(keys).items()}
+        return {pair: Slot(**row) for pair, row in self.leases.rows_for(keys).items()}
 
     def slot(self, subscription_id: int, slot: str) -> Slot | None:
-        row = self._leases.row(subscription_id, slot)
+        row = self.leases.row(subscription_id, slot)
         return Slot(**row) if row else None
 
     def slots(self, subscription_id: int) -> list[Slot]:
-        return [Slot(**row) for row in self._leases.rows(subscription_id)]
+        return [Slot(**row) for row in self.leases.rows(subscription_id)]
 
     # -- helpers -----------------------------------------------------------------------------------
 

@@ -104,15 +104,15 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
 def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenClock) -> None:
     sub = store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
     key = slot_key(clock.now())
-    assert store.subscriptions.claim(sub.id, key, "slow runner", 60)
-    assert not store.subscriptions.claim(sub.id, key, "other runner", 60)  # the lease holds
+    assert store.subscriptions.leases.claim(sub.id, key, "slow runner", 60)
+    assert not store.subscriptions.leases.claim(sub.id, key, "other runner", 60)  # the lease holds
     clock.advance(seconds=61)
-    assert store.subscriptions.claim(sub.id, key, "other runner", 60)  # ran out: taken over
-    assert not store.subscriptions.renew(sub.id, key, "slow runner", 60)  # so the slow one must not post
-    assert not store.subscriptions.finish(sub.id, key, "slow runner", "posted", posted_ts="1.1")
-    assert store.subscriptions.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
+    assert store.subscriptions.leases.claim(sub.id, key, "other runner", 60)  # ran out: taken over
+    assert not store.subscriptions.leases.renew(sub.id, key, "slow runner", 60)  # so the slow one must not post
+    assert not store.subscriptions.leases.finish(sub.id, key, "slow runner", "posted", posted_ts="1.1")
+    assert store.subscriptions.leases.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
     clock.advance(seconds=600)
-    assert not store.subscriptions.claim(sub.id, key, "third runner", 60)  # posted is final
+    assert not store.subscriptions.leases.claim(sub.id, key, "third runner", 60)  # posted is final
     assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]
 
 
@@ -121,7 +121,7 @@ def test_a_slot_that_kills_its_runner_every_time_is_given_up(store: Store, clock
     key = slot_key(clock.now())
     taken = 0
     for attempt in range(6):
-        taken += store.subscriptions.claim(sub.id, key, f"runner {attempt}", 60)
+        taken += store.subscriptions.leases.claim(sub.id, key, f"runner {attempt}", 60)
         clock.advance(seconds=61)
     assert taken == 3
 
@@ -201,9 +201,9 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     clock.set(berlin(base_time, 0, "09:05"))  # type: ignore[attr-defined]
     key = slot_key(slot)
     for attempt in range(3):  # three runners claim C1's slot and die
-        assert service.store.subscriptions.claim(first.id, key, f"dead runner {attempt}", 60)
+        assert service.store.subscriptions.leases.claim(first.id, key, f"dead runner {attempt}", 60)
         clock.advance(seconds=61)  # type: ignore[attr-defined]
-    assert service.store.subscriptions.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
+    assert service.store.subscriptions.leases.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
     clock.set(berlin(base_time, 0, "11:30"))  # type: ignore[attr-defined]  # C2's lease ran out past the grace
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     service.slack = gateway
