@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.tokens import clean_token, looks_like_token, without_tokens
+from bot.tokens import BLANK, clean_token, looks_like_token, without_tokens
 
 MAX_TEXT = 255
 """Longest name or search text kept (Toggl's own names are at most 255 characters)."""
@@ -361,6 +361,11 @@ def parse(text: str) -> Command:
         return Help()
     if verb == "connect":
         return _connect(rest, text)
+    # Past this point words may be repeated back (did-you-mean, its button, a reason): a token never is.
+    text = without_tokens(text)
+    words = _split(text)
+    verb, rest = words[0].casefold(), words[1:]
+    joined = " ".join(rest)[:MAX_TEXT]
     if verb in ("disconnect", "me", "workspaces") and not rest:
         return {"disconnect": Disconnect, "me": ShowMe, "workspaces": ListWorkspaces}[verb]()
     if verb == "workspace" and rest:
@@ -469,7 +474,9 @@ def _suggest(verb: str, rest: list[str]) -> str | None:
     close = difflib.get_close_matches(verb, VERBS, n=1, cutoff=SUGGEST_CUTOFF)
     if not close or close[0] == verb:
         return None
-    return " ".join([close[0], *rest])[:MAX_TEXT]
+    if close[0] == "connect":
+        return "connect"  # opens the form: whatever followed was a (blanked) token or words around one
+    return " ".join([close[0], *(word for word in rest if BLANK not in word)])[:MAX_TEXT]
 
 
 def _digest(words: list[str], original: list[str]) -> Command:

@@ -10,8 +10,10 @@ import logging
 import re
 import sys
 
+from bot.tokens import TOKEN_IN_TEXT
+
 SECRET_PATTERNS = [
-    re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])"),  # a Toggl API token, in any case, even in api_token_…
+    TOKEN_IN_TEXT,  # a Toggl API token (or one a few characters off), in any case, even in api_token_…
     re.compile(r"\bxox[abposre](?:\.xox[abpos])?-[0-9A-Za-z.-]+"),  # Slack tokens, refresh (xoxe-) and rotated ones
     re.compile(r"\bxapp-[0-9A-Za-z-]+"),
     re.compile(r"\bgAAAAA[0-9A-Za-z_=-]{20,}"),  # a Fernet ciphertext

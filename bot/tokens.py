@@ -16,7 +16,9 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None
 """Zero-width spaces and joiners, the word joiner, the byte-order mark and the soft hyphen."""
 WRAPPERS = "\"'`“”‘’„«»‹›<>()[]{} \t\r\n\u00a0"
 TOKEN = re.compile(r"[0-9a-f]{32}")
-TOKEN_IN_TEXT = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])")
+TOKEN_IN_TEXT = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{28,36}(?![0-9a-fA-F])")
+"""A token, or one pasted with a few characters lost or doubled: still a secret. A git commit id (40) is not one."""
+BLANK = "[token]"
 NOT_A_TOKEN = "That does not look like a Toggl API token: it is 32 letters and digits, at the bottom of your Toggl profile."
 
 
@@ -37,4 +39,4 @@ def contains_token(text: str) -> bool:
 
 def without_tokens(text: str) -> str:
     """`text` with every token-shaped string replaced, for anything that repeats words back to a person."""
-    return TOKEN_IN_TEXT.sub("[token]", text.translate(INVISIBLE))
+    return TOKEN_IN_TEXT.sub(BLANK, text.translate(INVISIBLE))

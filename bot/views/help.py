@@ -34,7 +34,7 @@ WORDS: list[tuple[str, str]] = [
 
 def did_you_mean(unknown: str, suggestion: str) -> Message:
     """A misspelt word gets the word it was most like, with a button, not the whole help."""
-    suggestion = suggestion.strip()[:MAX_TEXT] or "help"
+    suggestion = without_tokens(suggestion).strip()[:MAX_TEXT] or "help"
     text = f"Sorry, I do not know “{escape(without_tokens(unknown))}”. Did you mean `{escape(suggestion)}`?"
     run = button(f"Yes: {suggestion}", "run_suggested", buttons.encode(buttons.Suggested(words=suggestion)), style="primary")
     everything = button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help")))
