@@ -64,8 +64,8 @@ def main() -> None:
         store = Store(f"sqlite:///{database}", clock=clock)
         service = Service(store, TokenCipher([key.encode()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
-        service.connect("T1", "UDANA", token)
-        service.store.subscriptions.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",
+        service.accounts.connect("T1", "UDANA", token)
+        service.subscriptions.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",
                                 timezone="Europe/Berlin")  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_"))}
         env.update(

@@ -80,7 +80,7 @@ def main() -> None:
         for _ in range(args.runners):  # each scheduler with its own engine, pool and Toggl clients, as processes have
             own = Store(database_url, clock=clock)
             service = Service(own, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
-            service.slack = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
+            service = service.with_slack(SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url)))
             runners.append(DigestRunner(service, service.slack, owners_at_once=args.owners_at_once))
         start = threading.Barrier(len(runners))
 

@@ -35,8 +35,9 @@ from bot.digest.manage import form_defaults
 from bot.digest.rules import Report
 from bot.digest.runner import DigestRunner
 from bot.home import home_for
+from bot.identity import Asker
 from bot.personal.runner import weekly_summary
-from bot.service import Asker, Service
+from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
@@ -179,7 +180,7 @@ def world() -> Iterator[tuple[Service, FakeToggl, FakeSlack, FrozenClock]]:
         store = Store(f"sqlite:///{Path(tmp) / 'gallery.db'}", clock=clock)
         store.migrate()
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(fake.url, clock=clock))
-        service.slack = SlackGateway(WebClient(token="xoxb-gallery", base_url=slack.api_url))
+        service = service.with_slack(SlackGateway(WebClient(token="xoxb-gallery", base_url=slack.api_url)))
         studio = fake.add_workspace("Acme Studio", wid=4001)
         side = fake.add_workspace("Side projects", wid=4002)
         fake.add_person(TOKEN, name="Dana Lead", workspaces=[studio, side])
@@ -277,7 +278,7 @@ def render() -> tuple[str, Gallery]:
         say("A few projects fit: buttons", "tasks re")
         say("Many fit: a menu", "tasks client work")
         menu = buttons.ProjectMenu(ws=4001)
-        options = menu_options(service.cached_projects("T1", "UDANA", 4001), menu, "brand")
+        options = menu_options(service.reader.cached_projects("T1", "UDANA", 4001), menu, "brand")
         labels = " | ".join(o["text"]["text"] for o in options)
         typed = message("options", [section(labels)])
         gallery.message(
@@ -360,8 +361,8 @@ def render() -> tuple[str, Gallery]:
         say("This week", "week")
         say("The weekly summary, on", "summary weekly on", DANA_DM, "summary weekly on (a direct message)")
         say("A workday reminder, on", "remind at 17:30", DANA_DM, "remind at 17:30 (a direct message)")
-        dana = service.account(DANA)
-        (summary,) = [s for s in service.store.personal.of_person("T1", "UDANA") if s.kind == "summary"]
+        dana = service.accounts.account(DANA)
+        (summary,) = [s for s in service.personal.of_person("T1", "UDANA") if s.kind == "summary"]
         gallery.message("The weekly summary", "a direct message, Monday 09:00", weekly_summary(service, dana, summary, NOW))
         gallery.message("The reminder", "a direct message, on a workday with nothing tracked", reminder(NOW.date(), "17:30"))
         say("Turning the reminder off", "remind off")
@@ -383,7 +384,7 @@ def render() -> tuple[str, Gallery]:
         gallery.message("Too many waiting", "past 500 waiting commands", TOO_BUSY)
         fake.people[TOKEN].quota_left = 3
         clock.advance(seconds=61)
-        service.projects(service.account(DANA), 4001)  # this refresh leaves 2 requests: the reserve
+        service.reader.projects(service.accounts.account(DANA), 4001)  # this refresh leaves 2 requests: the reserve
         clock.advance(seconds=61)
         say(
             "At the quota reserve: the cached list, with its age",

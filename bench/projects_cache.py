@@ -51,7 +51,7 @@ def main() -> None:
         store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
         service.store.migrate()
-        service.connect("T1", "U1", world["token"])
+        service.accounts.connect("T1", "U1", world["token"])
         settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
         pool = WorkPool()
         with WSGILoopback(wsgi_app(create_app(settings, service=service, pool=pool), service, settings)) as server:

@@ -25,7 +25,8 @@ from bot.clock import FrozenClock
 from bot.commands import parse
 from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
@@ -71,7 +72,7 @@ def main() -> None:
         store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         store.migrate()
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
-        service.connect("T1", "U1", token)
+        service.accounts.connect("T1", "U1", token)
         count = Counted(toggl)
         rows: list[tuple[str, str]] = []
 
@@ -89,8 +90,8 @@ def main() -> None:
         clock.advance(seconds=120)
         rows.append(("10 x now, nothing running, last entry known", count(ten_nows)))
         store.cache.clear("T1", "U1")  # as after a reconnect: only the profile and the workspaces are kept
-        service.me(service.account(ADA))
-        service.workspaces(service.account(ADA), fresh=True)
+        service.reader.me(service.accounts.account(ADA))
+        service.reader.workspaces(service.accounts.account(ADA), fresh=True)
         rows.append(("10 x now, nothing running, nothing remembered", count(ten_nows)))
         clock.advance(seconds=120)
         rows.append(("start <description> project:<name>", count(lambda: say(service, "start Review project:website"))))
@@ -101,7 +102,7 @@ def main() -> None:
         rows.append(("today again within the freshness window", count(lambda: say(service, "today"))))
 
         gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
-        service.slack = gateway
+        service = service.with_slack(gateway)
         for channel in ("C1", "C2", "C3"):
             store.subscriptions.subscribe(
                 "T1", channel, "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC"

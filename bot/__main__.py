@@ -15,8 +15,9 @@ from bot.clock import SYSTEM
 from bot.commands import Help, Invalid, parse
 from bot.crypto import KeyProblem
 from bot.figures import plural
+from bot.identity import Asker
 from bot.logs import setup_logging
-from bot.service import Asker, Service
+from bot.service import Service
 from bot.settings import Settings
 from bot.store import BadDatabaseUrl, DatabaseTooNew, Store
 

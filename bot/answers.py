@@ -37,7 +37,8 @@ from bot.commands import (
     WeeklySummary,
 )
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
-from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.service import Service
 from bot.toggl.models import Me
 from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
@@ -82,7 +83,7 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         case Help(unknown=unknown):
             return Reply([help_message(unknown)])
         case Greet():
-            person = service.person(asker.team_id, asker.user_id)
+            person = service.accounts.person(asker.team_id, asker.user_id)
             connected_now = asker.token is not None or (person is not None and person.token_valid)
             return Reply([account_views.welcome(person.toggl_name if person else None, connected_now)])
         case Invalid(reason=reason, usage=usage):
@@ -94,12 +95,12 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         case Disconnect():
             if asker.team_id is None or asker.user_id is None:
                 return Reply([notice("There is no stored connection to delete when a token is given directly.")])
-            digests = service.subscriptions_of(asker.team_id, asker.user_id)
-            own = len(service.store.personal.of_person(asker.team_id, asker.user_id))
-            had_token = service.disconnect(asker.team_id, asker.user_id)
+            digests = service.subscriptions.of_person(asker.team_id, asker.user_id)
+            own = len(service.personal.of_person(asker.team_id, asker.user_id))
+            had_token = service.accounts.disconnect(asker.team_id, asker.user_id)
             return Reply([account_views.disconnected(had_token, digests, own)])
         case DigestSubscribe() if command.bare and asker.channel_id:
-            if service.person(asker.team_id, asker.user_id) is None and asker.token is None:
+            if service.accounts.person(asker.team_id, asker.user_id) is None and asker.token is None:
                 raise NotConnected("a digest needs the asker's Toggl data")
             return Reply([digest_form_prompt(asker.channel_id)])
     if isinstance(command, DigestCommand) and not _needs_toggl(command):
@@ -107,11 +108,11 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
         return Reply(answer_digest(command, asker, account, service))
     if command in (WeeklySummary(on=False), Reminder(at=None)):  # turning a message off needs no Toggl
         return Reply([personal.settings_answer(command, asker, _account_if_any(asker, service), service)])
-    account = service.account(asker)
+    account = service.accounts.account(asker)
     try:
         return Reply(_with_account(command, asker, account, service))
     except toggl.TokenRejected:
-        service.token_rejected(account)
+        service.accounts.token_rejected(account)
         raise
 
 
@@ -121,7 +122,7 @@ def _needs_toggl(command: DigestCommand) -> bool:
 
 def _account_if_any(asker: Asker, service: Service) -> Account | None:
     try:
-        return service.account(asker)
+        return service.accounts.account(asker)
     except (NotConnected, ReconnectNeeded):
         return None
 
@@ -133,9 +134,9 @@ def connect(asker: Asker, service: Service, token: str, me: Me | None = None) ->
     token = clean_token(token)
     if not looks_like_token(token):  # said before Toggl is asked, and never repeated back
         return notice(NOT_A_TOKEN, account_views.TOKEN_HELP)
-    paused = [s for s in service.subscriptions_of(asker.team_id, asker.user_id) if s.paused_reason]
+    paused = [s for s in service.subscriptions.of_person(asker.team_id, asker.user_id) if s.paused_reason]
     try:
-        me, workspace = service.connect(asker.team_id, asker.user_id, token, me=me)
+        me, workspace = service.accounts.connect(asker.team_id, asker.user_id, token, me=me)
     except toggl.TokenRejected:
         return notice("Toggl did not accept that API token.", account_views.TOKEN_HELP)
     except toggl.TogglError as err:
@@ -146,18 +147,18 @@ def connect(asker: Asker, service: Service, token: str, me: Me | None = None) ->
 def _with_account(command: Command, asker: Asker, account: Account, service: Service) -> list[Message]:
     match command:
         case ShowMe():
-            me = service.me(account)
+            me = service.reader.me(account)
             workspace_id = account.workspace_id or me.default_workspace_id
-            workspace = next((w for w in service.workspaces(account) if w.id == workspace_id), None)
+            workspace = next((w for w in service.reader.workspaces(account) if w.id == workspace_id), None)
             return [account_views.me_message(me, workspace)]
         case ListWorkspaces():
-            workspaces = service.workspaces(account, fresh=True)  # asked for outright: show the current list
-            current = account.workspace_id or service.me(account).default_workspace_id
+            workspaces = service.reader.workspaces(account, fresh=True)  # asked for outright: show the current list
+            current = account.workspace_id or service.reader.me(account).default_workspace_id
             return [account_views.workspaces_message(workspaces, current)]
         case SwitchWorkspace(query=query):
-            found = service.switch_workspace(account, query)
+            found = service.accounts.switch_workspace(account, query)
             if found is None:
-                return [account_views.no_workspace(query, service.workspaces(account))]
+                return [account_views.no_workspace(query, service.reader.workspaces(account))]
             return [account_views.workspace_switched(found)]
         case ListProjects():
             return [projects_answer(command, asker, account, service)]

@@ -66,7 +66,7 @@ class SlackWiring:
 
 
 def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
-    refusals = service.store.slack
+    refusals = service.slack_state
     if not settings.oauth:
         return SlackWiring(SlackGateway(slack_client(settings), refusals))
     assert settings.slack_client_id and settings.slack_client_secret
@@ -98,7 +98,7 @@ def create_app(
         app = App(client=slack_client(settings), oauth_settings=_oauth_settings(settings, service, wiring), **common)
     else:
         app = App(client=slack_client(settings), **common)
-    service.slack = wiring.gateway
+    service = service.with_slack(wiring.gateway)
     deps = Deps(
         service=service,
         pool=pool or WorkPool(workers=WORK_THREADS),
@@ -158,8 +158,7 @@ def digest_runner(settings: Settings, *, clock: Clock = SYSTEM) -> DigestRunner:
     """The digest poster: its own paced Toggl clients and Slack clients, over the same database."""
     service = Service.from_settings(settings, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL)
     gateway = slack_wiring(settings, service).gateway
-    service.slack = gateway
-    return DigestRunner(service, gateway, lease_seconds=settings.digest_lease_seconds)
+    return DigestRunner(service.with_slack(gateway), gateway, lease_seconds=settings.digest_lease_seconds)
 
 
 def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner:

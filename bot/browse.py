@@ -14,12 +14,14 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
+from bot.budget import DEFAULT_THRESHOLD, forecasts_for, is_ended, is_gone
 from bot.commands import ListProjects, ListTasks, PickProject, is_number
-from bot.digest.rules import forecasts_for, is_ended, is_gone
 from bot.figures import used_percent
+from bot.identity import Account, Asker
 from bot.matching import find_project
-from bot.service import Account, Asker, Service, Snapshot
+from bot.service import Service
 from bot.toggl.models import Project, Workspace
+from bot.toggl_reader import Snapshot
 from bot.views.common import Message, stale_note, with_note
 from bot.views.projects import PAGE_SIZE, effective_sort, page_bounds, projects_page, sort_projects
 from bot.views.tasks import no_project, pick_project, project_chooser, tasks_page
@@ -40,9 +42,9 @@ def workspace_label(account: Account, service: Service, workspace_id: int) -> st
     if account.person is None:
         return ""
     try:
-        workspaces = service.known_workspaces(account)
+        workspaces = service.reader.known_workspaces(account)
         if all(w.id != workspace_id for w in workspaces):  # one joined since the list was kept
-            workspaces = service.workspaces(account)
+            workspaces = service.reader.workspaces(account)
     except toggl.TokenRejected:
         raise
     except toggl.TogglError as err:
@@ -53,27 +55,35 @@ def workspace_label(account: Account, service: Service, workspace_id: int) -> st
     return next((w.name for w in workspaces if w.id == workspace_id), f"workspace {workspace_id}")
 
 
+def _risk_threshold(service: Service, asker: Asker) -> int:
+    """From which percent a project is at risk for this person: their digest's threshold here, else their lowest."""
+    if not (asker.team_id and asker.user_id):
+        return DEFAULT_THRESHOLD
+    return service.subscriptions.threshold_of(asker.team_id, asker.user_id, asker.channel_id, DEFAULT_THRESHOLD)
+
+
 def projects_answer(command: ListProjects, asker: Asker, account: Account, service: Service) -> Message:
-    workspace_id = command.workspace_id or service.workspace_id(account)
-    snapshot = service.projects(account, workspace_id)
-    threshold = service.risk_threshold(asker.team_id, asker.user_id, asker.channel_id)
+    workspace_id = command.workspace_id or service.reader.workspace_id(account)
+    snapshot = service.reader.projects(account, workspace_id)
+    threshold = _risk_threshold(service, asker)
     command = client_words(command, snapshot.items)
     shown = filter_projects(snapshot.items, command)
     recurring = sorted((p for p in shown if p.recurring and _judged(p, service)), key=lambda p: (p.name.casefold(), p.id))
     figures: dict[int, int | str] = {}
     unchecked = 0
     if command.over or command.sort == "risk":
-        figures = service.period_figures(account, recurring, limit=PERIOD_FIGURES_AT_ONCE)
+        figures = service.reports.period_figures(account, recurring, limit=PERIOD_FIGURES_AT_ONCE)
         unchecked = sum(1 for p in recurring if not isinstance(figures.get(p.id), int))
     if command.over:
         shown = [p for p in shown if (used_percent(p, figures) or 0) >= threshold]
     _, start, end = page_bounds(len(shown), command.page, PAGE_SIZE)
     visible = sort_projects(shown, effective_sort(command), figures)[start:end]
     missing = [p for p in visible if p.recurring and p.id not in figures]
-    figures |= service.period_figures(account, missing, limit=PERIOD_FIGURES_AT_ONCE)
+    figures |= service.reports.period_figures(account, missing, limit=PERIOD_FIGURES_AT_ONCE)
     at_risk = 0 if command.over else sum(1 for p in shown if (used_percent(p, figures) or 0) >= threshold)
     today = local_today(account, service)
-    pace = service.pace(account, workspace_id, today) if any(_forecastable(p, figures, today) for p in visible) else {}
+    forecastable = any(_forecastable(p, figures, today) for p in visible)
+    pace = service.reports.pace(account, workspace_id, today) if forecastable else {}
     page = projects_page(
         shown,
         command,
@@ -90,7 +100,7 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
 
 def local_today(account: Account, service: Service) -> dt.date:
     """Today in the person's time zone (`Service.zone`), for forecasts."""
-    return service.clock.now().astimezone(service.zone(account)).date()
+    return service.clock.now().astimezone(service.reader.zone(account)).date()
 
 
 def _forecastable(project: Project, figures: dict[int, int | str], today: dt.date) -> bool:
@@ -141,8 +151,8 @@ def client_words(command: ListProjects, projects: list[Project]) -> ListProjects
 
 
 def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:
-    workspace_id = command.workspace_id or service.workspace_id(account)
-    projects = service.projects(account, workspace_id)
+    workspace_id = command.workspace_id or service.reader.workspace_id(account)
+    projects = service.reader.projects(account, workspace_id)
     live = [p for p in projects.items if p.server_deleted_at is None and p.status != "deleted"]
     label = workspace_label(account, service, workspace_id)
     match = find_project(command.project, live)
@@ -155,9 +165,9 @@ def tasks_answer(command: ListTasks, account: Account, service: Service) -> Mess
             command.project, match.closest, workspace_name=label, elsewhere=elsewhere, include_done=command.include_done
         )
     project = match.project
-    snapshot = service.tasks(account, project.workspace_id or workspace_id, project.id)
+    snapshot = service.reader.tasks(account, project.workspace_id or workspace_id, project.id)
     tasks = [t for t in snapshot.items if t.active or command.include_done]
-    figures = service.period_figures(account, [project], limit=1) if project.recurring else {}
+    figures = service.reports.period_figures(account, [project], limit=1) if project.recurring else {}
     page = tasks_page(
         project,
         tasks,
@@ -171,8 +181,8 @@ def tasks_answer(command: ListTasks, account: Account, service: Service) -> Mess
 
 
 def pick_project_answer(command: PickProject, account: Account, service: Service) -> Message:
-    workspace_id = service.workspace_id(account)
-    snapshot = service.projects(account, workspace_id)
+    workspace_id = service.reader.workspace_id(account)
+    snapshot = service.reader.projects(account, workspace_id)
     live = [p for p in snapshot.items if p.server_deleted_at is None and p.status != "deleted"]
     return with_staleness(
         pick_project(live, workspace_id=workspace_id, include_done=command.include_done), snapshot, account
@@ -184,14 +194,14 @@ def others_matching(query: str, account: Account, service: Service, current: int
     found: list[tuple[Workspace, Project]] = []
     wanted = query.strip().casefold()
     try:
-        others = [w for w in service.known_workspaces(account) if w.id != current][:OTHER_WORKSPACES_SEARCHED]
+        others = [w for w in service.reader.known_workspaces(account) if w.id != current][:OTHER_WORKSPACES_SEARCHED]
     except toggl.TokenRejected:
         raise
     except toggl.TogglError:
         return []
     for workspace in others:
         try:
-            projects = service.projects(account, workspace.id).items
+            projects = service.reader.projects(account, workspace.id).items
         except toggl.TokenRejected:
             raise
         except toggl.TogglError as err:

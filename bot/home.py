@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl, tracking
 from bot.browse import local_today
-from bot.digest.rules import forecasts_for, is_ended, is_gone
+from bot.budget import DEFAULT_THRESHOLD, forecasts_for, is_ended, is_gone
 from bot.digest.schedule import next_slot
-from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.service import Service
 from bot.views.account import not_connected
 from bot.views.common import Message, notice
 from bot.views.errors import toggl_error_message
@@ -27,27 +28,27 @@ from bot.views.home import HomeData, HomeTimer, home_view
 
 def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
     """The Home tab's data; `refresh` (the button) uses the usual freshness window instead of the Home's longer one."""
-    person = service.person(team_id, user_id)
-    digests = service.subscriptions_of(team_id, user_id)
+    person = service.accounts.person(team_id, user_id)
+    digests = service.subscriptions.of_person(team_id, user_id)
     now = service.clock.now()
     next_at = {s.id: next_slot(s, now) for s in digests if not s.paused_reason}
-    personal = service.store.personal.of_person(team_id, user_id)
+    personal = service.personal.of_person(team_id, user_id)
     base = HomeData(person=person, digests=digests, next_at=next_at, personal=personal, now=now)
     if person is None or not person.token_valid:
         return base
     try:
-        account = service.account(Asker(team_id=team_id, user_id=user_id))
+        account = service.accounts.account(Asker(team_id=team_id, user_id=user_id))
     except (NotConnected, ReconnectNeeded):
         return HomeData(person=None, digests=digests, next_at=next_at, now=now)
-    threshold = service.risk_threshold(team_id, user_id)
+    threshold = service.subscriptions.threshold_of(team_id, user_id, None, DEFAULT_THRESHOLD)
     try:
-        workspaces = service.known_workspaces(account)
-        workspace_id = service.workspace_id(account)
+        workspaces = service.reader.known_workspaces(account)
+        workspace_id = service.reader.workspace_id(account)
         max_age = None if refresh else service.policy.home_seconds
-        snapshot = service.projects(account, workspace_id, max_age=max_age)
+        snapshot = service.reader.projects(account, workspace_id, max_age=max_age)
     except toggl.TokenRejected:
-        service.token_rejected(account)
-        return HomeData(person=service.person(team_id, user_id), digests=digests, next_at=next_at)
+        service.accounts.token_rejected(account)
+        return HomeData(person=service.accounts.person(team_id, user_id), digests=digests, next_at=next_at)
     except toggl.TogglError as err:
         logging.getLogger(__name__).info("The Home tab shows no projects: %s", err)
         problem = toggl_error_message(err)["text"]
@@ -55,8 +56,8 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
     today = local_today(account, service)
     running = [p for p in snapshot.items if not is_gone(p) and not is_ended(p, today)]
     estimated = [p for p in running if (p.period_estimate_seconds if p.recurring else p.estimated_seconds)]
-    figures = service.cached_period_figures(account, estimated)
-    pace = service.pace(account, workspace_id, today, fetch=False)
+    figures = service.reports.cached_period_figures(account, estimated)
+    pace = service.reports.pace(account, workspace_id, today, fetch=False)
     return HomeData(
         person=person,
         digests=digests,
@@ -78,16 +79,16 @@ def _timer(account: Account, service: Service, refresh: bool) -> HomeTimer | Non
     """The timer as remembered (up to `home_seconds` old, or the freshness window after Refresh), else from Toggl."""
     max_age = None if refresh else service.policy.home_seconds
     try:
-        state = tracking.timer_state(service, account, max_age=max_age, want_last=False)
+        state = tracking.timer_state(service.reader, account, max_age=max_age, want_last=False)
     except toggl.TokenRejected:
-        service.token_rejected(account)
+        service.accounts.token_rejected(account)
         return None
     except toggl.TogglError as err:
         logging.getLogger(__name__).info("The Home tab shows no timer: %s", err)
         return None
     entry = state.running or state.last
-    project = tracking.project_of(service, account, entry.workspace_id, entry.project_id) if entry else None
-    return HomeTimer(state=state, project=project, zone=tracking.zone_of(service, account))
+    project = tracking.project_of(service.reader, account, entry.workspace_id, entry.project_id) if entry else None
+    return HomeTimer(state=state, project=project, zone=service.reader.zone(account))
 
 
 def home_for(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> dict:
@@ -105,8 +106,8 @@ def _local(stamp: float, zone: str | None) -> dt.datetime:
 def switch_workspace(asker: Asker, workspace_id: int, service: Service) -> Message | None:
     """The Home tab's workspace menu; a message only when the switch could not be made."""
     try:
-        account = service.account(asker)
-        found = service.switch_workspace(account, str(workspace_id))
+        account = service.accounts.account(asker)
+        found = service.accounts.switch_workspace(account, str(workspace_id))
     except (NotConnected, ReconnectNeeded):
         return not_connected()
     except toggl.TogglError as err:
@@ -117,10 +118,10 @@ def switch_workspace(asker: Asker, workspace_id: int, service: Service) -> Messa
 def stop_digest(asker: Asker, subscription_id: int, service: Service) -> Message | None:
     """The Home tab's Stop button: the person's own digest only; one already gone needs no word."""
     assert asker.team_id and asker.user_id
-    sub = service.subscription_by_id(asker.team_id, subscription_id)
+    sub = service.subscriptions.by_id(subscription_id, asker.team_id)
     if sub is None:
         return None
     if sub.user_id != asker.user_id:
         return notice("That digest is not yours to stop.")
-    service.store.subscriptions.delete(sub.id)
+    service.subscriptions.delete(sub.id)
     return None

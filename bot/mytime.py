@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import toggl, tracking
 from bot.browse import workspace_label
 from bot.commands import MyTime
-from bot.service import Account, Service
+from bot.identity import Account
+from bot.service import Service
 from bot.toggl.models import Me, Project
 from bot.views.common import Message
 from bot.views.mytime import REPORTS_NOTE, ProjectTime, period_title, running_note, time_report
@@ -57,10 +58,10 @@ def rows_for(
     known: dict[int, Project] = {}
     if account.person is not None:
         person = account.person
-        known = {p.id: p for p in service.cached_projects(person.team_id, person.user_id, workspace_id)}
+        known = {p.id: p for p in service.reader.cached_projects(person.team_id, person.user_id, workspace_id)}
     if any(pid is not None and pid not in known for pid in per_project):
         try:
-            known = {p.id: p for p in service.projects(account, workspace_id).items}
+            known = {p.id: p for p in service.reader.projects(account, workspace_id).items}
         except toggl.TokenRejected:
             raise
         except toggl.TogglError:  # the figures stand without the names
@@ -72,16 +73,16 @@ def rows_for(
 
 
 def my_time_answer(command: MyTime, account: Account, service: Service) -> Message:
-    profile = service.profile(account)
+    profile = service.reader.profile(account)
     zone = profile_zone(profile, account)
     now = service.clock.now()
     today = now.astimezone(zone).date()
     start, end = (today, today) if command.period == "today" else week_of(today, profile.beginning_of_week)
-    workspace_id = service.workspace_id(account)
-    per_project = tracking.tracked(service, account, workspace_id, start, end, f"mytime:{command.period}")
+    workspace_id = service.reader.workspace_id(account)
+    per_project = tracking.tracked(service.reader, account, workspace_id, start, end, f"mytime:{command.period}")
     rows = rows_for(service, account, workspace_id, per_project)
     notes = [REPORTS_NOTE]
-    memory = tracking.remembered(service, account)
+    memory = tracking.remembered(service.reader, account)
     if (
         memory is not None
         and memory.running is not None

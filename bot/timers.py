@@ -12,8 +12,9 @@ import datetime as dt
 
 from bot import buttons, toggl, tracking
 from bot.commands import ShowTimer, StartTimer, StopTimer
+from bot.identity import Account
 from bot.matching import find_project
-from bot.service import Account, Service
+from bot.service import Service
 from bot.toggl.models import Project
 from bot.tracking import TimerState
 from bot.views import timers as views
@@ -25,7 +26,7 @@ MAX_BLOCK_ID = 255
 
 
 def start_answer(command: StartTimer, account: Account, service: Service) -> Message:
-    workspace_id = command.workspace_id or service.workspace_id(account)
+    workspace_id = command.workspace_id or service.reader.workspace_id(account)
     project = None
     if command.project is not None:
         found = _project(command, account, service, workspace_id)
@@ -34,7 +35,7 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
         project, workspace_id = found
     try:
         entry = tracking.start_timer(
-            service,
+            service.reader,
             account,
             workspace_id,
             description=command.description,
@@ -43,18 +44,18 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
             billable=command.billable,
         )
     except toggl.TogglUnavailable:  # sent, but no answer: Toggl may well have started it
-        tracking.forget_timer(service, account)  # so that `now` asks Toggl instead of trusting memory
+        tracking.forget_timer(service.reader, account)  # so that `now` asks Toggl instead of trusting memory
         return notice(
             "Toggl did not answer in time, so I cannot tell whether the timer started.",
             "`now` shows what runs; starting it again might make two entries.",
         )
-    return views.started(entry, project, tracking.zone_of(service, account), service.clock.now())
+    return views.started(entry, project, service.reader.zone(account), service.clock.now())
 
 
 def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:
     """(the project, its workspace), or the message asking which one (or saying none fits)."""
     assert command.project is not None
-    projects = service.projects(account, workspace_id).items
+    projects = service.reader.projects(account, workspace_id).items
     live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
     match = find_project(command.project, [p for p in live if not p.is_archived])
     if match.project is not None and _named_outright(command.project, match.project):
@@ -95,30 +96,30 @@ def _which(command: StartTimer, choices: list[Project], workspace_id: int) -> Me
 
 
 def stop_answer(command: StopTimer, account: Account, service: Service) -> Message:
-    outcome = tracking.stop_timer(service, account, command.entry_id, command.workspace_id)
+    outcome = tracking.stop_timer(service.reader, account, command.entry_id, command.workspace_id)
     now = service.clock.now()
-    zone = tracking.zone_of(service, account)
+    zone = service.reader.zone(account)
     if outcome.stopped is not None:
         entry = outcome.stopped
-        project = tracking.project_of(service, account, entry.workspace_id, entry.project_id)
+        project = tracking.project_of(service.reader, account, entry.workspace_id, entry.project_id)
         return views.stopped(entry, project, zone, now)
     if outcome.already:
         return views.already_stopped()
     state = outcome.state or TimerState()
     last = state.last
-    project = tracking.project_of(service, account, last.workspace_id, last.project_id) if last else None
+    project = tracking.project_of(service.reader, account, last.workspace_id, last.project_id) if last else None
     return views.nothing_running(last, project, zone, now, asked="Nothing is running, so there was nothing to stop.")
 
 
 def now_answer(command: ShowTimer, account: Account, service: Service) -> Message:
-    state = tracking.timer_state(service, account)
+    state = tracking.timer_state(service.reader, account)
     now = service.clock.now()
-    zone = tracking.zone_of(service, account)
+    zone = service.reader.zone(account)
     note = views.memory_note(dt.datetime.fromtimestamp(state.as_of, zone), state.stale, state.retry_in)
     if state.running is not None:
         entry = state.running
-        project = tracking.project_of(service, account, entry.workspace_id, entry.project_id)
+        project = tracking.project_of(service.reader, account, entry.workspace_id, entry.project_id)
         return views.running(entry, project, zone, now, note)
     last = state.last
-    project = tracking.project_of(service, account, last.workspace_id, last.project_id) if last else None
+    project = tracking.project_of(service.reader, account, last.workspace_id, last.project_id) if last else None
     return views.nothing_running(last, project, zone, now, note=note)

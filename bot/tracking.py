@@ -13,7 +13,7 @@ said, and what the app itself started or stopped, with when. Then:
 - at the quota reserve, or with Toggl down, the remembered state is shown with its age.
 
 My time (`today`, `week`) is one Reports v3 `summary/time_entries` request, on the workspace's quota,
-kept for the freshness window. (The four-week pace of forecasts is `Service.pace`: the digest needs it.)
+kept for the freshness window. (The four-week pace of forecasts is `ReportsReader.pace`: the digest needs it.)
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bot import toggl
-from bot.service import Account, Service
+from bot.identity import Account
 from bot.toggl.models import Project, TimeEntry
+from bot.toggl_reader import TogglReader
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ TIMER = "timer"
 
 @dataclass(frozen=True)
 class TimerState:
-    """The running entry and the last stopped one, as of `as_of` (UNIX seconds, the service's clock)."""
+    """The running entry and the last stopped one, as of `as_of` (UNIX seconds, the reader's clock)."""
 
     running: TimeEntry | None = None
     last: TimeEntry | None = None
@@ -65,9 +65,9 @@ class StopOutcome:
 # -- the timer -----------------------------------------------------------------------------------
 
 
-def remembered(service: Service, account: Account) -> TimerState | None:
+def remembered(reader: TogglReader, account: Account) -> TimerState | None:
     """What the app knows of the person's timer, however old, without asking Toggl; None if nothing."""
-    found = service.doc(account, TIMER)
+    found = reader.doc(account, TIMER)
     if found is None:
         return None
     try:
@@ -82,34 +82,36 @@ def remembered(service: Service, account: Account) -> TimerState | None:
         return None
 
 
-def remember(service: Service, account: Account, state: TimerState) -> TimerState:
+def remember(reader: TogglReader, account: Account, state: TimerState) -> TimerState:
     """Keep `state` (stamped with its `as_of`) for the next `now`, on every instance; returns it."""
     data = {"running": _dump(state.running), "last": _dump(state.last), "last_known": state.last_known}
-    service.put_doc(account, TIMER, json.dumps(data), at=state.as_of)
+    reader.put_doc(account, TIMER, json.dumps(data), at=state.as_of)
     return state
 
 
-def timer_state(service: Service, account: Account, *, max_age: float | None = None, want_last: bool = True) -> TimerState:
+def timer_state(
+    reader: TogglReader, account: Account, *, max_age: float | None = None, want_last: bool = True
+) -> TimerState:
     """The timer, from memory while younger than `max_age` (the freshness window by default), else from Toggl.
 
     `want_last` also finds the last entry when nothing runs (for `now` and its Restart button; the Home tab
     does without). Raises a `TogglError` only when Toggl fails and nothing is remembered.
     """
-    memory = remembered(service, account)
-    window = service.policy.fresh_seconds if max_age is None else max_age
-    if memory is not None and service.clock.time() - memory.as_of < window:
+    memory = remembered(reader, account)
+    window = reader.policy.fresh_seconds if max_age is None else max_age
+    if memory is not None and reader.clock.time() - memory.as_of < window:
         if memory.running is not None or memory.last_known or not want_last:
             return memory
-        return _fallback(memory, lambda: _look_back(service, account))
+        return _fallback(memory, lambda: _look_back(reader, account))
     if memory is not None:
-        wait = service.quota_wait(account, "me")
+        wait = reader.quota_wait(account, "me")
         if wait is not None:
             return dataclasses.replace(memory, stale="quota", retry_in=wait)
-    return _fallback(memory, lambda: _refresh(service, account, memory, want_last))
+    return _fallback(memory, lambda: _refresh(reader, account, memory, want_last))
 
 
 def start_timer(
-    service: Service,
+    reader: TogglReader,
     account: Account,
     workspace_id: int,
     *,
@@ -118,42 +120,42 @@ def start_timer(
     task_id: int | None = None,
     billable: bool | None = None,
 ) -> TimeEntry:
-    """Start a running entry now (the service's clock); Toggl stops whatever ran. Remembered at once."""
-    entry = service.client(account).start_entry(
+    """Start a running entry now (the reader's clock); Toggl stops whatever ran. Remembered at once."""
+    entry = reader.client(account).start_entry(
         workspace_id,
-        start=service.clock.now(),
+        start=reader.clock.now(),
         description=description,
         project_id=project_id,
         task_id=task_id,
         billable=billable,
     )
-    memory = remembered(service, account)
+    memory = remembered(reader, account)
     idle = memory is not None and memory.running is None
     last = memory.last if memory is not None and idle else None
-    remember(service, account, TimerState(entry, last, service.clock.time(), idle and bool(memory and memory.last_known)))
-    _reports_changed(service, account)
+    remember(reader, account, TimerState(entry, last, reader.clock.time(), idle and bool(memory and memory.last_known)))
+    _reports_changed(reader, account)
     return entry
 
 
 def stop_timer(
-    service: Service, account: Account, entry_id: int | None = None, workspace_id: int | None = None
+    reader: TogglReader, account: Account, entry_id: int | None = None, workspace_id: int | None = None
 ) -> StopOutcome:
     """Stop the running entry (`entry_id`: that one only). The remembered entry is stopped without asking `/me`
     first; only when Toggl says it had stopped (409) or is gone (404) is the running one looked up."""
-    client = service.client(account)
-    memory = remembered(service, account)
+    client = reader.client(account)
+    memory = remembered(reader, account)
     if entry_id is not None:
         try:
-            stopped = client.stop_entry(workspace_id or service.workspace_id(account), entry_id)
+            stopped = client.stop_entry(workspace_id or reader.workspace_id(account), entry_id)
         except (toggl.Conflict, toggl.NotFound):
             if memory is not None and memory.running is not None and memory.running.id == entry_id:
-                remember(service, account, dataclasses.replace(memory, running=None, last_known=False))
+                remember(reader, account, dataclasses.replace(memory, running=None, last_known=False))
             return StopOutcome(already=True)
-        return StopOutcome(stopped=_stopped(service, account, stopped))
+        return StopOutcome(stopped=_stopped(reader, account, stopped))
     if memory is not None and memory.running is not None:
         try:
-            wid = memory.running.workspace_id or service.workspace_id(account)
-            return StopOutcome(stopped=_stopped(service, account, client.stop_entry(wid, memory.running.id)))
+            wid = memory.running.workspace_id or reader.workspace_id(account)
+            return StopOutcome(stopped=_stopped(reader, account, client.stop_entry(wid, memory.running.id)))
         except (toggl.Conflict, toggl.NotFound):
             log.info("The remembered timer had stopped already; asking Toggl which one runs")
     running = client.current_entry()
@@ -161,27 +163,27 @@ def stop_timer(
         idle = memory is not None and memory.running is None
         last = memory.last if memory is not None and idle else None
         known = bool(idle and memory and memory.last_known)
-        return StopOutcome(state=remember(service, account, TimerState(None, last, service.clock.time(), known)))
-    wid = running.workspace_id or service.workspace_id(account)
-    return StopOutcome(stopped=_stopped(service, account, client.stop_entry(wid, running.id)))
+        return StopOutcome(state=remember(reader, account, TimerState(None, last, reader.clock.time(), known)))
+    wid = running.workspace_id or reader.workspace_id(account)
+    return StopOutcome(stopped=_stopped(reader, account, client.stop_entry(wid, running.id)))
 
 
-def _refresh(service: Service, account: Account, memory: TimerState | None, want_last: bool) -> TimerState:
-    client = service.client(account)
+def _refresh(reader: TogglReader, account: Account, memory: TimerState | None, want_last: bool) -> TimerState:
+    client = reader.client(account)
     running = client.current_entry()
     last, known = (memory.last, memory.last_known) if memory is not None else (None, False)
     if memory is not None and memory.running is not None and (running is None or running.id != memory.running.id):
         last, known = None, False  # what ran has stopped since, at a moment only Toggl knows
     if running is None and want_last and not known:
         last, known = _latest_stopped(client.time_entries()), True
-    return remember(service, account, TimerState(running, last, service.clock.time(), known))
+    return remember(reader, account, TimerState(running, last, reader.clock.time(), known))
 
 
-def _look_back(service: Service, account: Account) -> TimerState:
+def _look_back(reader: TogglReader, account: Account) -> TimerState:
     """Nothing runs, as of a moment ago, and the last entry is unknown: the latest entries tell both."""
-    entries = service.client(account).time_entries()
+    entries = reader.client(account).time_entries()
     running = next((e for e in entries if e.running), None)
-    return remember(service, account, TimerState(running, _latest_stopped(entries), service.clock.time(), True))
+    return remember(reader, account, TimerState(running, _latest_stopped(entries), reader.clock.time(), True))
 
 
 def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
@@ -198,22 +200,20 @@ def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
         return dataclasses.replace(memory, stale="unavailable")
 
 
-def _stopped(service: Service, account: Account, entry: TimeEntry) -> TimeEntry:
-    remember(service, account, TimerState(None, entry, service.clock.time(), True))
-    _reports_changed(service, account)
+def _stopped(reader: TogglReader, account: Account, entry: TimeEntry) -> TimeEntry:
+    remember(reader, account, TimerState(None, entry, reader.clock.time(), True))
+    _reports_changed(reader, account)
     return entry
 
 
-def forget_timer(service: Service, account: Account) -> None:
+def forget_timer(reader: TogglReader, account: Account) -> None:
     """Forget what the app remembered of the timer: the next look asks Toggl (after a write with no answer)."""
-    if account.person is not None:
-        service.store.cache.forget_docs(account.person.team_id, account.person.user_id, TIMER)
+    reader.forget_docs(account, TIMER)
 
 
-def _reports_changed(service: Service, account: Account) -> None:
+def _reports_changed(reader: TogglReader, account: Account) -> None:
     """A timer started or stopped here changes `today` and `week`: their kept reports must not hide it."""
-    if account.person is not None:
-        service.store.cache.forget_docs(account.person.team_id, account.person.user_id, REPORTS)
+    reader.forget_docs(account, REPORTS)
 
 
 def _latest_stopped(entries: list[TimeEntry]) -> TimeEntry | None:
@@ -232,28 +232,23 @@ def _dump(entry: TimeEntry | None) -> Any:
 # -- names and zones -------------------------------------------------------------------------------
 
 
-def project_of(service: Service, account: Account, workspace_id: int | None, project_id: int | None) -> Project | None:
+def project_of(reader: TogglReader, account: Account, workspace_id: int | None, project_id: int | None) -> Project | None:
     """The project an entry is on, from the copy of the projects (a refresh only when it is not in it)."""
     if project_id is None or workspace_id is None:
         return None
     if account.person is not None:
         person = account.person
-        cached = service.cached_projects(person.team_id, person.user_id, workspace_id)
+        cached = reader.cached_projects(person.team_id, person.user_id, workspace_id)
         found = next((p for p in cached if p.id == project_id), None)
         if found is not None:
             return found
     try:
-        return next((p for p in service.projects(account, workspace_id).items if p.id == project_id), None)
+        return next((p for p in reader.projects(account, workspace_id).items if p.id == project_id), None)
     except toggl.TokenRejected:
         raise
     except toggl.TogglError as err:  # the entry is still worth showing, without its project's name
         log.info("No project name for a time entry: %s", err)
         return None
-
-
-def zone_of(service: Service, account: Account) -> ZoneInfo:
-    """The person's time zone, by the service's one rule (`Service.zone`)."""
-    return service.zone(account)
 
 
 # -- reports -------------------------------------------------------------------------------------
@@ -264,19 +259,19 @@ REPORTS = "mytime:"
 
 
 def tracked(
-    service: Service, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
+    reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
 ) -> dict[int | None, tuple[int, int]]:
     """(seconds, billable seconds) per project the person tracked from `start` to `end`, both days included, in
     one Reports request; kept as the document `name` for the freshness window. Running entries are not in it."""
     key = f"{workspace_id}:{start.isoformat()}:{end.isoformat()}"
-    found = service.doc(account, name, service.policy.fresh_seconds)
+    found = reader.doc(account, name, reader.policy.fresh_seconds)
     if found is not None:
         data = json.loads(found[0])
         if data.get("key") == key:
             return {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
     person = account.person
-    user_id = person.toggl_user_id if person is not None and person.toggl_user_id else service.profile(account).id
-    per = service.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    user_id = person.toggl_user_id if person is not None and person.toggl_user_id else reader.profile(account).id
+    per = reader.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
     rows = [[pid, seconds, billable] for pid, (seconds, billable) in per.items()]
-    service.put_doc(account, name, json.dumps({"key": key, "rows": rows}))
+    reader.put_doc(account, name, json.dumps({"key": key, "rows": rows}))
     return per

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot import buttons, home
 from bot.answers import Reply, answer
 from bot.commands import Command
-from bot.service import Asker
+from bot.identity import Asker
 from bot.views.account import CONNECT_ACTION
 from bot.views.common import Message, notice
 from bot.views.errors import unreadable_button

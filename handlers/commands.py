@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.answers import answer
 from bot.commands import Connect, DigestSubscribe, parse
-from bot.service import Asker
+from bot.identity import Asker
 from handlers.deps import Deps, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form
 

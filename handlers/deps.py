@@ -58,7 +58,7 @@ class Deps:
 
         `team_id` names the workspace the replies go to, so that Slack refusing its bot is noted once.
         """
-        refusals = Delivery(self.service.store.slack, team_id)
+        refusals = Delivery(self.service.slack_state, team_id)
         if self.pool.will_queue:
             self.soon(deliver, WORKING, send, fallback, refusals)
         if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals):
@@ -75,7 +75,7 @@ class Deps:
         if not event_id:
             return True
         try:
-            return self.service.store.seen.first_time(f"event:{event_id}", at_once=True)
+            return self.service.seen.first_time(f"event:{event_id}", at_once=True)
         except SQLAlchemyError as err:  # better to answer twice than never
             log.warning("Could not check an event id: %s", type(err).__name__)
             return True

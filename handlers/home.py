@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 
 from bot.answers import answer
 from bot.commands import Greet
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from handlers.deps import Deps, deliver, via_channel
 from handlers.surfaces import publish_home
 
@@ -30,7 +31,7 @@ def register(app: App, deps: Deps) -> None:
 
 def welcome_once(client: WebClient, service: Service, team_id: str, user_id: str, channel: str) -> None:
     """The first time a person opens the Messages tab, say hello instead of nothing."""
-    if not service.first_visit(team_id, user_id):
+    if not service.accounts.first_visit(team_id, user_id):
         return
     for message in answer(Greet(), Asker(team_id=team_id, user_id=user_id, channel_id=channel), service).messages:
         deliver(message, via_channel(client, channel))

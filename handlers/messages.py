@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.answers import answer
 from bot.commands import Connect, parse
-from bot.service import Asker
+from bot.identity import Asker
 from bot.tokens import contains_token
 from bot.views.account import connect_in_private
 from handlers.deps import Deps, deliver, via_channel, via_dm, via_ephemeral

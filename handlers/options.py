@@ -24,7 +24,7 @@ def register(app: App, deps: Deps) -> None:
         if not isinstance(menu, buttons.ProjectMenu) or not team_id or not user.get("id"):
             ack(options=[])
             return
-        projects = deps.service.cached_projects(team_id, user["id"], menu.ws)
+        projects = deps.service.reader.cached_projects(team_id, user["id"], menu.ws)
         ack(options=menu_options(projects, menu, str(body.get("value") or "")))
 
     app.options(PICK_ACTION)(project_options)

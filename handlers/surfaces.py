@@ -13,7 +13,8 @@ from slack_sdk.web import SlackResponse
 
 from bot.digest.manage import form_defaults
 from bot.home import home_for
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
 from handlers.deps import Send, deliver
@@ -35,7 +36,7 @@ def keep_reply_target(service: Service, opened: SlackResponse, asker: Asker, res
     """
     view_id = (opened.get("view") or {}).get("id")
     if response_url and view_id and asker.team_id and asker.user_id:
-        service.store.slack.keep_reply_target(view_id, asker.team_id, asker.user_id, response_url)
+        service.slack_state.keep_reply_target(view_id, asker.team_id, asker.user_id, response_url)
 
 
 def open_digest_form(

@@ -17,7 +17,7 @@ def register(app: App, deps: Deps) -> None:
     def forget_team(body: dict[str, Any], context: BoltContext) -> None:
         team_id = body.get("team_id") or context.team_id
         if team_id:
-            removed = deps.service.store.forget_team(team_id)
+            removed = deps.service.accounts.forget_team(team_id)
             if deps.installations is not None:
                 deps.installations.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
             log.info("Removed %s rows for a workspace that uninstalled the app", removed)

@@ -12,7 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import toggl
 from bot.answers import Reply, answer, connect
-from bot.service import Asker
+from bot.identity import Asker
 from bot.tokens import NOT_A_TOKEN, looks_like_token
 from bot.views.account import TOKEN_HELP
 from bot.views.common import Message
@@ -29,7 +29,7 @@ def via_form_origin(deps: Deps, view: dict[str, Any], asker: Asker, client: WebC
     the view's id, never read from the form), else the person's DM with the app."""
     url = None
     if view.get("id") and asker.team_id and asker.user_id:
-        url = deps.service.store.slack.take_reply_target(str(view["id"]), asker.team_id, asker.user_id)
+        url = deps.service.slack_state.take_reply_target(str(view["id"]), asker.team_id, asker.user_id)
     if url is None:
         return via_dm(client, asker.user_id or "")
 
@@ -48,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={TOKEN_BLOCK: NOT_A_TOKEN})
             return
         try:
-            me = deps.service.check_token(token)
+            me = deps.service.accounts.check_token(token)
         except toggl.TokenRejected:
             ack(response_action="errors", errors={TOKEN_BLOCK: f"Toggl did not accept this token. {TOKEN_HELP}"})
             return

@@ -121,6 +121,6 @@ def running(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, data
 def ada(running: Running) -> dict:
     """Ada has connected; her Toggl has 'Website redesign' and 449 more projects."""
     world = standard_world(running.toggl, projects=449)
-    running.service.connect("T1", "U1", world["token"])
+    running.service.accounts.connect("T1", "U1", world["token"])
     running.toggl.requests.clear()
     return world

@@ -10,7 +10,8 @@ from pydantic import SecretStr
 from bot import buttons
 from bot.answers import answer
 from bot.commands import parse
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.toggl import FakeToggl, standard_world
 from tests.stored import all_stored_text
@@ -174,7 +175,7 @@ def test_unexpected_errors_are_logged_and_answered_politely(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(service, "projects", explode)  # a last resort: there is no other way to make a bug
+    monkeypatch.setattr(service.reader, "projects", explode)  # a last resort: there is no other way to make a bug
     assert "something went wrong on our side" in say(service, "projects")
     assert "boom" in all_logs.text
 
@@ -192,7 +193,7 @@ def test_a_match_in_another_workspace_is_mentioned(world: dict, fake_toggl: Fake
     side = fake_toggl.add_workspace("Side")
     fake_toggl.people[world["token"]].workspace_ids.append(side)
     garden = fake_toggl.add_project(side, "Garden website")
-    service.workspaces(service.account(ADA), fresh=True)
+    service.reader.workspaces(service.accounts.account(ADA), fresh=True)
     reply = answer(parse("tasks garden"), ADA, service)
     (message,) = reply.messages
     assert "*Garden website* is in your workspace *Side*" in all_text(message)
@@ -210,7 +211,7 @@ def test_the_85_percent_project_is_not_lost_on_page_12(fake_toggl: FakeToggl, se
     for project in fake_toggl.projects[wid].values():  # nothing else at risk
         if project["name"].startswith("Project"):
             project["actual_seconds"] = 60
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     first = answer(parse("projects"), ADA, service).messages[0]
     (risky,) = [
         e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "show_at_risk"

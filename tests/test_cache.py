@@ -12,7 +12,8 @@ from bot import toggl
 from bot.answers import answer
 from bot.clock import FrozenClock
 from bot.commands import parse
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from tests.blockkit import all_text, assert_valid_message
 from tests.clocks import ERA_IDS, ERAS
 from tests.fakes.toggl import FakeToggl, standard_world
@@ -31,7 +32,7 @@ def base_time(request: pytest.FixtureRequest) -> dt.datetime:
 def world(fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> dict:
     world = standard_world(fake_toggl, projects=449)
     fake_toggl.age()
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     fake_toggl.requests.clear()
     return world
 
@@ -43,7 +44,7 @@ def say(service: Service, words: str, asker: Asker = ADA) -> str:
 
 
 def names(service: Service, wid: int) -> dict[int, str]:
-    return {p.id: p.name for p in service.projects(service.account(ADA), wid).items}
+    return {p.id: p.name for p in service.reader.projects(service.accounts.account(ADA), wid).items}
 
 
 def test_within_the_freshness_window_nothing_is_asked(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
@@ -104,7 +105,7 @@ def test_two_people_never_share_a_cache_entry(world: dict, fake_toggl: FakeToggl
     assert bo.workspace_ids == [world["wid"]]
     say(service, "projects")
     fake_toggl.projects[world["wid"]][999_999] = {**world["website"], "id": 999_999, "name": "Only Bo can see this"}
-    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     fake_toggl.requests.clear()
     assert "Only Bo can see this" in say(service, "projects only bo", Asker(team_id="T1", user_id="U2"))
     assert {r.token for r in fake_toggl.requests} == {"b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"}  # Bo's own fetch, not Ada's copy
@@ -113,7 +114,7 @@ def test_two_people_never_share_a_cache_entry(world: dict, fake_toggl: FakeToggl
 
 def test_disconnect_forgets_the_cache(world: dict, service: Service) -> None:
     say(service, "projects")
-    service.disconnect("T1", "U1")
+    service.accounts.disconnect("T1", "U1")
     assert count_rows(service.store, "cache_items") == 0
     assert count_rows(service.store, "cache_docs") == 0
 
@@ -156,22 +157,24 @@ def test_with_no_cache_the_reserve_says_when_to_try_again(
     fake_toggl: FakeToggl, service: Service, clock: FrozenClock
 ) -> None:
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     fake_toggl.people[world["token"]].quota_left = 2
     fake_toggl.quota_resets_in = 1200
-    service.client(service.account(ADA)).clients(world["wid"])  # a workspace request reads the headers: 1 left
+    service.reader.client(service.accounts.account(ADA)).clients(
+        world["wid"]
+    )  # a workspace request reads the headers: 1 left
     fake_toggl.requests.clear()
     assert "resets in 20 min" in say(service, "projects")
     assert fake_toggl.count() == 0
 
 
 def test_me_is_cached_for_an_hour(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:
-    account = service.account(ADA)
+    account = service.accounts.account(ADA)
     for _ in range(5):
-        service.me(account)
+        service.reader.me(account)
     assert fake_toggl.count("/api/v9/me") == 0  # connect already stored it
     clock.advance(seconds=3601)
-    service.me(account)
+    service.reader.me(account)
     assert [r.path for r in fake_toggl.requests] == ["/api/v9/me"]
 
 
@@ -186,7 +189,7 @@ def test_a_bare_token_is_never_cached(fake_toggl: FakeToggl, service: Service) -
 
 def test_quota_error_without_cache_is_said(fake_toggl: FakeToggl, service: Service) -> None:
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     fake_toggl.people[world["token"]].quota_left = 0
     with pytest.raises(toggl.QuotaExceeded):
-        service.projects(service.account(ADA), world["wid"])
+        service.reader.projects(service.accounts.account(ADA), world["wid"])

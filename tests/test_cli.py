@@ -106,10 +106,8 @@ def test_digest_run_force_posts_a_digest(fake_toggl: FakeToggl, fake_slack: Fake
     store = Store(f"sqlite:///{database}", clock=clock)
     service = Service(store, TokenCipher([key.encode()]), TogglClients(fake_toggl.url, clock=clock))
     service.store.migrate()
-    service.connect("T1", "U1", world["token"])
-    service.store.subscriptions.subscribe(
-        "T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="UTC"
-    )
+    service.accounts.connect("T1", "U1", world["token"])
+    service.subscriptions.subscribe("T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="UTC")
     env = {
         "TOGGL_API_URL": fake_toggl.url,
         "SLACK_API_URL": fake_slack.api_url,

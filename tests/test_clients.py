@@ -7,7 +7,8 @@ import pytest
 from bot.answers import answer
 from bot.clock import FrozenClock
 from bot.commands import parse
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.toggl import FakeToggl, standard_world
 
@@ -29,7 +30,7 @@ def acme(fake_toggl: FakeToggl, service: Service) -> dict:
     for name in ("Acme site", "Acme app", "Acme brand", "Acme audit"):
         fake_toggl.add_project(wid, name, client_name="Acme", estimated_seconds=3600, actual_seconds=600)
     fake_toggl.add_project(wid, "Beta portal", client_name="Beta")
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     fake_toggl.requests.clear()
     return world
 

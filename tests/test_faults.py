@@ -17,7 +17,8 @@ from bot.clock import FrozenClock
 from bot.commands import ListProjects, parse
 from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
@@ -67,8 +68,8 @@ def quick_service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, cloc
 
 def connected(fake: FakeToggl, service: Service) -> dict:
     world = standard_world(fake)
-    service.connect("T1", "U1", world["token"])
-    service.store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+    service.accounts.connect("T1", "U1", world["token"])
+    service.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
     return world
 
 
@@ -78,7 +79,7 @@ def test_every_command_meets_every_fault_with_a_sentence(
     fault: str, command: str, fake_toggl: FakeToggl, quick_service: Service
 ) -> None:
     connected(fake_toggl, quick_service)
-    quick_service.workspaces(quick_service.account(ADA), fresh=True)
+    quick_service.reader.workspaces(quick_service.accounts.account(ADA), fresh=True)
     fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
     fake_toggl.fail("/reports/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
     reply = answer(parse(command), ADA, quick_service)

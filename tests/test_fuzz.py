@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from bot import buttons
 from bot.answers import answer
 from bot.commands import Connect, DigestSubscribe, ListProjects, parse
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from tests.blockkit import assert_valid_message
 from tests.fakes.app import Running
 from tests.fakes.toggl import FakeToggl, standard_world
@@ -62,7 +63,7 @@ def test_any_button_value_is_decoded_or_refused(raw: str) -> None:
 def test_the_command_code_always_answers_within_limits(text: str, fake_toggl: FakeToggl, service: Service) -> None:
     if not fake_toggl.people:
         world = standard_world(fake_toggl, projects=60)
-        service.connect("T1", "U1", world["token"])
+        service.accounts.connect("T1", "U1", world["token"])
     reply = answer(parse(text), Asker(team_id="T1", user_id="U1", channel_id="C1"), service)
     assert reply.messages or reply.open_connect_modal
     for message in reply.messages:
@@ -77,7 +78,7 @@ counter = itertools.count()
 def test_the_whole_path_always_replies_within_limits(text: str, door: str, running: Running) -> None:
     if not running.toggl.people:
         world = standard_world(running.toggl, projects=60)
-        running.service.connect("T1", "U1", world["token"])
+        running.service.accounts.connect("T1", "U1", world["token"])
     n = next(counter)
     if door == "command":
         response = running.send.command(text, response_url=running.slack.hook(f"z{n}"))

@@ -159,7 +159,7 @@ def test_a_replayed_signed_request_is_carried_out_once(running: Running, ada: di
     headers = signed_headers(body)
     assert running.send.post(body, FORM, headers).status_code == 200
     running.slack.wait_for_calls("/hooks/bye")
-    running.service.connect("T1", "U1", ada["token"])  # they connect again
+    running.service.accounts.connect("T1", "U1", ada["token"])  # they connect again
     assert running.send.post(body, FORM, headers).status_code == 200  # an attacker replays the captured request
     running.settle()
     assert len(running.slack.of("/hooks/bye")) == 1

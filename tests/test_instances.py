@@ -126,7 +126,7 @@ def test_two_digest_runners_post_each_slot_exactly_once(
     store = Store(database_url, clock=clock)
     store.migrate()
     service = Service(store, TokenCipher([KEY.encode()]), TogglClients(fake_toggl.url, clock=clock))
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     due = (now - dt.timedelta(minutes=10)).strftime("%H:%M")  # a daily slot ten minutes ago
     channels = [f"C{n}" for n in range(8)]
     for channel in channels:

@@ -30,13 +30,13 @@ def base_time(request: pytest.FixtureRequest) -> dt.datetime:
 @pytest.fixture
 def ada(fake_toggl: FakeToggl, service: Service) -> dict:
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     return world
 
 
 def runner(service: Service, slack: FakeSlack) -> PersonalRunner:
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
-    service.slack = gateway
+    service = service.with_slack(gateway)
     return PersonalRunner(service, gateway)
 
 
@@ -46,7 +46,7 @@ def opt_in(service: Service, kind: str, **schedule: object) -> int:
     service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
     try:
         settings = {"weekday": None, "timezone": "Europe/Berlin", **schedule}
-        return service.store.personal.set("T1", "U1", kind, **settings).id  # type: ignore[arg-type]
+        return service.personal.set("T1", "U1", kind, **settings).id  # type: ignore[arg-type]
     finally:
         service.clock.set(now)  # type: ignore[attr-defined]
 
@@ -139,7 +139,7 @@ def test_the_scheduler_tick_runs_digests_and_personal_messages(
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
     now = service.clock.now()
     service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
-    service.store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="15:00", timezone="UTC")
+    service.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="15:00", timezone="UTC")
     service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
     personal = runner(service, fake_slack)
     scheduled_tick(DigestRunner(service, personal.slack), personal)()
@@ -156,7 +156,7 @@ def test_moving_the_reminder_later_the_same_day_sends_no_second_one(
     (sent,) = runner(service, fake_slack).run_due()
     assert sent.status == "sent"
     service.clock.set(berlin(base_time, 0, "17:45"))  # type: ignore[attr-defined]
-    service.store.personal.set("T1", "U1", "reminder", cadence="weekdays", weekday=None, at_time="17:40",
+    service.personal.set("T1", "U1", "reminder", cadence="weekdays", weekday=None, at_time="17:40",
                                timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "17:46"))  # type: ignore[attr-defined]
     assert [o.status for o in runner(service, fake_slack).run_due()] in ([], ["skipped"])

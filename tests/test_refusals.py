@@ -34,16 +34,16 @@ def test_a_refused_workspace_is_held_then_tried_again_and_accepted(
 ) -> None:
     caplog.set_level(logging.INFO)
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
-    service.store.subscriptions.subscribe("T1", "C1", "U1", **schedule)
-    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), service.store.slack)
-    service.slack = gateway
+    service.subscriptions.subscribe("T1", "C1", "U1", **schedule)
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), service.slack_state)
+    service = service.with_slack(gateway)
     fake_slack.fail("chat.postMessage", "invalid_auth", times=50)
 
     (first,) = DigestRunner(service, gateway).run_forced()
     assert first.status == "failed" and "Slack refuses the bot token (invalid_auth)" in first.detail
-    assert service.store.slack.refusals() == {"T1": "invalid_auth"}
+    assert service.slack_state.refusals() == {"T1": "invalid_auth"}
     tried = len(fake_slack.of("chat.postMessage"))
     assert tried == 1  # and no DM attempt: it would be refused too
 
@@ -54,7 +54,7 @@ def test_a_refused_workspace_is_held_then_tried_again_and_accepted(
     fake_slack.errors.clear()  # the workspace renewed the app
     clock.advance(minutes=6)  # ten minutes on: one call may try again
     (back,) = DigestRunner(service, gateway).run_forced()
-    assert back.status == "posted" and service.store.slack.refusals() == {}
+    assert back.status == "posted" and service.slack_state.refusals() == {}
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and "refuses the bot token" in r.getMessage()]
     assert len(errors) == 1
     assert "accepts the bot token of workspace T1 again" in caplog.text

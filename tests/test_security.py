@@ -58,7 +58,7 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
         running.send.command("projects", response_url=running.slack.hook(f"f{n}"))
         running.slack.wait_for_calls(f"/hooks/f{n}")
         running.toggl.faults.clear()
-    running.service.connect("T1", "U1", CANARY)
+    running.service.accounts.connect("T1", "U1", CANARY)
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=running.slack.api_url))
     DigestRunner(running.service, gateway).run_forced()
     running.send.command("disconnect", response_url=running.slack.hook("bye"))
@@ -153,7 +153,7 @@ def test_fifty_people_connect_ask_and_subscribe_at_once(running: Running, caplog
         thread.join()
     assert errors == []
     assert len(running.service.store.people.all()) == people
-    assert len(running.service.store.subscriptions.all()) == people
+    assert len(running.service.subscriptions.all()) == people
     assert "locked" not in caplog.text
 
 
@@ -161,11 +161,9 @@ def test_digest_exactly_once_with_two_schedulers_on_one_database(
     fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, database_url: str
 ) -> None:
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     for n in range(10):
-        service.store.subscriptions.subscribe(
-            "T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="00:00", timezone="UTC"
-        )
+        service.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="00:00", timezone="UTC")
     tomorrow = service.clock.now().date() + dt.timedelta(days=1)
     service.clock.set(dt.datetime.combine(tomorrow, dt.time(0, 30), dt.UTC))  # type: ignore[attr-defined]
     runners = [

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from bot import buttons
 from bot.answers import answer
 from bot.commands import DIGEST_VERBS, VERBS, Help, parse
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from bot.tokens import INVISIBLE
 from tests.blockkit import all_text
 from tests.fakes.app import Running
@@ -69,7 +70,7 @@ SHARED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 @given(text=phrases)
 def test_no_answer_repeats_a_pasted_token(text: str, fake_toggl: FakeToggl, service: Service, caplog) -> None:
     if not fake_toggl.people:
-        service.connect("T1", "U1", standard_world(fake_toggl, projects=3)["token"])
+        service.accounts.connect("T1", "U1", standard_world(fake_toggl, projects=3)["token"])
     caplog.set_level(logging.DEBUG)
     command = parse(text)
     if not text.casefold().startswith("connect"):

@@ -15,6 +15,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot import buttons
+from bot.budget import DEFAULT_THRESHOLD
 from bot.commands import (
     DigestCommand,
     DigestEmpty,
@@ -25,10 +26,12 @@ from bot.commands import (
     DigestThreshold,
     DigestUnsubscribe,
 )
+from bot.digest.compose import digest_data
 from bot.digest.runner import compose
 from bot.digest.schedule import ScheduleError, known_zone, next_slot
+from bot.identity import Account, Asker, NotConnected
 from bot.matching import find_project
-from bot.service import DEFAULT_THRESHOLD, Account, Asker, NotConnected, Service
+from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
 from bot.store import Subscription
 from bot.views import digest as views
@@ -63,7 +66,7 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account | None,
             return subscribe(command, asker, _needed(account), service)
         case DigestList():
             assert asker.channel_id
-            subs = service.store.subscriptions.of_channel(asker.team_id, asker.channel_id)
+            subs = service.subscriptions.of_channel(asker.team_id, asker.channel_id)
             return [views.subscription_list(subs, lambda s: _next_slot(s, service))]
         case DigestPreview():
             return [preview(asker, _needed(account), service)]
@@ -72,15 +75,15 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account | None,
         return [notice(target)]
     match command:
         case DigestUnsubscribe():
-            service.store.subscriptions.delete(target.id)
+            service.subscriptions.delete(target.id)
             whose = "your" if target.user_id == asker.user_id else f"<@{target.user_id}>'s"
             where = "this channel" if target.channel_id == asker.channel_id else channel_ref(target.channel_id)
             return [notice(f"Unsubscribed {whose} digest from {where}.")]
         case DigestThreshold(percent=percent):
-            service.store.subscriptions.update(target.id, threshold=percent)
+            service.subscriptions.update(target.id, threshold=percent)
             return [notice(f"The digest now warns about projects from {percent}% of their estimate.")]
         case DigestEmpty(post=post):
-            service.store.subscriptions.update(target.id, skip_empty=not post)
+            service.subscriptions.update(target.id, skip_empty=not post)
             said = "says so when all projects are within estimate" if post else "is skipped when there is nothing to report"
             return [notice(f"The digest {said}.")]
         case DigestMute():
@@ -98,9 +101,9 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
     assert asker.team_id and asker.channel_id and asker.user_id
     timezone = known_zone(command.timezone) or known_zone(_slack_person(service, asker).timezone)
     if not timezone:  # neither given nor in the Slack profile (or one this server's tz database lacks)
-        timezone = known_zone(service.me(account).timezone) or "UTC"
-    existing = service.store.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id)
-    sub = service.store.subscriptions.subscribe(
+        timezone = known_zone(service.reader.me(account).timezone) or "UTC"
+    existing = service.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id)
+    sub = service.subscriptions.subscribe(
         asker.team_id,
         asker.channel_id,
         asker.user_id,
@@ -110,8 +113,8 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
         timezone=timezone,
     )
     if command.threshold is not None:
-        service.store.subscriptions.update(sub.id, threshold=command.threshold)
-        sub = service.store.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id) or sub
+        service.subscriptions.update(sub.id, threshold=command.threshold)
+        sub = service.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id) or sub
     can_post = True
     if service.slack is not None and not asker.channel_id.startswith("D"):  # a DM needs no announcement
         try:
@@ -126,11 +129,11 @@ def subscribe(command: DigestSubscribe, asker: Asker, account: Account, service:
 def preview(asker: Asker, account: Account, service: Service) -> Message:
     """The digest now, from the asker's own data, with their subscription's settings if they have one here."""
     assert asker.team_id and asker.channel_id and asker.user_id
-    sub = service.store.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id)
+    sub = service.subscriptions.get(asker.team_id, asker.channel_id, asker.user_id)
     if sub is None:
         sub = _default(asker, _slack_person(service, asker).timezone or "UTC", service.clock.stamp())
     now = service.clock.now()
-    data = service.digest_data(account, today=now.date())
+    data = digest_data(service.reader, service.reports, account, now.date())
     composed = compose(sub, data, now)
     if composed is None:
         return notice("Nothing to report: all projects are within estimate, and this digest skips empty posts.")
@@ -146,14 +149,14 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account 
             remaining = [m for m in muted if wanted not in str(m.get("name", "")).casefold()]
         if len(remaining) == len(muted):
             return notice(f"No muted project matches “{escape(command.project)}”.")
-        service.store.subscriptions.update(sub.id, muted=remaining)
+        service.subscriptions.update(sub.id, muted=remaining)
         return views.unmuted([str(m.get("name", "")) for m in muted if m not in remaining])
     if sub.user_id == asker.user_id:
         owner_account = _needed(account)
     else:  # an admin muting someone's digest: its projects are the subscriber's
-        owner_account = service.account(Asker(team_id=sub.team_id, user_id=sub.user_id))
-    workspace_id = command.workspace_id or service.workspace_id(owner_account)
-    projects = service.projects(owner_account, workspace_id).items
+        owner_account = service.accounts.account(Asker(team_id=sub.team_id, user_id=sub.user_id))
+    workspace_id = command.workspace_id or service.reader.workspace_id(owner_account)
+    projects = service.reader.projects(owner_account, workspace_id).items
     match = find_project(command.project, projects)
     if match.choices:
         text = f"{len(match.choices):,} projects match “{escape(command.project)}”. Which one should the digest leave out?"
@@ -167,7 +170,7 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account 
         return no_project(command.project, match.closest)
     if all(m.get("id") != match.project.id for m in muted):
         muted.append({"id": match.project.id, "name": match.project.name})
-        service.store.subscriptions.update(sub.id, muted=muted)
+        service.subscriptions.update(sub.id, muted=muted)
     return views.muted(match.project.name)
 
 
@@ -176,18 +179,18 @@ def _target(command: DigestCommand, asker: Asker, service: Service) -> Subscript
     assert asker.team_id and asker.user_id
     by_id = getattr(command, "subscription_id", None)
     if by_id is not None:
-        chosen = service.subscription_by_id(asker.team_id, by_id)
+        chosen = service.subscriptions.by_id(by_id, asker.team_id)
         if chosen is None:
             return "That digest no longer exists."
     elif isinstance(command, DigestUnsubscribe) and command.number is not None:
         assert asker.channel_id
-        subs = service.store.subscriptions.of_channel(asker.team_id, asker.channel_id)
+        subs = service.subscriptions.of_channel(asker.team_id, asker.channel_id)
         if not 1 <= command.number <= len(subs):
             return f"There is no subscription number {command.number} here; `digest list` numbers them."
         chosen = subs[command.number - 1]
     else:
         assert asker.channel_id
-        subs = service.store.subscriptions.of_channel(asker.team_id, asker.channel_id)
+        subs = service.subscriptions.of_channel(asker.team_id, asker.channel_id)
         own = [s for s in subs if s.user_id == asker.user_id]
         if own:
             return own[0]
@@ -249,17 +252,17 @@ def form_defaults(
 ) -> DigestDefaults | Message:
     """What the digest form starts with, or the message to show instead (not connected, not theirs)."""
     assert asker.team_id and asker.user_id
-    person = service.person(asker.team_id, asker.user_id)
+    person = service.accounts.person(asker.team_id, asker.user_id)
     if person is None or not person.token_valid:
         return not_connected()
     sub: Subscription | None = None
     if subscription_id is not None:
-        sub = service.subscription_by_id(asker.team_id, subscription_id)
+        sub = service.subscriptions.by_id(subscription_id, asker.team_id)
         if sub is None or sub.user_id != asker.user_id:
             return notice("That digest is not yours to change, or no longer exists.")
         channel_id = sub.channel_id
     elif channel_id is not None:
-        sub = service.store.subscriptions.get(asker.team_id, channel_id, asker.user_id)
+        sub = service.subscriptions.get(asker.team_id, channel_id, asker.user_id)
     zone = (
         sub.timezone if sub else (known_zone(_slack_person(service, asker).timezone) or known_zone(person.timezone) or "UTC")
     )

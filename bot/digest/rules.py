@@ -25,8 +25,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.budget import forecasts_for, is_ended, is_gone
 from bot.figures import percent, usage
-from bot.forecast import Forecast, forecast
+from bot.forecast import Forecast
 from bot.toggl.models import Project, Task
 
 NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
@@ -71,15 +72,6 @@ class Report:
     @property
     def empty(self) -> bool:
         return not (self.over or self.ended or self.approaching or self.tasks_over or self.unknown or self.heading_over)
-
-
-def is_ended(project: Project, today: dt.date) -> bool:
-    return project.status == "ended" or (project.end_date is not None and project.end_date < today)
-
-
-def is_gone(project: Project) -> bool:
-    """Archived or deleted: never in a digest."""
-    return project.is_archived or project.status == "deleted" or project.server_deleted_at is not None
 
 
 def judge(
@@ -139,30 +131,6 @@ def judge(
     return report
 
 
-def forecasts_for(
-    projects: Iterable[Project], period_tracked: Mapping[int, int | str], pace: Mapping[int, float], today: dt.date
-) -> dict[int, Forecast]:
-    """Each running project's crossing of its estimate at its recent pace, by id; only those that have one.
-
-    A recurring project is forecast within its current period, from this period's figure; the others from
-    all their time. `today` is the day in the reader's time zone.
-    """
-    found: dict[int, Forecast] = {}
-    for project in projects:
-        per_day = pace.get(project.id, 0.0)
-        if per_day <= 0 or is_gone(project) or is_ended(project, today):
-            continue
-        tracked, estimate, _ = usage(project, period_tracked)
-        period = project.current_period if project.recurring else None
-        end = period.end_date if period is not None else None
-        if project.recurring and end is None:
-            continue  # no period to forecast within
-        crossing = forecast(tracked, estimate, per_day, today, period_end=end)
-        if crossing is not None:
-            found[project.id] = crossing
-    return found
-
-
 def _figures(project: Project, period_tracked: Mapping[int, int | str]) -> tuple[int | None, int | None, str]:
     """(estimate, tracked, reason tracked is missing) for one project, per period if it recurs."""
     tracked, estimate, reason = usage(project, period_tracked)
@@ -174,14 +142,3 @@ def _ended_recently(project: Project, today: dt.date, previous: dt.date | None) 
         return False
     since = previous if previous is not None else today - NEW_WHEN_NO_PREVIOUS
     return project.end_date >= since
-
-
-def needs_period_figure(project: Project, today: dt.date, muted_ids: Iterable[int] = ()) -> bool:
-    """True for the recurring projects whose current-period time the digest must ask the Reports API for."""
-    return (
-        project.recurring
-        and not is_gone(project)
-        and project.id not in set(muted_ids)
-        and bool(project.period_estimate_seconds)
-        and not is_ended(project, today)
-    )

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot import toggl
+from bot.digest.compose import WorkspaceData, digest_data
 from bot.digest.rules import judge
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
-from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
+from bot.identity import Asker, NotConnected, ReconnectNeeded
+from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
 from bot.store.leases import MAX_ATTEMPTS, runner_name
@@ -188,13 +190,13 @@ class DigestRunner:
     ) -> list[Outcome]:
         team_id, user_id = owner
         try:
-            account = self.service.account(Asker(team_id=team_id, user_id=user_id))
+            account = self.service.accounts.account(Asker(team_id=team_id, user_id=user_id))
         except (NotConnected, ReconnectNeeded):
             return self._pause(owner, items, "the subscriber's Toggl account is not connected")
         try:
-            data = self.service.digest_data(account, today=now.date())
+            data = digest_data(self.service.reader, self.service.reports, account, now.date())
         except toggl.TokenRejected:
-            self.service.token_rejected(account)
+            self.service.accounts.token_rejected(account)
             return self._pause(owner, items, "Toggl rejected the subscriber's token")
         except toggl.TogglError as err:
             reason = toggl_error_message(err)["text"]

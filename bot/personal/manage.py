@@ -14,7 +14,8 @@ from __future__ import annotations
 from bot.commands import Reminder, WeeklySummary
 from bot.digest.schedule import ScheduleError, known_zone, next_slot
 from bot.figures import weekday_name
-from bot.service import Account, Asker, NotConnected, Service
+from bot.identity import Account, Asker, NotConnected
+from bot.service import Service
 from bot.views.common import Message, notice
 from bot.views.mytime import remind_off, remind_on, summary_off, summary_on
 
@@ -37,7 +38,7 @@ def settings_answer(command: WeeklySummary | Reminder, asker: Asker, account: Ac
     """Turn a message on (this needs the person's Toggl profile: their zone and week) or off (this does not)."""
     if not asker.team_id or not asker.user_id:
         return notice("Personal messages come in Slack: use these words there, after `/toggl` or in a DM.")
-    store = service.store.personal
+    store = service.personal
     match command:
         case WeeklySummary(on=False):
             return summary_off(store.delete(asker.team_id, asker.user_id, "summary"))
@@ -45,7 +46,7 @@ def settings_answer(command: WeeklySummary | Reminder, asker: Asker, account: Ac
             return remind_off(store.delete(asker.team_id, asker.user_id, "reminder"))
     if account is None:
         raise NotConnected("personal messages need the person's Toggl time zone")
-    profile = service.profile(account)
+    profile = service.reader.profile(account)
     stored = account.person.timezone if account.person is not None else None
     zone = known_zone(profile.timezone) or known_zone(stored) or "UTC"
     now = service.clock.now()

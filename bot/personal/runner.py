@@ -24,8 +24,9 @@ from bot import toggl, tracking
 from bot.browse import workspace_label
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.figures import weekday_name
+from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
 from bot.mytime import rows_for, week_of, zone_named
-from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.service import Service
 from bot.slack import NotInstalled, SlackGateway, describe
 from bot.store import PersonalSchedule
 from bot.store.leases import MAX_ATTEMPTS, runner_name
@@ -54,15 +55,15 @@ def weekly_summary(service: Service, account: Account, sched: PersonalSchedule, 
     """The summary due at `slot`: the week before the slot's, in the person's week and zone, per project."""
     zone = zone_named(sched.timezone)
     try:
-        beginning = service.profile(account).beginning_of_week
+        beginning = service.reader.profile(account).beginning_of_week
     except toggl.TokenRejected:
         raise
     except toggl.TogglError:  # the usual week will do
         beginning = None
     this_week, _ = week_of(slot.astimezone(zone).date(), beginning)
     start, end = this_week - dt.timedelta(days=7), this_week - dt.timedelta(days=1)
-    workspace_id = service.workspace_id(account)
-    per_project = tracking.tracked(service, account, workspace_id, start, end, "mytime:lastweek")
+    workspace_id = service.reader.workspace_id(account)
+    per_project = tracking.tracked(service.reader, account, workspace_id, start, end, "mytime:lastweek")
     rows = rows_for(service, account, workspace_id, per_project)
     report = time_report(
         period_title("last week", start, end),
@@ -161,7 +162,7 @@ class PersonalRunner:
 
     def _send_safely(self, sched: PersonalSchedule, key: str, slot: dt.datetime) -> PersonalOutcome:
         try:
-            account = self.service.account(Asker(team_id=sched.team_id, user_id=sched.user_id))
+            account = self.service.accounts.account(Asker(team_id=sched.team_id, user_id=sched.user_id))
         except (NotConnected, ReconnectNeeded):
             return self._pause(sched, key, NOT_CONNECTED)
         try:
@@ -170,7 +171,7 @@ class PersonalRunner:
             else:
                 message = self._reminder(sched, account, slot)
         except toggl.TokenRejected:
-            self.service.token_rejected(account)
+            self.service.accounts.token_rejected(account)
             return self._pause(sched, key, TOKEN_REJECTED)
         except toggl.TogglError as err:
             log.warning("A %s could not be worked out: %s", sched.kind, err)
@@ -196,11 +197,11 @@ class PersonalRunner:
         zone = zone_named(sched.timezone)
         today = slot.astimezone(zone).date()
         midnight = dt.datetime.combine(today, dt.time(), zone)
-        if self.service.quota_wait(account, "me") is not None:
+        if self.service.reader.quota_wait(account, "me") is not None:
             raise toggl.QuotaExceeded(
                 "kept in reserve: the /me quota is nearly spent", resets_in=None, status=None, bucket="me"
             )
-        client = self.service.client(account)
+        client = self.service.reader.client(account)
         if client.time_entries(midnight, midnight + dt.timedelta(days=1)):
             return None
         if client.current_entry() is not None:

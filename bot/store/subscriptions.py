@@ -110,8 +110,19 @@ class Subscriptions:
         )
         return self._first(where)
 
-    def by_id(self, subscription_id: int) -> Subscription | None:
-        return self._first(subscriptions.c.id == subscription_id)
+    def by_id(self, subscription_id: int, team_id: str | None = None) -> Subscription | None:
+        """The subscription, or None when it is gone or (with `team_id`) another workspace's: a button carries an
+        id, and a button is no proof of the workspace it came from."""
+        found = self._first(subscriptions.c.id == subscription_id)
+        return found if found is not None and team_id in (None, found.team_id) else None
+
+    def threshold_of(self, team_id: str, user_id: str, channel_id: str | None, default: int) -> int:
+        """From which percent a project is at risk for this person: their digest's threshold in this channel,
+        else the lowest of their digests' thresholds, else `default`."""
+        here = self.get(team_id, channel_id, user_id) if channel_id else None
+        if here is not None:
+            return here.threshold
+        return min((s.threshold for s in self.of_person(team_id, user_id)), default=default)
 
     def of_channel(self, team_id: str, channel_id: str) -> list[Subscription]:
         """Every subscription of a channel, oldest first."""

@@ -8,10 +8,12 @@ import datetime as dt
 from slack_sdk import WebClient
 
 from bot.answers import answer
+from bot.budget import forecasts_for
 from bot.commands import parse
-from bot.digest.rules import forecasts_for, judge
+from bot.digest.rules import judge
 from bot.digest.runner import DigestRunner
-from bot.service import Asker, Service
+from bot.identity import Asker
+from bot.service import Service
 from bot.slack import SlackGateway
 from bot.toggl.models import Period, Project, RecurringParameters
 from tests.blockkit import all_text, assert_valid_message
@@ -68,10 +70,10 @@ def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
         fake_toggl.add_time_entry(
             token, wid, "Work", start, start + dt.timedelta(hours=2), project_id=world["website"]["id"]
         )
-    service.connect("T1", "U1", token)
+    service.accounts.connect("T1", "U1", token)
     service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
     for channel in ("C1", "C2", "C3"):
-        service.store.subscriptions.subscribe("T1", channel, "U1", cadence="weekdays", weekday=None, at_time="09:00",
+        service.subscriptions.subscribe("T1", channel, "U1", cadence="weekdays", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
     fake_toggl.requests.clear()
@@ -94,7 +96,7 @@ def test_the_project_list_shows_forecasts_and_keeps_the_pace_an_hour(
     wid, token = world["wid"], world["token"]
     start = berlin(base_time, -3, "10:00")
     fake_toggl.add_time_entry(token, wid, "Work", start, start + dt.timedelta(hours=28), project_id=world["website"]["id"])
-    service.connect("T1", "U1", token)
+    service.accounts.connect("T1", "U1", token)
     asker = Asker(team_id="T1", user_id="U1", channel_id="C1")
     (message,) = answer(parse("projects"), asker, service).messages
     assert_valid_message(message)

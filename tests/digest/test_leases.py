@@ -55,7 +55,7 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
     store = Store(database_url, clock=setup_clock)
     store.migrate()
     service = Service(store, TokenCipher([key]), TogglClients(fake_toggl.url, clock=setup_clock))
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     due = (now - dt.timedelta(minutes=10)).strftime("%H:%M")
     sub = store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time=due, timezone="UTC")
     env = {
@@ -130,10 +130,10 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
     fake_toggl: FakeToggl, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
 ) -> None:
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     clock = service.clock
     clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
-    healthy = service.store.subscriptions.subscribe(
+    healthy = service.subscriptions.subscribe(
         "T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="Europe/Berlin"
     )
     with service.store.db.write() as conn:  # as a row written before zones were checked, or by a newer tzdata
@@ -145,14 +145,14 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
             )
         )  # fmt: skip
     clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
-    service.slack = gateway(fake_slack)
+    service = service.with_slack(gateway(fake_slack))
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, service.slack).run_due()}
     assert outcomes == {"C1": "posted", "C2": "paused"}
     assert len(posts_to(fake_slack, "C1")) == 1
     (dm,) = posts_to(fake_slack, "U1")
     assert "Mars/Olympus_Mons" in all_text(dm) and "is not known to this server" in all_text(dm)
-    assert service.store.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
-    assert healthy.id in [s.id for s in service.store.subscriptions.all() if not s.paused_reason]
+    assert service.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
+    assert healthy.id in [s.id for s in service.subscriptions.all() if not s.paused_reason]
     assert DigestRunner(service, service.slack).run_due() == []  # paused: nobody is told twice
 
 
@@ -170,18 +170,18 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
     """Found in review: a connection error from the DM of a failure escaped and ended the whole run."""
     world = standard_world(fake_toggl)
     bo = fake_toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
-    service.connect("T1", "U1", world["token"])
-    service.connect("T1", "U2", bo.token)
+    service.accounts.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U2", bo.token)
     service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
     for channel, user in (("C1", "U1"), ("C2", "U2")):
-        service.store.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
+        service.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
     nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
-    for sub in service.store.subscriptions.all():
-        assert [s.status for s in service.store.subscriptions.slots(sub.id)] == ["failed"]
+    for sub in service.subscriptions.all():
+        assert [s.status for s in service.subscriptions.slots(sub.id)] == ["failed"]
 
 
 def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
@@ -191,25 +191,25 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     """Found in review: after three takeovers, or a lease that ran out past the grace period, a slot stayed
     `claimed` for ever, and nobody heard of it."""
     world = standard_world(fake_toggl)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     clock = service.clock
     clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
     daily = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin"}
-    first = service.store.subscriptions.subscribe("T1", "C1", "U1", **daily)
-    second = service.store.subscriptions.subscribe("T1", "C2", "U1", **daily)
+    first = service.subscriptions.subscribe("T1", "C1", "U1", **daily)
+    second = service.subscriptions.subscribe("T1", "C2", "U1", **daily)
     slot = berlin(base_time, 0, "09:00")
     clock.set(berlin(base_time, 0, "09:05"))  # type: ignore[attr-defined]
     key = slot_key(slot)
     for attempt in range(3):  # three runners claim C1's slot and die
-        assert service.store.subscriptions.leases.claim(first.id, key, f"dead runner {attempt}", 60)
+        assert service.subscriptions.leases.claim(first.id, key, f"dead runner {attempt}", 60)
         clock.advance(seconds=61)  # type: ignore[attr-defined]
-    assert service.store.subscriptions.leases.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
+    assert service.subscriptions.leases.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
     clock.set(berlin(base_time, 0, "11:30"))  # type: ignore[attr-defined]  # C2's lease ran out past the grace
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
-    service.slack = gateway
+    service = service.with_slack(gateway)
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
     assert outcomes == {"C1": "failed", "C2": "failed"}
-    assert [service.store.subscriptions.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
+    assert [service.subscriptions.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
     assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
     assert DigestRunner(service, gateway).run_due() == []  # told once
 
@@ -221,7 +221,7 @@ def test_a_tick_with_nothing_to_do_writes_nothing(
     clock = service.clock
     clock.set(berlin(base_time, -3, "12:00"))  # type: ignore[attr-defined]
     for n in range(30):
-        service.store.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="09:00",
+        service.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     clock.set(berlin(base_time, 0, "15:00"))  # type: ignore[attr-defined]  # today's 09:00 is long past the grace
     runner = DigestRunner(service, SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.digest.rules import judge, needs_period_figure
+from bot.budget import needs_period_figure
+from bot.digest.rules import judge
 from bot.toggl.models import Period, Project, RecurringParameters, Task
 
 TODAY = dt.date(2026, 11, 23)

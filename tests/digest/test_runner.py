@@ -26,7 +26,7 @@ from tests.fakes.toggl import FakeToggl, Person, standard_world
 def runner_for(service: Service, slack: FakeSlack, now: dt.datetime) -> DigestRunner:
     """A runner whose clock (the service's, shared with the store) reads `now`."""
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
-    service.slack = gateway
+    service = service.with_slack(gateway)
     service.clock.set(now)  # type: ignore[attr-defined]
     return DigestRunner(service, gateway)
 
@@ -44,7 +44,7 @@ def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs:
     clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
     settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
     try:
-        return service.store.subscriptions.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+        return service.subscriptions.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
     finally:
         clock.set(now)  # type: ignore[attr-defined]
 
@@ -57,7 +57,7 @@ def ada(fake_toggl: FakeToggl, service: Service, base_time: dt.datetime) -> dict
     fake_toggl.add_project(
         wid, "Wrapped up", status="ended", end_date=day(base_time, -3), actual_seconds=3600, estimated_seconds=7200
     )
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     return world
 
 
@@ -161,7 +161,7 @@ def test_each_person_is_fetched_once_however_many_channels(
 def bo(ada: dict, service: Service, fake_toggl: FakeToggl) -> Person:
     """A second subscriber: Ada's digest goes to C1, Bo's to C2."""
     bo = fake_toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
-    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     subscribe(service, "C1", "U1")
     subscribe(service, "C2", "U2")
     return bo
@@ -180,10 +180,10 @@ def test_a_rejected_token_pauses_only_that_subscriber(
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
-    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
+    assert service.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
     fake_toggl.people["b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"] = bo
-    service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
-    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
+    service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    assert service.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
 
 
 def test_toggl_down_for_one_subscriber_does_not_stop_the_others(
@@ -212,11 +212,11 @@ def test_an_empty_digest_is_posted_or_skipped_as_set(
 ) -> None:
     world = standard_world(fake_toggl)
     fake_toggl.projects[world["wid"]][world["website"]["id"]]["actual_seconds"] = 60
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     sub_id = subscribe(service)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_forced()] == ["posted"]
     assert "The one running project is within its estimate." in all_text(posts(fake_slack)[0])
-    service.store.subscriptions.update(sub_id, skip_empty=True)
+    service.subscriptions.update(sub_id, skip_empty=True)
     assert [o.status for o in runner_for(service, fake_slack, monday).run_due()] == ["skipped"]
 
 
@@ -234,7 +234,7 @@ def test_recurring_projects_use_reports_not_the_zero(
     )
     fake_toggl.add_task(wid, retainer["id"], "Support", tracked_ms=99_000_000, estimated_seconds=3600)
     fake_toggl.report_seconds[(wid, retainer["id"])] = 40_000
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     text = all_text(posts(fake_slack)[0])
@@ -256,7 +256,7 @@ def test_hundreds_over_estimate_stay_within_limits(
         )
     for n in range(120):
         fake_toggl.add_project(world["wid"], f"Near {n}", actual_seconds=3000, estimated_seconds=3600)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     (digest,) = posts(fake_slack)
@@ -279,7 +279,7 @@ def test_groups_are_named_from_the_clients_list(
     fake_toggl.add_project(wid, "Acme over", client_name="Acme", actual_seconds=12 * 3600, estimated_seconds=10 * 3600)
     fake_toggl.add_project(wid, "Beta over", client_name="Beta", actual_seconds=13 * 3600, estimated_seconds=10 * 3600)
     assert all("client_name" not in p for p in fake_toggl.projects[wid].values())
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     (digest,) = posts(fake_slack, "C1")
@@ -325,7 +325,7 @@ def test_after_disconnect_the_digests_are_paused_not_failing(
 ) -> None:
     """After `disconnect`, the person's digests failed every run."""
     subscribe(service)
-    service.disconnect("T1", "U1")
+    service.accounts.disconnect("T1", "U1")
     assert runner_for(service, fake_slack, monday).run_due() == []  # paused: skipped quietly, no DM each run
     assert posts(fake_slack) == []
 
@@ -339,7 +339,7 @@ def test_all_within_estimate_only_when_it_is_so(
     fake_toggl.projects[wid][world["website"]["id"]]["actual_seconds"] = 60
     fake_toggl.add_project(wid, "No estimate one", actual_seconds=3600)
     fake_toggl.add_project(wid, "No estimate two", actual_seconds=7200)
-    service.connect("T1", "U1", world["token"])
+    service.accounts.connect("T1", "U1", world["token"])
     subscribe(service)
     runner_for(service, fake_slack, monday).run_due()
     text = all_text(posts(fake_slack, "C1")[0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot import buttons
-from bot.service import Asker
+from bot.identity import Asker
 from tests.blockkit import all_text, assert_valid_message, elements_of
 from tests.fakes.app import Running
 
@@ -35,7 +35,7 @@ def test_an_old_button_keeps_its_own_workspace(running: Running, ada: dict) -> N
     running.toggl.people[ada["token"]].workspace_ids.append(side)
     running.toggl.add_project(side, "Side gig")
     running.toggl.add_project(side, "Side hustle")
-    running.service.workspaces(running.service.account(Asker(team_id="T1", user_id="U1")), fresh=True)
+    running.service.reader.workspaces(running.service.accounts.account(Asker(team_id="T1", user_id="U1")), fresh=True)
     running.send.command("projects")
     main_list = replies(running)[0]
     assert "1–40 of 450 active projects in *Acme*" in all_text(main_list)

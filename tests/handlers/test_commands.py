@@ -54,7 +54,7 @@ def test_connect_without_a_token_opens_the_modal(running: Running) -> None:
     deadline = time.monotonic() + 5  # kept just after Slack answers views.open
     while count_rows(running.service.store, "reply_targets") == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert running.service.store.slack.take_reply_target("V1", "T1", "U1") == running.slack.hook("r1")
+    assert running.service.slack_state.take_reply_target("V1", "T1", "U1") == running.slack.hook("r1")
 
 
 def test_a_slow_slack_never_holds_the_ack(running: Running) -> None:
@@ -88,7 +88,7 @@ def test_switching_workspace(running: Running, ada: dict) -> None:
 def test_two_people_see_only_their_own_projects(running: Running, ada: dict) -> None:
     bo = running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
     running.toggl.add_project(bo.workspace_ids[0], "Bo's secret project")
-    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    running.service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     running.send.command("projects", user="U2", response_url=running.slack.hook("bo"))
     running.send.command("projects secret", user="U1")
     (bo_reply,) = running.slack.wait_for_calls("/hooks/bo")

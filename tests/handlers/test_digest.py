@@ -20,7 +20,7 @@ def test_subscribe_uses_the_slack_time_zone_and_announces_itself(running: Runnin
     assert "every Fri at 16:00 (America/Chicago)" in text and "next one is due Fri" in text
     (announcement,) = running.slack.wait_for_calls("chat.postMessage")
     assert announcement.body["channel"] == "C1" and "<@U1> subscribed this channel" in all_text(announcement.body)
-    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
+    sub = running.service.subscriptions.get("T1", "C1", "U1")
     assert sub is not None and (sub.cadence, sub.weekday, sub.at_time, sub.timezone) == (
         "weekly",
         4,
@@ -33,7 +33,7 @@ def test_subscribing_where_the_bot_cannot_post_says_how_to_invite_it(running: Ru
     running.slack.fail("chat.postMessage", "not_in_channel")
     text = say(running, "digest subscribe daily at 08:00 UTC")
     assert "/invite @Toggl" in text
-    assert running.service.store.subscriptions.get("T1", "C1", "U1") is not None
+    assert running.service.subscriptions.get("T1", "C1", "U1") is not None
 
 
 def test_list_preview_and_settings(running: Running, ada: dict) -> None:
@@ -54,7 +54,7 @@ def test_list_preview_and_settings(running: Running, ada: dict) -> None:
 def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running, ada: dict) -> None:
     say(running, "digest subscribe weekdays")
     running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
-    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    running.service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     # It answered "Only <@U1>, who subscribed, or a workspace admin can change that digest."
     assert "You have no digest in this channel" in say(running, "digest unsubscribe", user="U2", hook="bo")
     assert "You have no digest in this channel" in say(running, "digest threshold 50", user="U2", hook="bo", count=2)
@@ -63,9 +63,9 @@ def test_only_the_subscriber_or_an_admin_changes_a_subscription(running: Running
     )
     running.slack.users["U3"] = {"id": "U3", "tz": "UTC", "is_admin": True}
     running.toggl.add_person("c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", name="Cy Admin")
-    running.service.connect("T1", "U3", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1")
+    running.service.accounts.connect("T1", "U3", "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1")
     assert "Unsubscribed <@U1>'s digest" in say(running, "digest unsubscribe 1", user="U3", hook="cy")
-    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
+    assert running.service.subscriptions.of_channel("T1", "C1") == []
 
 
 def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> None:
@@ -73,7 +73,7 @@ def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> Non
     assert "is not a time" in say(running, "digest subscribe at 25:00", count=2)
     assert "Usage:" in say(running, "digest frobnicate", count=3)
     assert "no digest" in say(running, "digest unsubscribe", count=4)
-    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
+    assert running.service.subscriptions.of_channel("T1", "C1") == []
 
 
 def test_digest_words_need_a_connected_account(running: Running) -> None:
@@ -93,10 +93,10 @@ def test_disconnect_pauses_the_digests_and_they_can_still_be_removed(running: Ru
     text = say(running, "disconnect", count=2)
     assert "Your 1 digest in this channel" not in text and "Your 1 digest in <#C1> is paused" in text
     assert "`/toggl connect` resumes it" in text and "`/toggl digest unsubscribe`" in text
-    assert running.service.store.subscriptions.get("T1", "C1", "U1").paused_reason  # type: ignore[union-attr]
+    assert running.service.subscriptions.get("T1", "C1", "U1").paused_reason  # type: ignore[union-attr]
     assert "paused: you disconnected" in say(running, "digest list", count=3)
     assert "Unsubscribed your digest from this channel" in say(running, "digest unsubscribe", count=4)
-    assert running.service.store.subscriptions.of_channel("T1", "C1") == []
+    assert running.service.subscriptions.of_channel("T1", "C1") == []
 
 
 def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> None:
@@ -104,7 +104,7 @@ def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> Non
     say(running, "disconnect", count=2)
     text = say(running, f"connect {ada['token']}", count=3)
     assert "Your 1 paused digest is running again" in text
-    assert running.service.store.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
+    assert running.service.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
 
 
 def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running, ada: dict) -> None:
@@ -118,13 +118,13 @@ def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running
     assert fields["zone"]["initial_value"] == "Europe/Berlin" and fields["time"]["type"] == "timepicker"
     bad = form_values("weekly-4", "16:30", "Atlantis", "75")
     response = running.send.submit_view("digest_modal", bad, view["private_metadata"])
-    assert "zone" in response.json()["errors"] and running.service.store.subscriptions.get("T1", "C1", "U1") is None
+    assert "zone" in response.json()["errors"] and running.service.subscriptions.get("T1", "C1", "U1") is None
     good = form_values("weekly-4", "16:30", "new york", "75")
     response = running.send.submit_view("digest_modal", good, view["private_metadata"])
     assert response.status_code == 200 and response.text == ""
     (reply,) = running.slack.wait_for_calls("/hooks/r1")
     assert "every Fri at 16:30 (America/New_York)" in all_text(reply.body) and "warns from 75%" in all_text(reply.body)
-    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
+    sub = running.service.subscriptions.get("T1", "C1", "U1")
     assert sub is not None and sub.threshold == 75
 
 
@@ -155,7 +155,7 @@ def test_mute_and_unmute_answer_in_matching_sentences(running: Running, ada: dic
 
 def test_a_digest_line_menu_mutes_privately_beside_the_channel_post(running: Running, ada: dict) -> None:
     say(running, "digest subscribe weekdays")
-    sub = running.service.store.subscriptions.get("T1", "C1", "U1")
+    sub = running.service.subscriptions.get("T1", "C1", "U1")
     assert sub is not None
     value = buttons.encode(buttons.MuteProject(ws=ada["wid"], pid=ada["website"]["id"], sub=sub.id))
     running.send.choose("digest_line", value, kind="overflow", ephemeral=False, response_url=running.slack.hook("post"))
@@ -163,7 +163,7 @@ def test_a_digest_line_menu_mutes_privately_beside_the_channel_post(running: Run
     assert reply.body["response_type"] == "ephemeral" and "replace_original" not in reply.body  # the digest stays
     assert "Muted *Website redesign*" in all_text(reply.body)
     running.toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
-    running.service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
+    running.service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
     running.send.choose(
         "digest_line", value, kind="overflow", user="U2", ephemeral=False, response_url=running.slack.hook("bo")
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import buttons
-from bot.service import Asker
+from bot.identity import Asker
 from tests.blockkit import all_text, assert_valid_view, elements_of
 from tests.fakes.app import Running
 from tests.fakes.toggl import standard_world
@@ -18,7 +18,7 @@ DAILY = {"cadence": "daily", "weekday": None, "at_time": "08:00", "timezone": "U
 def ada(running: Running) -> dict:
     """Ada has connected; her Toggl has 'Website redesign' (55% of its estimate) and nothing else."""
     world = standard_world(running.toggl)
-    running.service.connect("T1", "U1", world["token"])
+    running.service.accounts.connect("T1", "U1", world["token"])
     running.toggl.requests.clear()
     return world
 
@@ -45,10 +45,8 @@ def test_home_shows_digests_with_edit_and_stop_and_the_projects_at_risk(running:
     wid = ada["wid"]
     running.toggl.add_project(wid, "Hot & <spicy>", estimated_seconds=3600, actual_seconds=4000)
     running.toggl.add_project(wid, "Warm", estimated_seconds=3600, actual_seconds=3000)
-    running.service.store.subscriptions.subscribe(
-        "T1", "C7", "U1", cadence="daily", weekday=None, at_time="08:00", timezone="UTC"
-    )
-    running.service.store.subscriptions.subscribe(
+    running.service.subscriptions.subscribe("T1", "C7", "U1", cadence="daily", weekday=None, at_time="08:00", timezone="UTC")
+    running.service.subscriptions.subscribe(
         "T1", "D1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="UTC"
     )
     home = open_home(running)
@@ -64,22 +62,22 @@ def test_home_shows_digests_with_edit_and_stop_and_the_projects_at_risk(running:
 
 
 def test_stop_from_home_removes_the_digest_and_redraws(running: Running, ada: dict) -> None:
-    sub = running.service.store.subscriptions.subscribe("T1", "C7", "U1", **DAILY)
+    sub = running.service.subscriptions.subscribe("T1", "C7", "U1", **DAILY)
     open_home(running)
     running.send.home_button("home_stop", buttons.encode(buttons.StopDigest(sub=sub.id)))
     redrawn = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
     assert "*Your digests* (0)" in all_text(redrawn)
-    assert running.service.store.subscriptions.of_channel("T1", "C7") == []
-    bo_sub = running.service.store.subscriptions.subscribe("T1", "C8", "U2", **DAILY)
+    assert running.service.subscriptions.of_channel("T1", "C7") == []
+    bo_sub = running.service.subscriptions.subscribe("T1", "C8", "U2", **DAILY)
     running.send.home_button("home_stop", buttons.encode(buttons.StopDigest(sub=bo_sub.id)))
     (dm,) = running.slack.wait_for_calls("chat.postMessage")
-    assert "not yours to stop" in all_text(dm.body) and running.service.store.subscriptions.of_channel("T1", "C8")
+    assert "not yours to stop" in all_text(dm.body) and running.service.subscriptions.of_channel("T1", "C8")
 
 
 def test_the_workspace_menu_switches_and_redraws(running: Running, ada: dict) -> None:
     side = running.toggl.add_workspace("Side")
     running.toggl.people[ada["token"]].workspace_ids.append(side)
-    running.service.workspaces(running.service.account(Asker(team_id="T1", user_id="U1")), fresh=True)
+    running.service.reader.workspaces(running.service.accounts.account(Asker(team_id="T1", user_id="U1")), fresh=True)
     home = open_home(running)
     (menu,) = [e for e in elements_of(home) if e["action_id"] == "home_workspace"]
     assert [o["text"]["text"] for o in menu["options"]] == ["Acme", "Side"]
@@ -126,9 +124,9 @@ def test_home_stays_within_100_blocks_whatever_the_numbers(running: Running, ada
     for n in range(150):
         running.toggl.add_workspace(f"Workspace {n:03d}")
     running.toggl.people[ada["token"]].workspace_ids.extend(list(running.toggl.workspaces)[-150:])
-    running.service.workspaces(running.service.account(Asker(team_id="T1", user_id="U1")), fresh=True)
+    running.service.reader.workspaces(running.service.accounts.account(Asker(team_id="T1", user_id="U1")), fresh=True)
     for n in range(40):
-        running.service.store.subscriptions.subscribe("T1", f"C{n:03d}", "U1", **DAILY)
+        running.service.subscriptions.subscribe("T1", f"C{n:03d}", "U1", **DAILY)
     home = open_home(running)
     text = all_text(home)
     assert "and 30 more" in text and "…and 285 more" in text  # 10 digests and 15 projects shown
@@ -137,7 +135,7 @@ def test_home_stays_within_100_blocks_whatever_the_numbers(running: Running, ada
 
 
 def test_edit_opens_the_digest_form_filled_in(running: Running, ada: dict) -> None:
-    sub = running.service.store.subscriptions.subscribe(
+    sub = running.service.subscriptions.subscribe(
         "T1", "C7", "U1", cadence="weekly", weekday=4, at_time="16:30", timezone="UTC"
     )
     running.send.home_button("home_edit", buttons.encode(buttons.EditDigest(sub=sub.id)))
@@ -197,6 +195,6 @@ def test_a_new_digest_from_home_asks_for_the_channel_and_redraws(running: Runnin
 
 
 def test_connecting_again_does_not_bring_the_welcome_back(running: Running, ada: dict) -> None:
-    assert running.service.first_visit("T1", "U1")
-    running.service.connect("T1", "U1", ada["token"])  # clears the cache of Toggl data, not the welcome
-    assert not running.service.first_visit("T1", "U1")
+    assert running.service.accounts.first_visit("T1", "U1")
+    running.service.accounts.connect("T1", "U1", ada["token"])  # clears the cache of Toggl data, not the welcome
+    assert not running.service.accounts.first_visit("T1", "U1")

@@ -56,7 +56,7 @@ def test_today_per_project_with_the_billable_share_from_one_report(running: Runn
 
 def test_week_follows_the_toggl_week_start(running: Running, ada: dict) -> None:
     running.toggl.people[ada["token"]].me["beginning_of_week"] = 0  # weeks from Sunday
-    running.service.connect("T1", "U1", ada["token"])  # the profile is read again
+    running.service.accounts.connect("T1", "U1", ada["token"])  # the profile is read again
     track(running, ada, "Sunday work", berlin_today(running, 10, days=-1), 2, project_id=ada["website"]["id"])
     track(running, ada, "Saturday work", berlin_today(running, 10, days=-2), 1, project_id=ada["website"]["id"])
     track(running, ada, "Monday work", berlin_today(running, 8), 1, project_id=ada["website"]["id"])

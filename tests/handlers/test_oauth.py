@@ -113,9 +113,9 @@ def test_a_workspace_without_an_installation_is_asked_to_reinstall_and_given_not
 def test_the_digest_posts_in_each_workspace_with_that_workspaces_token(oauth: Running, fake_toggl: FakeToggl) -> None:
     install(oauth, "T2")
     world = standard_world(fake_toggl)
-    oauth.service.connect("T2", "U1", world["token"])
+    oauth.service.accounts.connect("T2", "U1", world["token"])
     schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
-    oauth.service.store.subscriptions.subscribe("T2", "C2", "U1", **schedule)
+    oauth.service.subscriptions.subscribe("T2", "C2", "U1", **schedule)
     settings = settings_for(oauth.slack, fake_toggl, "sqlite://").model_copy(
         update={"slack_bot_token": None, "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr("client-secret")}
     )
@@ -144,8 +144,8 @@ def test_uninstalling_forgets_the_installation_and_the_workspaces_people(oauth: 
     install(oauth, "T2")
     install(oauth, "T3")
     world = standard_world(fake_toggl)
-    oauth.service.connect("T2", "U1", world["token"])
-    oauth.service.connect("T3", "U1", world["token"])
+    oauth.service.accounts.connect("T2", "U1", world["token"])
+    oauth.service.accounts.connect("T3", "U1", world["token"])
     answer = sender(oauth, "T2").event({"type": "app_uninstalled"}, event_id="EvGone")
     assert answer.status_code == 200
     assert installations(oauth).find_bot(enterprise_id=None, team_id="T2") is None

@@ -14,16 +14,16 @@ def test_summary_weekly_on_in_a_dm_then_off(running: Running, ada: dict) -> None
     (post,) = running.slack.wait_for_calls("chat.postMessage")
     text = all_text(post.body)
     assert "every Monday at 09:00 (Europe/Berlin)" in text and "The first comes Mon 30 Nov 2026, 09:00" in text
-    (sched,) = running.service.store.personal.of_person("T1", "U1")
+    (sched,) = running.service.personal.of_person("T1", "U1")
     assert (sched.kind, sched.cadence, sched.weekday, sched.at_time) == ("summary", "weekly", 0, "09:00")
     running.send.dm("summary weekly off", event_id="Ev-off")
     (_, off) = running.slack.wait_for_calls("chat.postMessage", 2)
-    assert "The weekly summary is off" in all_text(off.body) and running.service.store.personal.all() == []
+    assert "The weekly summary is off" in all_text(off.body) and running.service.personal.all() == []
 
 
 def test_a_week_from_wednesday_gets_its_summary_on_wednesday(running: Running, ada: dict) -> None:
     running.toggl.people[ada["token"]].me["beginning_of_week"] = 3
-    running.service.connect("T1", "U1", ada["token"])
+    running.service.accounts.connect("T1", "U1", ada["token"])
     running.send.command("summary on")
     (reply,) = replies(running)
     assert "every Wednesday at 09:00" in all_text(reply)
@@ -34,11 +34,11 @@ def test_remind_at_a_time_then_off_even_without_a_connection(running: Running, a
     (reply,) = replies(running)
     text = all_text(reply)
     assert "On workdays at 17:30 (Europe/Berlin)" in text and "The next check is Mon 23 Nov 2026, 17:30" in text
-    running.service.disconnect("T1", "U1")
-    assert running.service.store.personal.get("T1", "U1", "reminder").paused_reason  # type: ignore[union-attr]
+    running.service.accounts.disconnect("T1", "U1")
+    assert running.service.personal.get("T1", "U1", "reminder").paused_reason  # type: ignore[union-attr]
     running.send.command("remind off")
     (_, off) = replies(running, 2)
-    assert "Reminders are off" in all_text(off) and running.service.store.personal.all() == []
+    assert "Reminders are off" in all_text(off) and running.service.personal.all() == []
 
 
 def test_bad_words_say_how_to_write_them(running: Running) -> None:
@@ -72,7 +72,7 @@ def test_the_home_tab_switches_them_and_picks_the_time(running: Running, ada: di
     )
     again = running.slack.wait_for_calls("views.publish", 3)[2].body["view"]
     assert "Workday reminder: at 18:15 (Europe/Berlin)" in all_text(again)
-    assert running.service.store.personal.get("T1", "U1", "reminder").at_time == "18:15"  # type: ignore[union-attr]
+    assert running.service.personal.get("T1", "U1", "reminder").at_time == "18:15"  # type: ignore[union-attr]
     off = buttons.encode(buttons.SetReminder(at=None))
     running.send.home_button("home_remind_off", off)
     final = running.slack.wait_for_calls("views.publish", 4)[3].body["view"]
@@ -85,4 +85,4 @@ def test_disconnecting_says_the_personal_messages_pause(running: Running, ada: d
     running.send.command("disconnect")
     (_, reply) = replies(running, 2)
     assert "Your personal messages are paused too" in all_text(reply) and "`connect` resumes them" in all_text(reply)
-    assert running.service.store.personal.get("T1", "U1", "summary").paused_reason  # type: ignore[union-attr]
+    assert running.service.personal.get("T1", "U1", "summary").paused_reason  # type: ignore[union-attr]

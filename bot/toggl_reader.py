@@ -1,0 +1,311 @@
+"""The Toggl reader: a person's Toggl data through the app's copy, the one place that chooses copy or Toggl.
+
+- within the freshness window (`CachePolicy.fresh_seconds`) an answer makes no request at all;
+- after it, a refresh asks only for what changed (`since=` Toggl's clock at the last fetch, less
+  an overlap) and merges it, dropping what comes back with `server_deleted_at`;
+- when the token's hourly quota is down to the reserve, or Toggl answers 402 or is down, the
+  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands.
+
+Documents (`doc`, `put_doc`) hold what is not a list: the profile, the workspaces, the timer
+(`bot.tracking`), report figures (`bot.reports_reader`). One time-zone rule for every answer is `zone`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import toggl
+from bot.clock import Clock
+from bot.identity import Account
+from bot.store import CacheState
+from bot.store.cache import Cache
+from bot.toggl.models import Client, Me, Project, Quota, Task, Workspace
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", Project, Task, Client)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How long copies stay fresh, and how many requests of the hourly quota to keep in reserve."""
+
+    fresh_seconds: float = 60
+    overlap_seconds: float = 60
+    me_seconds: float = 3600
+    workspaces_seconds: float = 900
+    clients_seconds: float = 900
+    """Client names change seldom: a list this young is used unless a project names a client it lacks."""
+    period_seconds: float = 600
+    """A recurring project's figure for this period, from the Reports API (one request per project)."""
+    home_seconds: float = 900
+    """The Home tab opens often: it shows projects (and the timer) up to this old before it spends a request."""
+    profile_seconds: float = 86400
+    """The time zone and week start of `/me`, for my time and personal messages: a day old is fine (they
+    seldom change, and `/me` has its own small quota)."""
+    pace_seconds: float = 3600
+    """Each project's time over the last four weeks, for forecasts (one Reports request per workspace)."""
+    quota_reserve: int = 2
+
+
+@dataclass(frozen=True)
+class Snapshot(Generic[T]):
+    """Items with the time they were fetched; `stale` says why they could not be refreshed, if they were not."""
+
+    items: list[T]
+    as_of: float
+    stale: str | None = None
+    """None, "quota" (the hourly limit; see `retry_in`) or "unavailable" (Toggl down or rate limiting)."""
+    retry_in: int | None = None
+
+
+class TogglReader:
+    """Cache-backed reads of one person's Toggl data, and the quota bookkeeping every request goes through."""
+
+    def __init__(self, cache: Cache, clients: toggl.TogglClients, clock: Clock, policy: CachePolicy) -> None:
+        if clients.clock is not clock:
+            raise ValueError("the store and the Toggl clients must share one clock")
+        self.cache = cache
+        self.clients = clients
+        self.clock = clock
+        self.policy = policy
+        clients.on_quota = self.remember_quota  # every instance sees the latest reading of each token
+
+    def client(self, account: Account) -> toggl.TogglClient:
+        return self.clients.for_token(account.token.get_secret_value())
+
+    def me(self, account: Account) -> Me:
+        """The person's Toggl profile, cached for an hour: `/me` has its own small quota."""
+        cached = self.doc(account, "me", self.policy.me_seconds)
+        if cached is not None:
+            return Me.model_validate_json(cached[0])
+        me = self.client(account).me()
+        self.put_doc(account, "me", me.model_dump_json())
+        return me
+
+    def zone(self, account: Account) -> ZoneInfo:
+        """The person's time zone, one rule for every answer: their Toggl profile as last fetched, else the zone
+        stored when they connected, else UTC. Asks Toggl nothing (timers and my time once disagreed)."""
+        cached = self.doc(account, "me")
+        name = Me.model_validate_json(cached[0]).timezone if cached is not None else None
+        name = name or (account.person.timezone if account.person is not None else None)
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def profile(self, account: Account) -> Me:
+        """The person's Toggl profile as last fetched, up to `profile_seconds` old: for their time zone and week
+        start, which change seldom, so that my time and personal messages do not spend the `/me` quota."""
+        cached = self.doc(account, "me", self.policy.profile_seconds)
+        return Me.model_validate_json(cached[0]) if cached is not None else self.me(account)
+
+    def workspaces(self, account: Account, *, fresh: bool = False) -> list[Workspace]:
+        """The person's workspaces by name, cached for a quarter of an hour unless `fresh` is asked for."""
+        cached = None if fresh else self.doc(account, "workspaces", self.policy.workspaces_seconds)
+        if cached is not None:
+            found = [Workspace.model_validate(w) for w in json.loads(cached[0])]
+        else:
+            found = self.client(account).workspaces()
+            self.put_doc(account, "workspaces", dump_workspaces(found))
+        return sorted(found, key=lambda w: w.name.casefold())
+
+    def known_workspaces(self, account: Account) -> list[Workspace]:
+        """The workspaces as last fetched, however long ago (only names are wanted); fetched if never.
+
+        `/me/workspaces` draws on the small `/me` quota, so naming the workspace in a list header must not spend it.
+        """
+        found = self.doc(account, "workspaces")
+        if found is not None:
+            return sorted((Workspace.model_validate(w) for w in json.loads(found[0])), key=lambda w: w.name.casefold())
+        return self.workspaces(account)
+
+    def workspace_id(self, account: Account) -> int:
+        """The chosen workspace, or the person's default one in Toggl."""
+        if account.workspace_id is not None:
+            return account.workspace_id
+        default = self.me(account).default_workspace_id
+        if default is None:
+            raise toggl.NotFound("This Toggl account has no default workspace")
+        return default
+
+    def projects(self, account: Account, workspace_id: int, *, max_age: float | None = None) -> Snapshot[Project]:
+        """Every project of the workspace, archived ones too, each with its client's name filled in.
+
+        Filters are applied by the caller. `max_age` stretches the freshness window (the Home tab's).
+        """
+        client = self.client(account)
+
+        def fetch(since: int | None) -> toggl.Listing:
+            return client.projects(workspace_id, active="both", since=since)
+
+        snapshot = self._snapshot(account, workspace_id, "projects", Project, fetch, max_age=max_age)
+        return dataclasses.replace(snapshot, items=self._with_client_names(account, workspace_id, snapshot.items))
+
+    def cached_projects(self, team_id: str, user_id: str, workspace_id: int) -> list[Project]:
+        """The projects as last fetched, however long ago, without asking Toggl anything.
+
+        For answers that must come within Slack's 3 seconds, such as a select menu's type-ahead.
+        """
+        items = [Project.model_validate_json(d) for d in self.cache.items(team_id, user_id, workspace_id, "projects")]
+        clients = self.cache.items(team_id, user_id, workspace_id, "clients")
+        names = {c.id: c.name for c in (Client.model_validate_json(d) for d in clients)}
+        return [_named(p, names) for p in items]
+
+    def client_names(self, account: Account, workspace_id: int, wanted: set[int] | None = None) -> dict[int, str]:
+        """Client names by id: the spec's project list names a client only by `client_id`.
+
+        The list is kept `clients_seconds`; it is fetched again sooner only when a project names a client
+        it lacks (a client made since), and at most once per freshness window.
+        """
+        client = self.client(account)
+
+        def fetch(since: int | None) -> toggl.Listing:
+            return client.clients(workspace_id)  # no `since` on this endpoint: always the whole (small) list
+
+        found = self._snapshot(
+            account, workspace_id, "clients", Client, fetch, max_age=self.policy.clients_seconds, full=True
+        )
+        names = {c.id: c.name for c in found.items}
+        too_old = self.clock.time() - found.as_of >= self.policy.fresh_seconds
+        if wanted and wanted - names.keys() and found.stale is None and too_old:
+            found = self._snapshot(account, workspace_id, "clients", Client, fetch, full=True)
+            names = {c.id: c.name for c in found.items}
+        return names
+
+    def _with_client_names(self, account: Account, workspace_id: int, projects: list[Project]) -> list[Project]:
+        wanted = {p.client_id for p in projects if p.client_id is not None and not p.client_name}
+        if not wanted:
+            return projects
+        try:
+            names = self.client_names(account, workspace_id, wanted)
+        except toggl.TokenRejected:
+            raise
+        except toggl.TogglError as err:  # the projects are still worth showing, without their clients' names
+            log.info("No client names for workspace %s: %s", workspace_id, err)
+            names = {}
+        return [_named(p, names) for p in projects]
+
+    def tasks(self, account: Account, workspace_id: int, project_id: int | None = None) -> Snapshot[Task]:
+        """Every task of one project (or, with no project, of the whole workspace), done ones too."""
+        client = self.client(account)
+        scope = f"tasks:{project_id}" if project_id is not None else "tasks"
+        return self._snapshot(
+            account,
+            workspace_id,
+            scope,
+            Task,
+            lambda since: client.tasks(workspace_id, project_id=project_id, active="both", since=since),
+        )
+
+    def _snapshot(
+        self,
+        account: Account,
+        workspace_id: int,
+        scope: str,
+        model: type[T],
+        fetch: Callable[[int | None], toggl.Listing],
+        *,
+        max_age: float | None = None,
+        full: bool = False,
+    ) -> Snapshot[T]:
+        """The cached copy while younger than `max_age` (the freshness window by default), else a refresh:
+        a `since` delta merged in, or with `full`, the whole list replacing the copy."""
+        person = account.person
+        now = self.clock.time()
+        if person is None:  # a bare token (toggl-bot ask): nothing is kept
+            return Snapshot(list(fetch(None)), now)
+        key = (person.team_id, person.user_id, workspace_id, scope)
+
+        def cached(state: CacheState, stale: str | None = None, retry_in: int | None = None) -> Snapshot[T]:
+            items = [model.model_validate_json(data) for data in self.cache.items(*key)]  # type: ignore[attr-defined]
+            return Snapshot(items, state.fetched_at, stale, retry_in)
+
+        state = self.cache.state(*key)
+        fresh_for = self.policy.fresh_seconds if max_age is None else max_age
+        if state is not None and now - state.fetched_at < fresh_for:
+            return cached(state)
+        wait = self.quota_wait(account)
+        if wait is not None:
+            if state is not None:
+                return cached(state, "quota", wait)
+            raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        try:
+            since = int(state.server_time - self.policy.overlap_seconds) if state is not None and not full else None
+            fresh = fetch(since)
+        except toggl.QuotaExceeded as err:
+            if state is None:
+                raise
+            return cached(state, "quota", err.resets_in)
+        except (toggl.TogglUnavailable, toggl.RateLimited):
+            if state is None:
+                raise
+            return cached(state, "unavailable")
+        upserts = {item.id: item.model_dump_json() for item in fresh if item.server_deleted_at is None}
+        deletes = [item.id for item in fresh if item.server_deleted_at is not None]
+        new_state = CacheState(server_time=fresh.server_time or now, fetched_at=now)
+        replace = state is None or full
+        self.cache.merge(*key, upserts=upserts, deletes=deletes, state=new_state, replace=replace)
+        if replace:
+            return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
+        return cached(new_state)
+
+    def remember_quota(self, token_key: str, quota: Quota) -> None:
+        try:
+            self.cache.put_quota(token_key, quota)
+        except SQLAlchemyError as err:  # a reading is advice; the answer that carried it still counts
+            log.warning("Could not keep a Toggl quota reading: %s", type(err).__name__)
+
+    def quota_wait(self, account: Account, bucket: str = "org") -> int | None:
+        """Seconds until the quota resets, when it is down to the reserve; else None.
+
+        `bucket` is "org" (the workspace's hourly quota) or "me" (the user quota of everything under `/me`).
+        """
+        token = account.token.get_secret_value()
+        key = toggl.TogglClients.me_key_of(token) if bucket == "me" else toggl.TogglClients.key_of(token)
+        quota = self.cache.quota(key)
+        if quota is None or quota.remaining is None or quota.remaining > self.policy.quota_reserve:
+            return None
+        left = quota.seen_at + (quota.resets_in or 0) - self.clock.time()  # the client stamps quotas with the same clock
+        return math.ceil(left) if left > 0 else None
+
+    def doc(self, account: Account, name: str, max_age: float = math.inf) -> tuple[str, float] | None:
+        """A cached document of the person and when it was stored; None when there is none younger than
+        `max_age`, or no Slack person to keep it for."""
+        if account.person is None:
+            return None
+        found = self.cache.doc(account.person.team_id, account.person.user_id, name)
+        if found is None or self.clock.time() - found[1] >= max_age:
+            return None
+        return found
+
+    def put_doc(self, account: Account, name: str, data: str, at: float | None = None) -> None:
+        """Keep a document for the person, stamped `at` (now by default); nothing is kept for a bare token."""
+        if account.person is not None:
+            stamp = self.clock.time() if at is None else at
+            self.cache.put_doc(account.person.team_id, account.person.user_id, name, data, stamp)
+
+    def forget_docs(self, account: Account, prefix: str) -> None:
+        """Drop the person's documents whose name starts with `prefix` (a timer or reports now out of date)."""
+        if account.person is not None:
+            self.cache.forget_docs(account.person.team_id, account.person.user_id, prefix)
+
+
+def _named(project: Project, names: dict[int, str]) -> Project:
+    """The project with its client's name, when Toggl named only the id."""
+    if project.client_name or project.client_id is None or project.client_id not in names:
+        return project
+    return project.model_copy(update={"client_name": names[project.client_id]})
+
+
+def dump_workspaces(models: list[Workspace]) -> str:
+    return json.dumps([m.model_dump(mode="json") for m in models])
