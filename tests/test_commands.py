@@ -17,10 +17,9 @@ from bot.commands import (
     PickProject,
     ShowMe,
     SwitchWorkspace,
-    find_timezone,
     parse,
-    parse_time,
 )
+from bot.timewords import find_timezone, parse_time
 
 
 @pytest.mark.parametrize(

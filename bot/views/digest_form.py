@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import buttons
-from bot.commands import DAYS, DigestSubscribe, find_timezone, is_number
+from bot.commands import DigestSubscribe, is_number
+from bot.timewords import DAYS, find_timezone
 from bot.views.common import Message, actions, button, context, message, option, plain_text, section
 
 DIGEST_CALLBACK = "digest_modal"

@@ -10,250 +10,44 @@ Buttons do not carry commands: they carry data (`bot.buttons`), which becomes a 
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import functools
 import re
-from dataclasses import dataclass
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.tokens import BLANK, clean_token, looks_like_token, without_tokens
-
-MAX_TEXT = 255
-"""Longest name or search text kept (Toggl's own names are at most 255 characters)."""
-MAX_DESCRIPTION = 500
-"""Longest time entry description kept: a Restart button carries it, and a button's value holds 2,000 characters."""
-MAX_INPUT = 4000
-"""Characters of a message or command read at all: more than any real command, so a megabyte of text
-costs no more to parse than this."""
-
-ProjectStatus = Literal["active", "archived", "all"]
-ProjectSort = Literal["name", "risk"]
-
-
-@dataclass(frozen=True)
-class Help:
-    """Show the help; `unknown` holds words that were not understood, `suggestion` what they may have meant."""
-
-    unknown: str = ""
-    suggestion: str | None = None
-
-
-@dataclass(frozen=True)
-class Greet:
-    """A hello: answered with a short welcome, not the whole help."""
-
-
-@dataclass(frozen=True)
-class Connect:
-    """Connect a Toggl account; without a token, a modal asks for it."""
-
-    token: str | None = dataclasses.field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Disconnect:
-    """Forget the person's token."""
-
-
-@dataclass(frozen=True)
-class ShowMe:
-    """Who the connected Toggl account is."""
-
-
-@dataclass(frozen=True)
-class ListWorkspaces:
-    """The workspaces the person can use, marking the current one."""
-
-
-@dataclass(frozen=True)
-class SwitchWorkspace:
-    """Make another workspace the default, by name or id."""
-
-    query: str
-
-
-@dataclass(frozen=True)
-class ListProjects:
-    """Projects of a workspace (the current one unless a button named another), filtered, one page."""
-
-    status: ProjectStatus = "active"
-    client: str | None = None
-    text: str | None = None
-    page: int = 1
-    over: bool = False
-    """Only projects at or over the person's threshold (80% unless their digest says otherwise)."""
-    sort: ProjectSort = "name"
-    workspace_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ListTasks:
-    """Tasks of one project, found by id or name; done ones only with `all`."""
-
-    project: str
-    include_done: bool = False
-    page: int = 1
-    workspace_id: int | None = None
-
-
-@dataclass(frozen=True)
-class PickProject:
-    """`tasks` without a project: ask which one, with a menu."""
-
-    include_done: bool = False
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """Words that name a command but are wrong in a detail: `reason` says what, `usage` how to write it."""
-
-    reason: str
-    usage: str = ""
-
-
-@dataclass(frozen=True)
-class StartTimer:
-    """Start a running time entry now. `project` is a name or id as typed; a button names it by id, in
-    `workspace_id`, and a Restart button also carries the task and whether the entry was billable."""
-
-    description: str = ""
-    project: str | None = None
-    workspace_id: int | None = None
-    task_id: int | None = None
-    billable: bool | None = None
-
-
-@dataclass(frozen=True)
-class StopTimer:
-    """Stop the running entry; a Stop button names the one it was made for (and only that one is stopped)."""
-
-    entry_id: int | None = None
-    workspace_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ShowTimer:
-    """`now`: the running entry, or the last one."""
-
-
-Period = Literal["today", "week"]
-
-
-@dataclass(frozen=True)
-class MyTime:
-    """The person's own tracked time per project, today or this week, in their Toggl time zone."""
-
-    period: Period
-
-
-@dataclass(frozen=True)
-class WeeklySummary:
-    """Opt in to (or out of) a summary of one's week, sent by DM on the first workday morning."""
-
-    on: bool
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """A DM on workdays at `at` (HH:MM) when nothing was tracked that day; None turns it off."""
-
-    at: str | None
-
-
-Cadence = Literal["daily", "weekdays", "weekly"]
-
-
-@dataclass(frozen=True)
-class DigestSubscribe:
-    """Subscribe this channel to a digest; `None` fields take defaults (weekdays, 09:00, the person's time zone).
-
-    With no detail at all (`bare`), the person is shown a form instead.
-    """
-
-    cadence: Cadence | None = None
-    weekday: int | None = None
-    at: str | None = None
-    timezone: str | None = None
-    threshold: int | None = None
-
-    @property
-    def bare(self) -> bool:
-        return self == DigestSubscribe()
-
-
-@dataclass(frozen=True)
-class DigestUnsubscribe:
-    """Remove one's own subscription of this channel, number `number` of `digest list`, or one by id (a button)."""
-
-    number: int | None = None
-    subscription_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DigestList:
-    """This channel's subscriptions and who owns each."""
-
-
-@dataclass(frozen=True)
-class DigestPreview:
-    """The digest as it would be posted now, shown privately."""
-
-
-@dataclass(frozen=True)
-class DigestThreshold:
-    """Warn about projects from this percent of their estimate."""
-
-    percent: int
-
-
-@dataclass(frozen=True)
-class DigestMute:
-    """Leave a project out of the digest (`unmute` puts it back); a button names the subscription and workspace."""
-
-    project: str
-    mute: bool = True
-    subscription_id: int | None = None
-    workspace_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DigestEmpty:
-    """Whether a digest with nothing to report is posted ("all within estimate") or skipped."""
-
-    post: bool
-
-
-DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
-"""The `digest ...` words, answered by `bot.digest.manage`."""
-
-Command = (
-    Help
-    | Greet
-    | Invalid
-    | Connect
-    | Disconnect
-    | ShowMe
-    | ListWorkspaces
-    | SwitchWorkspace
-    | ListProjects
-    | ListTasks
-    | PickProject
-    | DigestSubscribe
-    | DigestUnsubscribe
-    | DigestList
-    | DigestPreview
-    | DigestThreshold
-    | DigestMute
-    | DigestEmpty
-    | StartTimer
-    | StopTimer
-    | ShowTimer
-    | MyTime
-    | WeeklySummary
-    | Reminder
+from bot.commands.values import (
+    MAX_DESCRIPTION,
+    MAX_INPUT,
+    MAX_TEXT,
+    Cadence,
+    Command,
+    Connect,
+    DigestEmpty,
+    DigestList,
+    DigestMute,
+    DigestPreview,
+    DigestSubscribe,
+    DigestThreshold,
+    DigestUnsubscribe,
+    Disconnect,
+    Greet,
+    Help,
+    Invalid,
+    ListProjects,
+    ListTasks,
+    ListWorkspaces,
+    MyTime,
+    PickProject,
+    ProjectSort,
+    ProjectStatus,
+    Reminder,
+    ShowMe,
+    ShowTimer,
+    StartTimer,
+    StopTimer,
+    SwitchWorkspace,
+    WeeklySummary,
 )
+from bot.timewords import parse_time, weekday_anywhere, weekday_of, zone_at
+from bot.tokens import BLANK, clean_token, looks_like_token, without_tokens
 
 DIGEST_USAGE = (
     "`digest subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|Europe/Berlin|UTC]` (or just `digest subscribe` "
@@ -263,7 +57,6 @@ DIGEST_USAGE = (
 START_USAGE = "`start <description> [project:<name or id>]`, like `start Writing the report project:Website`"
 SUMMARY_USAGE = "`summary weekly on` or `summary weekly off`"
 REMIND_USAGE = "`remind at 17:30` (or `5:30pm`), or `remind off`"
-DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 VERBS = [
     *["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
     *["start", "stop", "now", "today", "week", "summary", "remind"],
@@ -544,16 +337,16 @@ def _subscribe(words: list[str], original: list[str]) -> Command:
             continue
         if word == "weekly":
             cadence = "weekly"
-            day = _weekday(following)
+            day = weekday_of(following)
             if day is None:
-                if weekday is None and _weekday_anywhere(words[index + 1 :]) is None:
+                if weekday is None and weekday_anywhere(words[index + 1 :]) is None:
                     return Invalid("`weekly` needs a day, like `digest subscribe weekly monday at 9am`.")
                 index += 1
                 continue
             weekday = day
             index += 2
             continue
-        day = _weekday(word)
+        day = weekday_of(word)
         if day is not None:
             cadence, weekday = "weekly", day
             index += 1
@@ -563,7 +356,7 @@ def _subscribe(words: list[str], original: list[str]) -> Command:
             at, used = found
             index += used
             continue
-        zone, used = _zone_at(original, index)
+        zone, used = zone_at(original, index)
         if zone is not None:
             timezone = zone
             index += used
@@ -581,141 +374,6 @@ def _subscribe(words: list[str], original: list[str]) -> Command:
     if cadence != "weekly":
         weekday = None
     return DigestSubscribe(cadence=cadence, weekday=weekday, at=at, timezone=timezone)
-
-
-def _weekday(word: str) -> int | None:
-    word = word.rstrip("s") if len(word) > 3 and word.endswith("days") else word  # "mondays"
-    matches = [n for n, d in enumerate(DAYS) if len(word) >= 3 and d.startswith(word)]
-    return matches[0] if len(matches) == 1 else None
-
-
-def _weekday_anywhere(words: list[str]) -> int | None:
-    return next((d for d in map(_weekday, words) if d is not None), None)
-
-
-_CLOCK = re.compile(r"^([0-9]{1,2})(?:[:.h]([0-9]{2}))?(h|am|pm|a\.m\.|p\.m\.)?$")
-
-
-def parse_time(words: list[str], *, bare_hour: bool) -> tuple[str, int] | None:
-    """("HH:MM", words used) for `9am`, `9 am`, `9:30 pm`, `17h`, `17h30`, `17:00`, `noon`; else None.
-
-    A bare hour (`9`) counts only after `at` (`bare_hour`), so a lone number is not taken for a time.
-
-    >>> parse_time(["9:30", "pm"], bare_hour=False)
-    ('21:30', 2)
-    """
-    if not words:
-        return None
-    first = words[0].casefold()
-    if first in ("noon", "midday"):
-        return "12:00", 1
-    if first == "midnight":
-        return "00:00", 1
-    match = _CLOCK.match(first)
-    used = 1
-    if match is not None and match.group(3) is None and len(words) > 1:
-        suffix = words[1].casefold()
-        if suffix in ("am", "pm", "a.m.", "p.m."):
-            match, used = _CLOCK.match(first + suffix), 2
-    if match is None:
-        return None
-    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").replace(".", "")
-    has_minutes = match.group(2) is not None
-    if not (suffix or has_minutes or bare_hour):
-        return None
-    if minute > 59:
-        return None
-    if suffix in ("am", "pm"):
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    elif hour > 23:
-        return None
-    return f"{hour:02d}:{minute:02d}", used
-
-
-_ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
-_CITY_ALIASES = {
-    "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles",
-    "boston": "America/New_York",
-    "washington": "America/New_York",
-    "nyc": "America/New_York",
-    "munich": "Europe/Berlin",
-    "hamburg": "Europe/Berlin",
-    "frankfurt": "Europe/Berlin",
-    "cologne": "Europe/Berlin",
-    "geneva": "Europe/Zurich",
-    "barcelona": "Europe/Madrid",
-    "milan": "Europe/Rome",
-    "mumbai": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata",
-    "bangalore": "Asia/Kolkata",
-    "beijing": "Asia/Shanghai",
-    "gmt": "UTC",
-    "z": "UTC",
-}
-"""Cities people name that are not the city of an IANA zone."""
-
-
-def find_timezone(text: str) -> str | None:
-    """The IANA zone meant by an IANA name in any case, `UTC`, or a city (`Berlin`, `new york`); else None.
-
-    >>> find_timezone("new york"), find_timezone("europe/berlin"), find_timezone("Mars")
-    ('America/New_York', 'Europe/Berlin', None)
-    """
-    wanted = " ".join(text.replace("_", " ").split()).casefold()
-    if not wanted:
-        return None
-    if wanted == "utc":
-        return "UTC"
-    exact = _zones_by_name().get(wanted.replace(" ", "_"))
-    return exact or _CITY_ALIASES.get(wanted) or _zones_by_city().get(wanted)
-
-
-def canonical_timezone(name: str) -> str | None:
-    """The IANA zone `name` means, in any letter case (`america/new_york` is `America/New_York`), or None."""
-    if name.casefold() == "utc":
-        return "UTC"
-    return _zones_by_name().get(name.casefold())
-
-
-def _zone_at(original: list[str], index: int) -> tuple[str | None, int]:
-    """The zone named by the longest run of up to three words starting at `index` (`new york`), and its length."""
-    for length in (3, 2, 1):
-        if index + length <= len(original):
-            zone = find_timezone(" ".join(original[index : index + length]))
-            if zone is not None:
-                return zone, length
-    return None, 0
-
-
-@functools.cache
-def _zones() -> list[str]:
-    zones = []
-    for zone in sorted(available_timezones()):
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        zones.append(zone)
-    return zones
-
-
-@functools.cache
-def _zones_by_name() -> dict[str, str]:
-    return {zone.casefold(): zone for zone in _zones()}
-
-
-@functools.cache
-def _zones_by_city() -> dict[str, str]:
-    """`berlin` -> `Europe/Berlin`; for a city in two zones, the shorter name (`America/Louisville`)."""
-    cities: dict[str, str] = {}
-    for zone in sorted(_zones(), key=lambda z: (z.count("/"), z)):
-        if zone.split("/", 1)[0] in _ZONE_REGIONS and "/" in zone:
-            cities.setdefault(zone.rsplit("/", 1)[-1].replace("_", " ").casefold(), zone)
-    return cities
 
 
 STATUS_WORDS = {"active": "active", "archived": "archived", "all": "all", "both": "all"}
