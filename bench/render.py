@@ -15,8 +15,8 @@ from bench.common import table
 from bot.browse import filter_projects
 from bot.commands import ListProjects
 from bot.digest.rules import judge
+from bot.digest.views import digest_message
 from bot.toggl.models import Project
-from bot.views.digest import digest_message
 from bot.views.projects import PAGE_SIZE, projects_page
 
 COUNT = 10_000

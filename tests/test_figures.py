@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from bot.digest.rules import Finding, Report, TaskFinding
+from bot.digest.views import counts, digest_message
 from bot.figures import day, day_span, moment, plural, span_of
 from bot.toggl.models import Project, Task
-from bot.views.digest import counts, digest_message
 from bot.views.projects import project_line
 from tests.blockkit import all_text
 

@@ -26,6 +26,7 @@ from bot.commands import (
     DigestThreshold,
     DigestUnsubscribe,
 )
+from bot.digest import views
 from bot.digest.compose import digest_data
 from bot.digest.runner import compose
 from bot.digest.schedule import ScheduleError, known_zone, next_slot
@@ -34,7 +35,6 @@ from bot.matching import find_project
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
 from bot.store import Subscription
-from bot.views import digest as views
 from bot.views.account import not_connected
 from bot.views.common import Message, channel_ref, escape, message, notice
 from bot.views.digest_form import DigestDefaults

@@ -16,13 +16,13 @@ from bot import toggl
 from bot.digest.compose import WorkspaceData, digest_data
 from bot.digest.rules import judge
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
+from bot.digest.views import digest_failed, digest_message
 from bot.identity import Asker, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
 from bot.store.leases import MAX_ATTEMPTS, runner_name
 from bot.views.common import Message
-from bot.views.digest import digest_failed, digest_message
 from bot.views.errors import toggl_error_message
 
 log = logging.getLogger(__name__)
