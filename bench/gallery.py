@@ -31,6 +31,7 @@ from bot.answers import answer
 from bot.clock import FrozenClock
 from bot.commands import parse
 from bot.crypto import TokenCipher
+from bot.digest import views as digest
 from bot.digest.manage import form_defaults
 from bot.digest.rules import Report
 from bot.digest.runner import DigestRunner
@@ -41,7 +42,7 @@ from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
-from bot.views import account, digest, errors, timers
+from bot.views import account, errors, timers
 from bot.views.common import message, section
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
