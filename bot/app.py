@@ -25,7 +25,6 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
 from bot.digest.schedule import background_scheduler
-from bot.front import Front
 from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.settings import Settings
@@ -142,12 +141,6 @@ def _oauth_settings(settings: Settings, service: Service, wiring: SlackWiring) -
 def _log_error(error: Exception, logger: logging.Logger) -> None:
     """Bolt calls this for a listener that raised: log it whole; the body is not logged, it may hold a token."""
     logger.error("A Slack listener failed", exc_info=error)
-
-
-def wsgi_app(app: App, service: Service, settings: Settings) -> Front:
-    """The WSGI callable served: `/healthz`, then Slack's paths (`POST /slack/events`, and OAuth's)."""
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return Front(app, service.store, events_path=EVENTS_PATH, signing_secret=secret)
 
 
 DIGEST_REQUEST_INTERVAL = 1.05

@@ -15,7 +15,7 @@ from typing import Any
 
 import waitress
 
-from bot.front import MAX_BODY_BYTES
+from bot.doors.door import MAX_BODY_BYTES
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def raise_file_limit(wanted: int = CONNECTION_LIMIT + 256) -> None:
 
 def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = True) -> None:
     """Build the app and serve it until stopped; with `scheduler`, post digests from this process too."""
-    from bot.app import create_app, start_scheduler, wsgi_app
+    from bot.app import create_app, start_scheduler
+    from bot.doors import wsgi_app
     from bot.service import Service
 
     raise_file_limit()
