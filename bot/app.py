@@ -1,4 +1,4 @@
-"""Builds the Slack app from settings, and serves it: waitress for HTTP (`bot.serve`), or Socket Mode.
+"""Builds the Slack app from settings, and the runners that post without a request; `bot.serve` serves it.
 
 `create_app` is a factory so that tests build exactly the production app against fakes. It builds
 one of two apps:
@@ -179,19 +179,3 @@ def start_scheduler(settings: Settings) -> None:
     runner = digest_runner(settings)
     background_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
     log.info("Digest scheduler started")
-
-
-def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
-    """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under waitress."""
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        app = create_app(settings)
-        if scheduler:
-            start_scheduler(settings)
-        log.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        return
-    from bot.serve import serve_http
-
-    serve_http(settings, host, scheduler=scheduler)
