@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.doors.door import MAX_BODY_BYTES, Refused, Request, plain
-from bot.doors.router import Router, route
+from bot.doors.routing import Router, route
 
 
 class Unreadable(io.RawIOBase):

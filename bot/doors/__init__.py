@@ -6,7 +6,7 @@ A door serves one caller, and is a callable `(request, start_response)` (`door.D
   shape and replay checks, then Bolt;
 - `health.py`: `GET /healthz` for load balancers and probes.
 
-Before any door sees a request, the router (`router.py`) has settled what every door shares (`door.py`): an
+Before any door sees a request, the router (`routing.py`) has settled what every door shares (`door.py`): an
 unknown path or method gets 404; a body with no usable length gets 411, one over `MAX_BODY_BYTES` gets 413
 before it is read; the body is read whole (the server, waitress, has already read slow clients on its event
 loop). A door refuses by raising `Refused`, which the router answers and logs as one line with no body in it.
@@ -32,7 +32,7 @@ from slack_bolt import App
 
 from bot.app import EVENTS_PATH
 from bot.doors.health import HEALTH_PATH, Health
-from bot.doors.router import Router, route
+from bot.doors.routing import Router, route
 from bot.doors.slack import SlackDoor
 from bot.settings import Settings
 from bot.store import Store
