@@ -15,9 +15,10 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from bench.common import table
-from bot.app import create_app, wsgi_app
+from bot.app import create_app
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
+from bot.doors import wsgi_app
 from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients

@@ -265,7 +265,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"toggl-bot serve: {problem}", file=sys.stderr)
         return 2
     _preflight(settings)
-    from bot.app import run
+    from bot.serve import run
 
     run(settings, scheduler=not args.no_scheduler, host=args.host)
     return 0

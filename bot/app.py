@@ -1,4 +1,4 @@
-"""Builds the Slack app from settings, and serves it: waitress for HTTP (`bot.serve`), or Socket Mode.
+"""Builds the Slack app from settings, and the runners that post without a request; `bot.serve` serves it.
 
 `create_app` is a factory so that tests build exactly the production app against fakes. It builds
 one of two apps:
@@ -25,7 +25,6 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
 from bot.digest.schedule import background_scheduler
-from bot.front import Front
 from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.settings import Settings
@@ -144,12 +143,6 @@ def _log_error(error: Exception, logger: logging.Logger) -> None:
     logger.error("A Slack listener failed", exc_info=error)
 
 
-def wsgi_app(app: App, service: Service, settings: Settings) -> Front:
-    """The WSGI callable served: `/healthz`, then Slack's paths (`POST /slack/events`, and OAuth's)."""
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return Front(app, service.store, events_path=EVENTS_PATH, signing_secret=secret)
-
-
 DIGEST_REQUEST_INTERVAL = 1.05
 """Seconds between one token's requests during a digest run: just under Toggl's ~1 a second bucket."""
 
@@ -185,19 +178,3 @@ def start_scheduler(settings: Settings) -> None:
     runner = digest_runner(settings)
     background_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
     log.info("Digest scheduler started")
-
-
-def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
-    """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under waitress."""
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        app = create_app(settings)
-        if scheduler:
-            start_scheduler(settings)
-        log.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        return
-    from bot.serve import serve_http
-
-    serve_http(settings, host, scheduler=scheduler)

@@ -1,6 +1,9 @@
-"""HTTP serving with waitress: requests are read whole by an event loop before a worker thread sees them.
+"""Serving the app until stopped (`run`): Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under waitress.
 
-gunicorn's threaded worker gave each connection a thread while it read the request, so sixteen
+This module is the top of the house: it imports the app (`bot.app`) and its doors (`bot.doors`), and only the
+command line imports it, so nothing below has to reach back up for it.
+
+Why waitress: gunicorn's threaded worker gave each connection a thread while it read the request, so sixteen
 clients that sent half a request and stopped held every thread, and every real ack timed out.
 waitress reads requests on one asyncore loop (with `poll`, so thousands of sockets), drops a
 connection idle for `CHANNEL_TIMEOUT`, answers a body over `MAX_BODY_BYTES` with 413 from its
@@ -15,7 +18,10 @@ from typing import Any
 
 import waitress
 
-from bot.front import MAX_BODY_BYTES
+from bot.app import create_app, start_scheduler
+from bot.doors import wsgi_app
+from bot.doors.door import MAX_BODY_BYTES
+from bot.service import Service
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,9 +63,6 @@ def raise_file_limit(wanted: int = CONNECTION_LIMIT + 256) -> None:
 
 def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = True) -> None:
     """Build the app and serve it until stopped; with `scheduler`, post digests from this process too."""
-    from bot.app import create_app, start_scheduler, wsgi_app
-    from bot.service import Service
-
     raise_file_limit()
     service = Service.from_settings(settings)
     app = wsgi_app(create_app(settings, service=service), service, settings)
@@ -67,3 +70,17 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
         start_scheduler(settings)
     log.info("Serving Slack on http://%s:%s/slack/events", host, settings.port)
     waitress.serve(app, **options(host, settings.port))
+
+
+def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:
+    """Serve until stopped: Socket Mode when `SLACK_APP_TOKEN` is set, else HTTP under waitress."""
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app = create_app(settings)
+        if scheduler:
+            start_scheduler(settings)
+        log.info("Connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return
+    serve_http(settings, host, scheduler=scheduler)

@@ -18,8 +18,9 @@ import pytest
 import requests
 
 from bot import buttons
-from bot.app import create_app, wsgi_app
-from bot.front import MAX_BODY_BYTES
+from bot.app import create_app
+from bot.doors import wsgi_app
+from bot.doors.door import MAX_BODY_BYTES
 from bot.logs import MAX_LOG_CHARS, RedactSecrets
 from bot.views.tasks import PICK_ACTION
 from bot.work import WorkPool
@@ -185,7 +186,7 @@ def test_an_event_retried_after_a_restart_is_answered_once(
 
 
 def test_the_signature_refusal_is_logged_once_at_warning_without_the_body(running: Running) -> None:
-    logger = logging.getLogger("bot.front")
+    logger = logging.getLogger("bot.doors")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bot.app import create_app
-from bot.front import Front
+from bot.doors import router
 from bot.store import Database, Store
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
@@ -35,7 +35,7 @@ def health_of(running: Running, database: Database) -> tuple[requests.Response, 
     """`/healthz` of the production app, with its database swapped for `database`."""
     slack_app = create_app(settings_for(running.slack, running.toggl, "sqlite://"), service=running.service)
     store = Store(database, clock=running.service.clock)
-    app = Front(slack_app, store, events_path="/slack/events", signing_secret="")
+    app = router(slack_app, store, signing_secret="")
     with WSGILoopback(app) as server:
         started = time.monotonic()
         answer = requests.get(server.url + "/healthz", timeout=10)

@@ -11,9 +11,10 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from bot.app import create_app, slack_wiring, wsgi_app
+from bot.app import create_app, slack_wiring
 from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
+from bot.doors import wsgi_app
 from bot.service import Service
 from bot.slack.installations import EncryptedInstallationStore
 from bot.work import WorkPool

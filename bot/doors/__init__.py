@@ -1,0 +1,59 @@
+"""The app's front doors: every HTTP request comes in through one of them, and one router picks which.
+
+A door serves one caller, and is a callable `(request, start_response)` (`door.Door`):
+
+- `slack.py`: Slack's requests (`POST /slack/events`) and, in OAuth mode, "Add to Slack"; Slack's signature,
+  shape and replay checks, then Bolt;
+- `health.py`: `GET /healthz` for load balancers and probes.
+
+Before any door sees a request, the router (`routing.py`) has settled what every door shares (`door.py`): an
+unknown path or method gets 404; a body with no usable length gets 411, one over `MAX_BODY_BYTES` gets 413
+before it is read; the body is read whole (the server, waitress, has already read slow clients on its event
+loop). A door refuses by raising `Refused`, which the router answers and logs as one line with no body in it.
+
+Where a new door goes: one module here for the caller, and one line in `router()` below. A door checks what is
+its caller's own to check, then hands the work to the layers below (the service, the stores); it never reads
+the raw input or logs a body. The doors to come:
+
+- Toggl's webhooks: `toggl.py`, checking `X-Webhook-Signature-256` against the subscription's secret and
+  answering the validation ping, then handing the event on after answering;
+  `route("POST", "/toggl/webhooks/", toggl.deliver, prefix=True)` (the path carries the subscription);
+- the app's pages: `pages.py`; `route("GET HEAD", "/", pages.home)` and `route("GET HEAD", "/privacy", pages.privacy)`;
+- metrics: `metrics.py`, answering only `Authorization: Bearer <METRICS_TOKEN>`; `route("GET", "/metrics", metrics)`.
+
+Until then those paths get 404, like any path no door takes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+
+from bot.app import EVENTS_PATH
+from bot.doors.health import HEALTH_PATH, Health
+from bot.doors.routing import Router, route
+from bot.doors.slack import SlackDoor
+from bot.settings import Settings
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+
+def router(app: App, store: Store, *, signing_secret: str) -> Router:
+    """Every door, each behind its routes: the WSGI callable `bot.serve` serves."""
+    slack = SlackDoor(app, store, events_path=EVENTS_PATH, signing_secret=signing_secret)
+    return Router(
+        [
+            route("GET HEAD", HEALTH_PATH, Health(store)),
+            route("POST", EVENTS_PATH, slack.events),
+            *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
+        ]
+    )
+
+
+def wsgi_app(app: App, service: Service, settings: Settings) -> Router:
+    """The WSGI callable served for `app` and `service`, with the signing secret from `settings`."""
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    return router(app, service.store, signing_secret=secret)
