@@ -36,7 +36,6 @@ from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
 
 log = logging.getLogger(__name__)
 
-EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
@@ -69,7 +68,7 @@ def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
     if not settings.oauth:
         return SlackWiring(SlackGateway(slack_client(settings), refusals))
     assert settings.slack_client_id and settings.slack_client_secret
-    installations = EncryptedInstallationStore(service.store.db, service.cipher, client_id=settings.slack_client_id)
+    installations = EncryptedInstallationStore(service.database, service.cipher, client_id=settings.slack_client_id)
     clients = TeamClients(
         installations,
         base_url=settings.slack_api_url,
@@ -121,7 +120,7 @@ def _oauth_settings(settings: Settings, service: Service, wiring: SlackWiring) -
         redirect_uri_path=REDIRECT_PATH,
         installation_store=wiring.installations,
         installation_store_bot_only=True,
-        state_store=PrunedOAuthStateStore(service.store.db, service.clock, expiration_seconds=OAUTH_STATE_SECONDS),
+        state_store=PrunedOAuthStateStore(service.database, service.clock, expiration_seconds=OAUTH_STATE_SECONDS),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
     # Bolt's default authorize calls auth.test on every request and rotates tokens against slack.com:

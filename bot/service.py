@@ -10,6 +10,7 @@
 | `service.seen`          | request signatures and event ids already handled                         |
 | `service.slack_state`   | workspaces whose bot Slack refuses; where a form confirms                |
 | `service.slack`         | Slack for work without a request (`None` where no bot token is set)      |
+| `service.database`      | the database, for the health check and Slack's installation stores      |
 
 Handlers, answers and runners call these parts; only the composition code (`bot.app`, `bot.serve`, the CLI)
 touches `store`, `cipher` and `clients` themselves.
@@ -56,6 +57,8 @@ class Service:
         self.personal = store.personal
         self.seen = store.seen
         self.slack_state = store.slack
+        self.database = store.db
+        """The database itself, for what speaks to it directly: the health check, Slack's installation stores."""
         self._slack = slack
 
     @property

@@ -30,23 +30,22 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.app import EVENTS_PATH
 from bot.doors.health import HEALTH_PATH, Health
 from bot.doors.routing import Router, route
-from bot.doors.slack import SlackDoor
+from bot.doors.slack import EVENTS_PATH, SlackDoor
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Database, SeenRequests
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 
-def router(app: App, store: Store, *, signing_secret: str) -> Router:
+def router(app: App, seen: SeenRequests, database: Database, *, signing_secret: str) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves."""
-    slack = SlackDoor(app, store, events_path=EVENTS_PATH, signing_secret=signing_secret)
+    slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret)
     return Router(
         [
-            route("GET HEAD", HEALTH_PATH, Health(store)),
+            route("GET HEAD", HEALTH_PATH, Health(database)),
             route("POST", EVENTS_PATH, slack.events),
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
         ]
@@ -56,4 +55,4 @@ def router(app: App, store: Store, *, signing_secret: str) -> Router:
 def wsgi_app(app: App, service: Service, settings: Settings) -> Router:
     """The WSGI callable served for `app` and `service`, with the signing secret from `settings`."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return router(app, service.store, signing_secret=secret)
+    return router(app, service.seen, service.database, signing_secret=secret)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from wsgiref.types import StartResponse
 
 from bot.doors.door import Request, json_answer
-from bot.store import Store
+from bot.store import Database
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,13 @@ HEALTH_TIMEOUT = 0.8
 
 
 class Health:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, database: Database) -> None:
+        self._database = database
         self._checks = ThreadPoolExecutor(2, thread_name_prefix="health")
 
     def __call__(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            self._checks.submit(self._store.db.ping).result(timeout=HEALTH_TIMEOUT)
+            self._checks.submit(self._database.ping).result(timeout=HEALTH_TIMEOUT)
         except Exception as err:  # any failure of the database, or no answer in time
             log.warning("Health check: the database did not answer (%s)", type(err).__name__)
             return json_answer(start_response, "503 Service Unavailable", {"status": "unavailable", "database": "no answer"})

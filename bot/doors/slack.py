@@ -32,21 +32,25 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.doors.door import Refused, Request, plain
-from bot.store import Store
+from bot.store import SeenRequests
 
 log = logging.getLogger(__name__)
+
+
+EVENTS_PATH = "/slack/events"
+"""Where Slack posts commands, events and interactivity (the manifest names it)."""
 
 
 class SlackDoor:
     """Slack's checks in front of Bolt; `events` and `oauth` are the doors the router's routes name."""
 
-    def __init__(self, app: App, store: Store, *, events_path: str, signing_secret: str) -> None:
+    def __init__(self, app: App, seen: SeenRequests, *, events_path: str, signing_secret: str) -> None:
         self.app = app
         self.events_path = events_path
         flow = app.oauth_flow  # without OAuth, "Add to Slack" is an unknown path: 404, as Bolt answered
         self.oauth_paths = (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
         self._bolt = SlackRequestHandler(app, path=events_path)
-        self._store = store
+        self._seen = seen
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def events(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
@@ -81,7 +85,7 @@ class SlackDoor:
 
     def _first_time(self, signature: str) -> bool:
         try:
-            return self._store.seen.first_time(f"sig:{signature}")
+            return self._seen.first_time(f"sig:{signature}")
         except SQLAlchemyError as err:  # better to answer twice than never
             log.warning("Could not check a request signature for replays: %s", type(err).__name__)
             return True

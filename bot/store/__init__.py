@@ -36,6 +36,7 @@ __all__ = [
     "Database",
     "DatabaseTooNew",
     "Person",
+    "SeenRequests",
     "PersonalSchedule",
     "Slot",
     "Store",

@@ -35,7 +35,7 @@ def health_of(running: Running, database: Database) -> tuple[requests.Response, 
     """`/healthz` of the production app, with its database swapped for `database`."""
     slack_app = create_app(settings_for(running.slack, running.toggl, "sqlite://"), service=running.service)
     store = Store(database, clock=running.service.clock)
-    app = router(slack_app, store, signing_secret="")
+    app = router(slack_app, store.seen, store.db, signing_secret="")
     with WSGILoopback(app) as server:
         started = time.monotonic()
         answer = requests.get(server.url + "/healthz", timeout=10)
