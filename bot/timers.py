@@ -15,8 +15,8 @@ from bot.commands import ShowTimer, StartTimer, StopTimer
 from bot.identity import Account
 from bot.matching import find_project
 from bot.service import Service
+from bot.timer import TimerState
 from bot.toggl.models import Project
-from bot.tracking import TimerState
 from bot.views import timers as views
 from bot.views.common import MAX_OPTION_VALUE, Message, context, escape, message, name, notice
 from bot.views.tasks import BUTTONS_AT_MOST, chooser, no_project

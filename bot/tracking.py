@@ -22,13 +22,13 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot import toggl
 from bot.identity import Account
+from bot.timer import StopOutcome, TimerState
 from bot.toggl.models import Project, TimeEntry
 from bot.toggl_reader import TogglReader
 
@@ -36,30 +36,6 @@ log = logging.getLogger(__name__)
 
 TIMER = "timer"
 """The cache document holding what the app knows of the person's timer."""
-
-
-@dataclass(frozen=True)
-class TimerState:
-    """The running entry and the last stopped one, as of `as_of` (UNIX seconds, the reader's clock)."""
-
-    running: TimeEntry | None = None
-    last: TimeEntry | None = None
-    as_of: float = 0.0
-    last_known: bool = False
-    """True when `last` was looked up (or stopped here) since anything else ran: it is the last entry."""
-    stale: str | None = None
-    """None, "quota" (see `retry_in`) or "unavailable": why this is what the app remembered, not Toggl's word."""
-    retry_in: int | None = None
-
-
-@dataclass(frozen=True)
-class StopOutcome:
-    """What `stop` did: the entry it stopped, or why none (`already`: a button's entry had stopped before)."""
-
-    stopped: TimeEntry | None = None
-    already: bool = False
-    state: TimerState | None = None
-    """When nothing ran: what is known of the timer (its last entry, for a Restart button)."""
 
 
 # -- the timer -----------------------------------------------------------------------------------

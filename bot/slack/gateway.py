@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from bot.views.common import Message
+from bot.slack.message import Message
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from bot.figures import bar, duration, percent
+from bot.slack.message import Message
 
 MAX_BLOCKS = 50
 """Blocks in one message (a modal or the Home tab may hold 100)."""
@@ -26,7 +27,6 @@ NAME_LIMIT = 90
 """Names are clipped to this in lines, so forty lines and their links fit a few sections."""
 TOGGL_WEB = "https://track.toggl.com"
 
-Message = dict[str, Any]
 Block = dict[str, Any]
 
 

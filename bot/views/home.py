@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.digest.schedule import describe
 from bot.figures import duration, moment, plural, used_percent, weekday_name
 from bot.store import Person, PersonalSchedule, Subscription
+from bot.timer import TimerState
 from bot.toggl.models import Project, Workspace
 from bot.views.account import CONNECT_ACTION, CONNECT_VALUE, workspace_menu
 from bot.views.common import (
@@ -34,9 +35,6 @@ from bot.views.common import (
 )
 from bot.views.projects import Figures, Forecasts, project_line, sort_projects
 from bot.views.timers import START_HINT, at, restart_button, stop_button, what
-
-if TYPE_CHECKING:
-    from bot.tracking import TimerState
 
 MAX_HOME_BLOCKS = 100
 DIGESTS_SHOWN = 10
