@@ -89,7 +89,7 @@ class Front:
             raise Refused("400 Bad Request", "Bad Content-Length.")
         if length > MAX_BODY_BYTES:
             raise Refused("413 Content Too Large", "The request body is too large.")
-        body = environ["wsgi.input"].read(length)
+        body: bytes = environ["wsgi.input"].read(length)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:

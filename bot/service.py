@@ -219,7 +219,7 @@ class Service:
         try:
             workspaces = client.workspaces()
             default = [w for w in workspaces if w.id == me.default_workspace_id]
-            workspace = (default or workspaces or [None])[0]
+            workspace = next(iter(default or workspaces), None)
         except toggl.TogglError as err:  # the token works; the workspace can be chosen later
             log.info("Could not list workspaces while connecting: %s", err)
         self.store.people.save(
@@ -551,7 +551,7 @@ class Service:
         key = (person.team_id, person.user_id, workspace_id, scope)
 
         def cached(state: CacheState, stale: str | None = None, retry_in: int | None = None) -> Snapshot[T]:
-            items = [model.model_validate_json(data) for data in self.store.cache.items(*key)]  # type: ignore[attr-defined]
+            items = [model.model_validate_json(data) for data in self.store.cache.items(*key)]
             return Snapshot(items, state.fetched_at, stale, retry_in)
 
         state = self.store.cache.state(*key)

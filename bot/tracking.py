@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -184,7 +185,7 @@ def _look_back(service: Service, account: Account) -> TimerState:
     return remember(service, account, TimerState(running, _latest_stopped(entries), service.clock.time(), True))
 
 
-def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
+def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> TimerState:
     """`fetch()`, or the remembered state with why it could not be refreshed (the error stands without one)."""
     try:
         return fetch()
