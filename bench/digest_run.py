@@ -71,8 +71,9 @@ def main() -> None:
             tokens[token] = f"U{n}"
         for s in range(args.subscriptions):
             owner = f"U{s % args.people}"
-            schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
-            store.subscriptions.subscribe("T1", f"C{s}", owner, **schedule)
+            store.subscriptions.subscribe(
+                "T1", f"C{s}", owner, cadence="daily", weekday=None, at_time="09:00", timezone="UTC"
+            )
         toggl.requests.clear()
 
         clock.set(dt.datetime(2026, 11, 23, 9, 1, tzinfo=dt.UTC))  # ...and run a minute after Monday's 09:00 slot

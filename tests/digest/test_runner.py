@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -27,7 +28,7 @@ def runner_for(service: Service, slack: FakeSlack, now: dt.datetime) -> DigestRu
     """A runner whose clock (the service's, shared with the store) reads `now`."""
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
     service.slack = gateway
-    service.clock.set(now)  # type: ignore[attr-defined]
+    service.clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     return DigestRunner(service, gateway)
 
 
@@ -37,16 +38,22 @@ def monday(base_time: dt.datetime) -> dt.datetime:
     return berlin(base_time, 0, "09:30")
 
 
-def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: object) -> int:
+def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: Any) -> int:
     """Subscribe as of the Saturday before the era's Monday (the store stamps `created_at` with the clock)."""
     clock = service.clock
     now = clock.now()
-    clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
-    settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
+    clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    settings: dict[str, Any] = {
+        "cadence": "weekdays",
+        "weekday": None,
+        "at_time": "09:00",
+        "timezone": "Europe/Berlin",
+        **kwargs,
+    }
     try:
-        return service.store.subscriptions.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+        return service.store.subscriptions.subscribe("T1", channel, user, **settings).id
     finally:
-        clock.set(now)  # type: ignore[attr-defined]
+        clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
 
 
 @pytest.fixture
@@ -180,10 +187,10 @@ def test_a_rejected_token_pauses_only_that_subscriber(
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
-    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
+    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]  # a None fails the test all the same
     fake_toggl.people["b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"] = bo
     service.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
-    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
+    assert service.store.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]  # a None fails the test all the same
 
 
 def test_toggl_down_for_one_subscriber_does_not_stop_the_others(
