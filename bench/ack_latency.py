@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.crypto import TokenCipher
 from bot.store import Store
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import Call, FakeSlack
 from tests.fakes.toggl import FakeToggl
 
 
@@ -104,7 +104,11 @@ def main() -> None:
                     cwd=ROOT,
                 )
                 results = json.loads(burst.stdout)
-                slack.wait_for(lambda calls, r=round_: len(answers(calls, r)) >= args.commands, timeout=120)
+
+                def answered(calls: list[Call], r: int = round_) -> bool:
+                    return len(answers(calls, r)) >= args.commands
+
+                slack.wait_for(answered, timeout=120)
                 rounds.append((results, time.perf_counter() - started))
         acks = [ms for results, _ in rounds for ms, _ in results]
         ok = sum(status == 200 for results, _ in rounds for _, status in results)

@@ -71,8 +71,9 @@ def main() -> None:
             tokens[token] = f"U{n}"
         for s in range(args.subscriptions):
             owner = f"U{s % args.people}"
-            schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
-            store.subscriptions.subscribe("T1", f"C{s}", owner, **schedule)
+            store.subscriptions.subscribe(
+                "T1", f"C{s}", owner, cadence="daily", weekday=None, at_time="09:00", timezone="UTC"
+            )
         toggl.requests.clear()
 
         clock.set(dt.datetime(2026, 11, 23, 9, 1, tzinfo=dt.UTC))  # ...and run a minute after Monday's 09:00 slot
@@ -80,8 +81,8 @@ def main() -> None:
         for _ in range(args.runners):  # each scheduler with its own engine, pool and Toggl clients, as processes have
             own = Store(database_url, clock=clock)
             service = Service(own, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
-            service = service.with_slack(SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url)))
-            runners.append(DigestRunner(service, service.slack, owners_at_once=args.owners_at_once))
+            gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
+            runners.append(DigestRunner(service.with_slack(gateway), gateway, owners_at_once=args.owners_at_once))
         start = threading.Barrier(len(runners))
 
         def race(runner: DigestRunner) -> list:

@@ -65,7 +65,7 @@ STRANGER = Asker(team_id="T1", user_id="USTRANGER", channel_id="CPROJECTS")
 
 
 def _plain(obj: dict[str, Any] | None) -> str:
-    return (obj or {}).get("text", "")
+    return str((obj or {}).get("text", ""))
 
 
 def _element(element: dict[str, Any]) -> str:
@@ -324,7 +324,7 @@ def render() -> tuple[str, Gallery]:
         say("Empty digests skipped", "digest empty skip")
         say("Empty digests posted", "digest empty post")
         say("The digest, privately, now", "digest preview")
-        runner = DigestRunner(service, service.slack)  # type: ignore[arg-type]
+        runner = DigestRunner(service, service.slack)  # type: ignore[arg-type]  # create_app above set service.slack
         runner.run_forced()
         (posted,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CPROJECTS"][1:]
         gallery.message("The digest as posted", "toggl-bot digest run (posted in the channel)", _payload(posted))

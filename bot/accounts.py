@@ -66,7 +66,7 @@ class Accounts:
         try:
             workspaces = client.workspaces()
             default = [w for w in workspaces if w.id == me.default_workspace_id]
-            workspace = (default or workspaces or [None])[0]
+            workspace = next(iter(default or workspaces), None)
         except toggl.TogglError as err:  # the token works; the workspace can be chosen later
             log.info("Could not list workspaces while connecting: %s", err)
         self.store.people.save(

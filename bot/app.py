@@ -85,17 +85,15 @@ def create_app(
     service = service or Service.from_settings(settings)
     wiring = slack_wiring(settings, service)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    common = {
-        "signing_secret": signing_secret,
+    app = App(
+        client=slack_client(settings),
+        oauth_settings=_oauth_settings(settings, service, wiring) if wiring.installations is not None else None,
+        signing_secret=signing_secret,
         # Listeners only parse, ack and hand the Toggl work to the WorkPool, so they run on the request thread
         # itself: no hop to Bolt's 5-thread listener executor, and no 10 ms polling for the ack.
-        "process_before_response": True,
-        "request_verification_enabled": settings.slack_app_token is None or bool(signing_secret),
-    }
-    if wiring.installations is not None:
-        app = App(client=slack_client(settings), oauth_settings=_oauth_settings(settings, service, wiring), **common)
-    else:
-        app = App(client=slack_client(settings), **common)
+        process_before_response=True,
+        request_verification_enabled=settings.slack_app_token is None or bool(signing_secret),
+    )
     service = service.with_slack(wiring.gateway)
     deps = Deps(
         service=service,

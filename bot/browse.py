@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl
@@ -214,7 +215,7 @@ def others_matching(query: str, account: Account, service: Service, current: int
     return found
 
 
-def with_staleness(message: Message, snapshot: Snapshot, account: Account) -> Message:
+def with_staleness(message: Message, snapshot: Snapshot[Any], account: Account) -> Message:
     """The message, with a note of the data's age when it could not be refreshed."""
     if snapshot.stale is None:
         return message

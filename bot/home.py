@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl, tracking
@@ -91,7 +92,7 @@ def _timer(account: Account, service: Service, refresh: bool) -> HomeTimer | Non
     return HomeTimer(state=state, project=project, zone=service.reader.zone(account))
 
 
-def home_for(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> dict:
+def home_for(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> dict[str, Any]:
     """The Home tab's view for this person."""
     return home_view(home_data(team_id, user_id, service, refresh=refresh))
 

@@ -227,7 +227,7 @@ class TogglReader:
         key = (person.team_id, person.user_id, workspace_id, scope)
 
         def cached(state: CacheState, stale: str | None = None, retry_in: int | None = None) -> Snapshot[T]:
-            items = [model.model_validate_json(data) for data in self.cache.items(*key)]  # type: ignore[attr-defined]
+            items = [model.model_validate_json(data) for data in self.cache.items(*key)]
             return Snapshot(items, state.fetched_at, stale, retry_in)
 
         state = self.cache.state(*key)

@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -162,7 +163,7 @@ def _look_back(reader: TogglReader, account: Account) -> TimerState:
     return remember(reader, account, TimerState(running, _latest_stopped(entries), reader.clock.time(), True))
 
 
-def _fallback(memory: TimerState | None, fetch: Any) -> TimerState:
+def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> TimerState:
     """`fetch()`, or the remembered state with why it could not be refreshed (the error stands without one)."""
     try:
         return fetch()

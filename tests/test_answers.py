@@ -139,7 +139,7 @@ def test_switch_workspace_and_no_access(world: dict, fake_toggl: FakeToggl, serv
     assert "No active projects" in say(service, "projects")
     fake_toggl.people[world["token"]].workspace_ids.remove(other)
     assert "No active projects" in say(service, "projects")  # still fresh in the cache
-    service.clock.advance(seconds=120)  # type: ignore[attr-defined]  # past the freshness window
+    service.clock.advance(seconds=120)  # type: ignore[attr-defined]  # FrozenClock; past the freshness window
     assert "no access to that workspace" in say(service, "projects")
 
 
@@ -183,7 +183,7 @@ def test_unexpected_errors_are_logged_and_answered_politely(
 def test_closest_names_only_when_really_close(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     """`tasks nosuchprojectxyz` suggested "Healthy project"."""
     fake_toggl.add_project(world["wid"], "Healthy project")
-    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     text = say(service, "tasks nosuchprojectxyz")
     assert "No project matches “nosuchprojectxyz”" in text.replace(" in *Acme*", "")
     assert "Healthy project" not in text and "Did you mean" not in text
@@ -235,7 +235,7 @@ def test_a_recurring_project_in_the_list_shows_this_period(world: dict, fake_tog
             current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
         )
         fake_toggl.report_seconds[(wid, project["id"])] = 18_000
-    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     fake_toggl.requests.clear()
     text = say(service, "projects")
     assert "see `tasks` for this period's time" not in text
@@ -269,7 +269,7 @@ def test_projects_over_says_which_recurring_projects_it_could_not_check(
             current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
         )
         fake_toggl.report_seconds[(wid, project["id"])] = 34_000  # 94%
-    service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    service.clock.advance(seconds=61)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     fake_toggl.requests.clear()
     text = say(service, "projects over retainer")
     assert period_requests(fake_toggl) == 5

@@ -55,7 +55,7 @@ def test_clients_are_fetched_once_and_kept(acme: dict, fake_toggl: FakeToggl, se
     (clients,) = [r for r in fake_toggl.requests if r.path.endswith("/clients")]
     assert clients.path == f"/api/v9/workspaces/{acme['wid']}/clients" and clients.query == {"status": ["both"]}
     fake_toggl.requests.clear()
-    service.clock.advance(seconds=120)  # type: ignore[attr-defined]  # projects refresh; clients are younger than 15 min
+    service.clock.advance(seconds=120)  # type: ignore[attr-defined]  # FrozenClock; projects refresh; clients are younger than 15 min
     say(service, "projects client:acme")
     assert fake_toggl.count("/clients") == 0 and fake_toggl.count("/projects") == 1
 

@@ -117,7 +117,8 @@ def test_unknown_zones_and_words_say_what_was_wrong() -> None:
     assert isinstance(zone, Invalid) and "not a time zone I know" in zone.reason and "Berlin" in zone.reason
     word = parse("digest subscribe daily whenever")
     assert isinstance(word, Invalid) and "“whenever”" in word.reason and "9am" in word.reason
-    assert "Did you mean `digest subscribe`" in parse("digest subscibe").reason  # type: ignore[union-attr]
+    typo = parse("digest subscibe")
+    assert isinstance(typo, Invalid) and "Did you mean `digest subscribe`" in typo.reason
 
 
 def test_far_fetched_verbs_get_no_suggestion() -> None:

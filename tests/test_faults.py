@@ -7,6 +7,7 @@ next command normally afterwards.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -40,7 +41,7 @@ FRIENDLY = [
     "does not exist",
     "Toggl could not do that",
 ]
-FAULTS = {
+FAULTS: dict[str, dict[str, Any]] = {
     "401": {"status": 401},
     "403": {"status": 403, "body": b"User does not have access to this resource."},
     "402 with quota headers": {"status": 402, "body": b"Quota exceeded"},
@@ -80,8 +81,8 @@ def test_every_command_meets_every_fault_with_a_sentence(
 ) -> None:
     connected(fake_toggl, quick_service)
     quick_service.reader.workspaces(quick_service.accounts.account(ADA), fresh=True)
-    fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
-    fake_toggl.fail("/reports/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
+    fake_toggl.fail("/api/", times=100, **FAULTS[fault])
+    fake_toggl.fail("/reports/", times=100, **FAULTS[fault])
     reply = answer(parse(command), ADA, quick_service)
     assert reply.messages
     for message in reply.messages:
@@ -117,9 +118,9 @@ def test_the_digest_meets_every_fault_and_tells_the_subscriber(
 ) -> None:
     connected(fake_toggl, quick_service)
     quick_service.store.cache.clear("T1", "U1")  # /me and the workspace list must come from Toggl too
-    fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
+    fake_toggl.fail("/api/", times=100, **FAULTS[fault])
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
-    quick_service.clock.advance(days=1)  # type: ignore[attr-defined]  # past every freshness window
+    quick_service.clock.advance(days=1)  # type: ignore[attr-defined]  # FrozenClock; past every freshness window
     (outcome,) = DigestRunner(quick_service, gateway).run_forced()
     assert outcome.status in ("failed", "paused")
     (dm,) = fake_slack.of("chat.postMessage")

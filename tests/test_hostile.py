@@ -189,7 +189,7 @@ def test_the_signature_refusal_is_logged_once_at_warning_without_the_body(runnin
     logger = logging.getLogger("bot.doors")
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append  # type: ignore[method-assign,assignment]  # keeps each record instead of writing it
     logger.addHandler(handler)
     try:
         unsigned(running, urlencode({"text": "secret stuff " * 1000}).encode())

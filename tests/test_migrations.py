@@ -119,7 +119,7 @@ def test_instances_opening_a_new_sqlite_file_together_never_find_it_locked(tmp_p
             try:
                 db.migrate()
                 with db.read() as conn:
-                    return conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                    return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
             finally:
                 db.dispose()
 

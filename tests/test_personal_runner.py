@@ -5,6 +5,7 @@ Every test runs in each era of `tests.clocks`."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -14,6 +15,7 @@ from bot.digest.runner import DigestRunner
 from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.slack import SlackGateway
+from bot.store.personal import Kind
 from tests.blockkit import all_text, assert_valid_message
 from tests.clocks import ERA_IDS, ERAS, berlin
 from tests.fakes.slack import FakeSlack
@@ -40,15 +42,15 @@ def runner(service: Service, slack: FakeSlack) -> PersonalRunner:
     return PersonalRunner(service, gateway)
 
 
-def opt_in(service: Service, kind: str, **schedule: object) -> int:
+def opt_in(service: Service, kind: Kind, **schedule: Any) -> int:
     """Opt in as of the Saturday before the era's Monday (the store stamps `created_at` with the clock)."""
     now = service.clock.now()
-    service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     try:
         settings = {"weekday": None, "timezone": "Europe/Berlin", **schedule}
-        return service.personal.set("T1", "U1", kind, **settings).id  # type: ignore[arg-type]
+        return service.personal.set("T1", "U1", kind, **settings).id
     finally:
-        service.clock.set(now)  # type: ignore[attr-defined]
+        service.clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
 
 
 def dms(slack: FakeSlack) -> list[dict]:
@@ -62,7 +64,7 @@ def test_a_reminder_when_nothing_was_tracked_is_sent_once(
     ada: dict, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
 ) -> None:
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
-    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     first, second = runner(service, fake_slack), runner(service, fake_slack)
     (outcome,) = first.run_due()
     assert outcome.status == "sent" and second.run_due() == [] and first.run_due() == []
@@ -76,11 +78,11 @@ def test_no_reminder_when_time_was_tracked_or_a_timer_runs(
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
     start = berlin(base_time, 0, "10:00")
     fake_toggl.add_time_entry(ada["token"], ada["wid"], "Work", start, start + dt.timedelta(hours=1))
-    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (outcome,) = runner(service, fake_slack).run_due()
     assert outcome.status == "skipped" and dms(fake_slack) == []
     fake_toggl.add_time_entry(ada["token"], ada["wid"], "Overnight", berlin(base_time, 0, "23:00"))  # runs past midnight
-    service.clock.set(berlin(base_time, 1, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 1, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (outcome,) = runner(service, fake_slack).run_due()
     assert outcome.status == "skipped" and dms(fake_slack) == []
 
@@ -89,10 +91,10 @@ def test_no_reminder_at_the_weekend_or_beyond_the_grace(
     ada: dict, service: Service, fake_slack: FakeSlack, base_time: dt.datetime
 ) -> None:
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
-    service.clock.set(berlin(base_time, 4, "20:00"))  # type: ignore[attr-defined]  # Friday, two and a half hours late
+    service.clock.set(berlin(base_time, 4, "20:00"))  # type: ignore[attr-defined]  # FrozenClock; Friday, two and a half hours late
     (outcome,) = runner(service, fake_slack).run_due()
     assert outcome.status == "skipped" and "missed slot" in outcome.detail
-    service.clock.set(berlin(base_time, 5, "17:31"))  # type: ignore[attr-defined]  # Saturday: no slot of its own
+    service.clock.set(berlin(base_time, 5, "17:31"))  # type: ignore[attr-defined]  # FrozenClock; Saturday: no slot of its own
     assert runner(service, fake_slack).run_due() == [] and dms(fake_slack) == []
 
 
@@ -107,7 +109,7 @@ def test_the_weekly_summary_covers_the_week_before(
     this_monday = berlin(base_time, 0, "08:00")
     fake_toggl.add_time_entry(ada["token"], ada["wid"], "Too new", this_monday, this_monday + dt.timedelta(hours=1))
     fake_toggl.requests.clear()
-    service.clock.set(berlin(base_time, 0, "09:01"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "09:01"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (outcome,) = runner(service, fake_slack).run_due()
     assert outcome.status == "sent"
     (dm,) = dms(fake_slack)
@@ -124,12 +126,12 @@ def test_a_rejected_token_pauses_the_messages_and_says_so_once(
 ) -> None:
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
     del fake_toggl.people[ada["token"]]
-    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (outcome,) = runner(service, fake_slack).run_due()
     assert outcome.status == "paused"
     (dm,) = dms(fake_slack)
     assert "paused: Toggl no longer accepts your token" in all_text(dm)
-    service.clock.set(berlin(base_time, 1, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 1, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     assert runner(service, fake_slack).run_due() == [] and len(dms(fake_slack)) == 1
 
 
@@ -152,14 +154,14 @@ def test_moving_the_reminder_later_the_same_day_sends_no_second_one(
 ) -> None:
     """Found in review: sent at 17:30, moved to 17:40 at 17:45, a second reminder came that day."""
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
-    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (sent,) = runner(service, fake_slack).run_due()
     assert sent.status == "sent"
     service.clock.set(berlin(base_time, 0, "17:45"))  # type: ignore[attr-defined]
     service.personal.set("T1", "U1", "reminder", cadence="weekdays", weekday=None, at_time="17:40",
                                timezone="Europe/Berlin")  # fmt: skip
-    service.clock.set(berlin(base_time, 0, "17:46"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:46"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     assert [o.status for o in runner(service, fake_slack).run_due()] in ([], ["skipped"])
     assert len(dms(fake_slack)) == 1
-    service.clock.set(berlin(base_time, 1, "17:41"))  # type: ignore[attr-defined]  # the next day at the new time
+    service.clock.set(berlin(base_time, 1, "17:41"))  # type: ignore[attr-defined]  # FrozenClock; the next day at the new time
     assert [o.status for o in runner(service, fake_slack).run_due()] == ["sent"]

@@ -3,6 +3,8 @@ claimed as leases exactly like a digest's, on both engines."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.clock import FrozenClock
@@ -10,7 +12,7 @@ from bot.digest.schedule import ScheduleError
 from bot.store import Store
 from tests.stored import count_rows
 
-REMIND = {"cadence": "weekdays", "weekday": None, "at_time": "17:30", "timezone": "Europe/Berlin"}
+REMIND: dict[str, Any] = {"cadence": "weekdays", "weekday": None, "at_time": "17:30", "timezone": "Europe/Berlin"}
 
 
 def test_opting_in_twice_changes_the_one_schedule(store: Store) -> None:
@@ -31,9 +33,9 @@ def test_a_schedule_that_cannot_run_is_refused(store: Store) -> None:
 def test_pause_resume_and_opt_out(store: Store) -> None:
     sched = store.personal.set("T1", "U1", "reminder", **REMIND)
     assert store.personal.pause_of("T1", "U1", "disconnected") == 1
-    assert store.personal.get("T1", "U1", "reminder").paused_reason == "disconnected"  # type: ignore[union-attr]
+    assert store.personal.get("T1", "U1", "reminder").paused_reason == "disconnected"  # type: ignore[union-attr]  # a None fails the test all the same
     store.personal.pause_of("T1", "U1", None)
-    assert store.personal.get("T1", "U1", "reminder").paused_reason is None  # type: ignore[union-attr]
+    assert store.personal.get("T1", "U1", "reminder").paused_reason is None  # type: ignore[union-attr]  # a None fails the test all the same
     assert store.personal.leases.claim(sched.id, "2026-11-23T16:30Z", "runner-a", 60)
     assert store.personal.delete("T1", "U1", "reminder") and not store.personal.delete("T1", "U1", "reminder")
     assert count_rows(store, "personal_slots") == 0

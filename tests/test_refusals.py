@@ -35,8 +35,7 @@ def test_a_refused_workspace_is_held_then_tried_again_and_accepted(
     caplog.set_level(logging.INFO)
     world = standard_world(fake_toggl)
     service.accounts.connect("T1", "U1", world["token"])
-    schedule = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
-    service.subscriptions.subscribe("T1", "C1", "U1", **schedule)
+    service.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), service.slack_state)
     service = service.with_slack(gateway)
     fake_slack.fail("chat.postMessage", "invalid_auth", times=50)

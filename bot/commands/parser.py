@@ -160,7 +160,12 @@ def parse(text: str) -> Command:
     verb, rest = words[0].casefold(), words[1:]
     joined = " ".join(rest)[:MAX_TEXT]
     if verb in ("disconnect", "me", "workspaces") and not rest:
-        return {"disconnect": Disconnect, "me": ShowMe, "workspaces": ListWorkspaces}[verb]()
+        bare: dict[str, type[Disconnect | ShowMe | ListWorkspaces]] = {
+            "disconnect": Disconnect,
+            "me": ShowMe,
+            "workspaces": ListWorkspaces,
+        }
+        return bare[verb]()
     if verb == "workspace" and rest:
         return SwitchWorkspace(query=joined)
     if verb == "workspace":
@@ -187,7 +192,7 @@ def parse(text: str) -> Command:
     if verb in ("now", "running", "timer") and not rest:
         return ShowTimer()
     if verb in ("today", "week") and not rest:
-        return MyTime(period=verb)  # type: ignore[arg-type]
+        return MyTime(period="today" if verb == "today" else "week")
     if verb == "summary":
         return _summary([w.casefold() for w in rest])
     if verb in ("remind", "reminder", "reminders"):
@@ -332,7 +337,7 @@ def _subscribe(words: list[str], original: list[str]) -> Command:
             index += 1
             continue
         if word in ("daily", "weekdays", "workdays"):
-            cadence = "weekdays" if word == "workdays" else word  # type: ignore[assignment]
+            cadence = "daily" if word == "daily" else "weekdays"
             index += 1
             continue
         if word == "weekly":
@@ -376,7 +381,7 @@ def _subscribe(words: list[str], original: list[str]) -> Command:
     return DigestSubscribe(cadence=cadence, weekday=weekday, at=at, timezone=timezone)
 
 
-STATUS_WORDS = {"active": "active", "archived": "archived", "all": "all", "both": "all"}
+STATUS_WORDS: dict[str, ProjectStatus] = {"active": "active", "archived": "archived", "all": "all", "both": "all"}
 OVER_WORDS = {"over", "risky", "at-risk"}
 
 
@@ -396,11 +401,11 @@ def _projects(words: list[str]) -> ListProjects:
         lowered = word.casefold()
         following = words[index + 1].casefold() if index + 1 < len(words) else ""
         if lowered in STATUS_WORDS:
-            status = STATUS_WORDS[lowered]  # type: ignore[assignment]
+            status = STATUS_WORDS[lowered]
         elif lowered in OVER_WORDS:
             over = True
         elif lowered in ("by", "sort", "sorted") and following in ("risk", "name"):
-            sort = following  # type: ignore[assignment]
+            sort = "risk" if following == "risk" else "name"
             index += 1
         elif lowered == "client:" and index + 1 < len(words):
             client = words[index + 1][:MAX_TEXT]

@@ -35,6 +35,7 @@ from bot.matching import find_project
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
 from bot.store import Subscription
+from bot.toggl.models import Project
 from bot.views.account import not_connected
 from bot.views.common import Message, channel_ref, escape, message, notice
 from bot.views.digest_form import DigestDefaults
@@ -161,8 +162,8 @@ def mute(command: DigestMute, sub: Subscription, asker: Asker, account: Account 
     if match.choices:
         text = f"{len(match.choices):,} projects match “{escape(command.project)}”. Which one should the digest leave out?"
 
-        def value_for(p: object) -> buttons.ButtonValue:
-            return buttons.MuteProject(ws=workspace_id, pid=p.id, sub=sub.id)  # type: ignore[attr-defined]
+        def value_for(p: Project) -> buttons.ButtonValue:
+            return buttons.MuteProject(ws=workspace_id, pid=p.id, sub=sub.id)
 
         menu = buttons.ProjectMenu(ws=workspace_id, then="mute", sub=sub.id)
         return message(text, chooser(text, match.choices, value_for, menu))

@@ -115,13 +115,13 @@ def judge(
             report.heading_over.append(Finding(project, tracked, estimate, used, forecast=ahead[project.id]))
     task_holders = {p.id: p for p in running if not p.recurring}
     for task in tasks:
-        project = task_holders.get(task.project_id or -1)
-        if project is None or not task.active or task.server_deleted_at is not None:
+        holder = task_holders.get(task.project_id or -1)
+        if holder is None or not task.active or task.server_deleted_at is not None:
             continue
         if task.tracked_seconds is None or not task.estimated_seconds:
             continue
         if task.tracked_seconds >= task.estimated_seconds:
-            report.tasks_over.append(TaskFinding(task, project, percent(task.tracked_seconds, task.estimated_seconds)))
+            report.tasks_over.append(TaskFinding(task, holder, percent(task.tracked_seconds, task.estimated_seconds)))
     report.over.sort(key=lambda f: (-(f.percent or 0), f.project.name.casefold()))
     report.approaching.sort(key=lambda f: (-(f.percent or 0), f.project.name.casefold()))
     report.ended.sort(key=lambda f: (not f.new, -(f.project.end_date or dt.date.min).toordinal(), f.project.name.casefold()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot import buttons
@@ -21,6 +22,7 @@ from bot.store import Subscription
 from bot.toggl.models import Project
 from bot.views.common import (
     MAX_BLOCKS,
+    Block,
     Message,
     against_estimate,
     channel_ref,
@@ -81,30 +83,37 @@ def line_menu(project: Project, workspace_id: int | None, subscription_id: int) 
     return overflow(LINE_ACTION, options)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What every category of one digest shares: the menus' workspace and subscription, and whether to group by client."""
+
+    workspace_id: int | None
+    subscription_id: int
+    grouped: bool
+
+
 def _category(
     title: str,
     items: Sequence[Any],
     noun: str,
     cap: int,
     line: Callable[[Any], str],
+    where: _Where,
     *,
-    workspace_id: int | None,
-    subscription_id: int,
-    grouped: bool,
     where_all: str = "`/toggl projects over` lists them all",
-) -> list[dict]:
+) -> list[Block]:
     """The category's title, then a section per item (grouped by client), then how many more there are."""
     if not items:
         return []
-    blocks: list[dict] = [section(f"*{title}* ({len(items):,})")]
+    blocks: list[Block] = [section(f"*{title}* ({len(items):,})")]
     group: str | None = None
     order = {client: rank for rank, client in enumerate(_client_order(items))}
     for item in sorted(items[:cap], key=lambda i: order[i.project.client_name or ""]):
         client = item.project.client_name or ""
-        if grouped and client != group:
+        if where.grouped and client != group:
             group = client
             blocks.append(context(f"_{name(client)}_" if client else "_No client_"))
-        menu = line_menu(item.project, workspace_id, subscription_id)
+        menu = line_menu(item.project, where.workspace_id, where.subscription_id)
         blocks.append(section(line(item), **({"accessory": menu} if menu else {})))
     if len(items) > cap:
         blocks.append(context(f"…and {len(items) - cap:,} more {noun}: {where_all}."))
@@ -199,7 +208,7 @@ def digest_message(
     clients = {f.project.client_name or "" for f in listed}
     clients |= {f.project.client_name or "" for f in report.tasks_over}
     grouped = clients != {""}
-    where = {"workspace_id": workspace_id, "subscription_id": subscription_id, "grouped": grouped}
+    where = _Where(workspace_id, subscription_id, grouped)
 
     def project_line(f: Finding) -> str:
         return _project_line(f, workspace_id)
@@ -210,27 +219,27 @@ def digest_message(
     cap = ITEMS_PER_CATEGORY
     while True:
         body = [
-            *_category(":red_circle: Over estimate", report.over, "over estimate", cap, project_line, **where),
-            *_category(":checkered_flag: Ended", report.ended, "ended", cap, project_line, **where),
+            *_category(":red_circle: Over estimate", report.over, "over estimate", cap, project_line, where),
+            *_category(":checkered_flag: Ended", report.ended, "ended", cap, project_line, where),
             *_category(
                 f":large_yellow_circle: Approaching (≥{threshold}%)",
                 report.approaching,
                 "approaching",
                 cap,
                 project_line,
-                **where,
+                where,
             ),
             *_category(
-                ":small_red_triangle: Tasks over estimate", report.tasks_over, "tasks over estimate", cap, task_line, **where
+                ":small_red_triangle: Tasks over estimate", report.tasks_over, "tasks over estimate", cap, task_line, where
             ),
-            *_category(":grey_question: Unknown this period", report.unknown, "unknown", cap, project_line, **where),
+            *_category(":grey_question: Unknown this period", report.unknown, "unknown", cap, project_line, where),
             *_category(
                 ":crystal_ball: Heading over at the last four weeks' pace",
                 report.heading_over,
                 "heading over",
                 cap,
                 project_line,
-                **where,
+                where,
                 where_all="`/toggl projects` shows each one's forecast",
             ),
         ]

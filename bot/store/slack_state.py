@@ -58,14 +58,14 @@ class SlackState:
         if row is None:
             return None
         if now - row.checked_at < RECHECK_SECONDS:
-            return row.error
+            return str(row.error)
         with self._db.write() as conn:
             claimed = conn.execute(
                 sa.update(bot_refusals)
                 .where(bot_refusals.c.team_id == team_id, bot_refusals.c.checked_at == row.checked_at)
                 .values(checked_at=now)
             ).rowcount
-        return None if claimed else row.error
+        return None if claimed else str(row.error)
 
     def refusals(self) -> dict[str, str]:
         with self._db.read() as conn:
@@ -94,4 +94,4 @@ class SlackState:
             conn.execute(sa.delete(reply_targets).where(where))
         if url is None or self._clock.time() - url.created_at > REPLY_TARGET_SECONDS:
             return None
-        return url.response_url
+        return str(url.response_url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,7 +38,7 @@ class Subscription:
     threshold: int
     """Percent of the estimate from which a project counts as approaching it."""
     skip_empty: bool
-    muted: list[dict]
+    muted: list[dict[str, Any]]
     """Projects left out: [{"id": 1, "name": "Website"}]."""
     paused_reason: str | None
     last_posted_at: str | None

@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from pydantic import ValidationError
@@ -41,7 +41,7 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, Workspace
+from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, TogglModel, Workspace
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
@@ -53,6 +53,10 @@ CREATED_WITH = "Toggl for Slack"
 """What Toggl records as the app that created a time entry (`created_with`, required on creation)."""
 ME_PREFIX = "/api/v9/me"
 """Paths under it draw on the user quota of 30 requests an hour, apart from the workspace's."""
+
+M = TypeVar("M", bound=TogglModel)
+"""The model one answer is read into: each endpoint method returns its own type, not `Any`."""
+
 TIMEOUT = (3.05, 4.0)
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
 
@@ -89,7 +93,7 @@ def _usable(token: str) -> str:
     return token
 
 
-class Listing(list):  # type: ignore[type-arg]
+class Listing(list[Any]):
     """A list of models plus `server_time`: Toggl's clock (UNIX seconds) when the first page was answered.
 
     The next `since=` refresh starts from this, minus an overlap, so changes made while we paged are not lost.
@@ -336,10 +340,14 @@ class TogglClient:
 
     # -- the one place that speaks HTTP ----------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, params: dict | None = None, json: Any = None, me: bool = False) -> Any:
+    def _request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, me: bool = False
+    ) -> Any:
         return self._call(method, path, params=params, json=json, me=me).body
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None, me: bool = False) -> _Answer:
+    def _call(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, me: bool = False
+    ) -> _Answer:
         """The one HTTP call: pacing, timeout, error mapping, quota headers, JSON decoding."""
         self._pace()
         try:
@@ -414,14 +422,14 @@ class TogglClient:
         return TogglError(f"Toggl refused the request ({status} on {where})", status=status, path=path)
 
     @staticmethod
-    def _model(cls: Any, data: Any) -> Any:
+    def _model(cls: type[M], data: Any) -> M:
         try:
             return cls.model_validate(data)
         except ValidationError as err:
             raise BadResponse(f"Toggl sent a {cls.__name__.lower()} we could not read") from err
 
     @classmethod
-    def _models(cls, model: Any, data: Any) -> list[Any]:
+    def _models(cls, model: type[M], data: Any) -> list[M]:
         if not isinstance(data, list):
             raise BadResponse(f"Toggl sent {model.__name__.lower()}s in an unexpected shape")
         return [cls._model(model, item) for item in data]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import buttons
 from bot.figures import plural
 from bot.store import Subscription
@@ -40,7 +42,9 @@ def me_message(me: Me, workspace: Workspace | None) -> Message:
     return message(f"You are {name} in Toggl", [header("Your Toggl account"), section("\n".join(lines))])
 
 
-def workspace_menu(workspaces: list[Workspace], current_id: int | None, action_id: str = SWITCH_ACTION) -> dict | None:
+def workspace_menu(
+    workspaces: list[Workspace], current_id: int | None, action_id: str = SWITCH_ACTION
+) -> dict[str, Any] | None:
     """A menu of the person's workspaces that switches to the one chosen; None when there is nothing to choose."""
     if len(workspaces) < 2:
         return None

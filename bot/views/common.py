@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.figures import bar, duration, percent
-from bot.slack.message import Message
+from bot.slack.message import Message as Message  # re-exported: views build messages
 
 MAX_BLOCKS = 50
 """Blocks in one message (a modal or the Home tab may hold 100)."""

@@ -171,7 +171,7 @@ def read_digest_form(view: dict[str, Any]) -> DigestForm | dict[str, str]:
     assert isinstance(key, str) and isinstance(channel, str) and isinstance(at, str)
     cadence, _, day = key.partition("-")
     command = DigestSubscribe(
-        cadence=cadence,  # type: ignore[arg-type]
+        cadence=cadence,  # type: ignore[arg-type]  # one of CADENCES' own keys (checked above), so a Cadence word
         weekday=int(day) if day else None,
         at=at,
         timezone=zone,

@@ -16,6 +16,7 @@ from bot.figures import day, day_span, duration, plural, span_of, usage, used_pe
 from bot.forecast import Forecast, in_words
 from bot.toggl.models import Project
 from bot.views.common import (
+    Block,
     Message,
     actions,
     against_estimate,
@@ -44,7 +45,7 @@ def sort_projects(projects: list[Project], sort: str = "name", figures: Figures 
     then recurring projects without a figure, then those without an estimate."""
     if sort == "risk":
 
-        def risk(p: Project) -> tuple:
+        def risk(p: Project) -> tuple[int, int, str, int]:
             used = used_percent(p, figures)
             _, estimate, _ = usage(p, figures)
             rank = 0 if used is not None else (1 if estimate else 2)
@@ -96,7 +97,7 @@ def project_line(
     return f"{title(project, workspace_id)} — {progress(project, figures)}" + (f" · {state}" if state else "") + ahead
 
 
-def project_block(project: Project, figures: Figures | None = None, workspace_id: int | None = None) -> dict:
+def project_block(project: Project, figures: Figures | None = None, workspace_id: int | None = None) -> Block:
     return section(project_line(project, figures, workspace_id))
 
 
@@ -108,7 +109,7 @@ def page_bounds(total: int, page: int, size: int) -> tuple[int, int, int]:
     return page, start, min(total, start + size)
 
 
-def paging(previous: str | None, following: str | None, start: int, end: int, total: int, noun: str) -> list[dict]:
+def paging(previous: str | None, following: str | None, start: int, end: int, total: int, noun: str) -> list[Block]:
     """Previous and next buttons; their values carry the data of the page they open."""
     elements = []
     if previous is not None:
@@ -169,7 +170,7 @@ def projects_page(
     shown = sort_projects(projects, effective_sort(command), figures)[start:end]
     count = span_of(start, end, total)
     order = " · riskiest first" if effective_sort(command) == "risk" else ""
-    blocks: list[dict] = [
+    blocks: list[Block] = [
         header("Projects"),
         context(f"{count} {described}{where}{order}"),
         *pack("", [project_line(p, figures, workspace_id, (forecasts or {}).get(p.id)) for p in shown]),

@@ -7,12 +7,14 @@ select menu, and more a menu that searches as the person types (`handlers/option
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bot import buttons
 from bot.figures import duration, plural, span_of
 from bot.toggl.models import Project, Task, Workspace
 from bot.views.common import (
     MAX_OPTIONS,
+    Block,
     Message,
     actions,
     against_estimate,
@@ -65,7 +67,7 @@ def tasks_page(
     total = len(ordered)
     where = f" in *{escape(workspace_name)}*" if workspace_name else ""
     scope = "tasks" if include_done else "active tasks"
-    blocks: list[dict] = [header("Tasks"), section(project_line(project, figures, workspace_id))]
+    blocks: list[Block] = [header("Tasks"), section(project_line(project, figures, workspace_id))]
     if not total:
         more = "" if include_done else " (add `all` for done ones)"
         blocks.append(context(f"No {scope} in this project{where}{more}."))
@@ -104,7 +106,7 @@ def chooser(
     menu: buttons.ProjectMenu,
     *,
     placeholder: str = "Choose a project",
-) -> list[dict]:
+) -> list[Block]:
     """Blocks asking which project: buttons for a few, a menu for up to a hundred, type-ahead beyond."""
     if len(matches) <= BUTTONS_AT_MOST:
         choices = [
@@ -186,7 +188,7 @@ def no_project(
     return message(text, blocks)
 
 
-def menu_options(projects: list[Project], menu: buttons.ProjectMenu, query: str) -> list[dict]:
+def menu_options(projects: list[Project], menu: buttons.ProjectMenu, query: str) -> list[dict[str, Any]]:
     """The type-ahead menu's options for what the person typed: names that start with it first, at most 100."""
     wanted = query.strip().casefold()
     live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]

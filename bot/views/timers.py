@@ -8,6 +8,7 @@ the new entry needs (description, project, task, billable), so it asks `/me` not
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons
@@ -49,12 +50,12 @@ def at(value: dt.datetime, zone: ZoneInfo, today: dt.date) -> str:
     return f"{local:%H:%M}" if local.date() == today else moment(local)
 
 
-def stop_button(entry: TimeEntry) -> dict:
+def stop_button(entry: TimeEntry) -> dict[str, Any]:
     value = buttons.StopEntry(ws=entry.workspace_id or 1, id=entry.id)
     return button("Stop", STOP_ACTION, buttons.encode(value), style="danger")
 
 
-def restart_button(entry: TimeEntry) -> dict:
+def restart_button(entry: TimeEntry) -> dict[str, Any]:
     value = buttons.Restart(
         ws=entry.workspace_id or 1,
         pid=entry.project_id,

@@ -4,6 +4,7 @@ pace, from one Reports request per workspace per digest, never one per project."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -25,7 +26,7 @@ H = 3600
 TODAY = dt.date(2026, 11, 23)
 
 
-def project(pid: int, name: str, tracked: int, estimate: int | None, **fields: object) -> Project:
+def project(pid: int, name: str, tracked: int, estimate: int | None, **fields: Any) -> Project:
     return Project(id=pid, name=name, actual_seconds=tracked, estimated_seconds=estimate, **fields)
 
 
@@ -44,7 +45,7 @@ def test_approaching_projects_carry_their_forecast_and_healthy_ones_heading_over
     (approaching,) = report.approaching
     assert approaching.forecast is not None and approaching.forecast.crossing == dt.date(2026, 11, 25)
     assert [f.project.name for f in report.heading_over] == ["Healthy but fast"]  # "slow": over a year away
-    assert report.heading_over[0].forecast.crossing == dt.date(2026, 11, 28)  # type: ignore[union-attr]
+    assert report.heading_over[0].forecast.crossing == dt.date(2026, 11, 28)  # type: ignore[union-attr]  # a None fails the test all the same
     assert report.over[0].forecast is None  # over already: listed as over, not forecast
     assert judge(projects, [], {}, threshold=80, today=TODAY).heading_over == []  # no pace, no forecasts
 
@@ -75,7 +76,7 @@ def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
     for channel in ("C1", "C2", "C3"):
         service.subscriptions.subscribe("T1", channel, "U1", cadence="weekdays", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
-    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     fake_toggl.requests.clear()
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     outcomes = DigestRunner(service, gateway).run_due()
@@ -101,6 +102,6 @@ def test_the_project_list_shows_forecasts_and_keeps_the_pace_an_hour(
     (message,) = answer(parse("projects"), asker, service).messages
     assert_valid_message(message)
     assert "at this pace, over on" in all_text(message) and "pace of the last four weeks" in all_text(message)
-    service.clock.advance(minutes=30)  # type: ignore[attr-defined]
+    service.clock.advance(minutes=30)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     answer(parse("projects"), asker, service)
     assert fake_toggl.count("/summary/time_entries") == 1

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -113,7 +114,7 @@ def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenC
     assert store.subscriptions.leases.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
     clock.advance(seconds=600)
     assert not store.subscriptions.leases.claim(sub.id, key, "third runner", 60)  # posted is final
-    assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]
+    assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]  # a None fails the test all the same
 
 
 def test_a_slot_that_kills_its_runner_every_time_is_given_up(store: Store, clock: FrozenClock) -> None:
@@ -145,22 +146,23 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
             )
         )  # fmt: skip
     clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
-    service = service.with_slack(gateway(fake_slack))
-    outcomes = {o.channel_id: o.status for o in DigestRunner(service, service.slack).run_due()}
+    slack = gateway(fake_slack)
+    service = service.with_slack(slack)
+    outcomes = {o.channel_id: o.status for o in DigestRunner(service, slack).run_due()}
     assert outcomes == {"C1": "posted", "C2": "paused"}
     assert len(posts_to(fake_slack, "C1")) == 1
     (dm,) = posts_to(fake_slack, "U1")
     assert "Mars/Olympus_Mons" in all_text(dm) and "is not known to this server" in all_text(dm)
     assert service.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
     assert healthy.id in [s.id for s in service.subscriptions.all() if not s.paused_reason]
-    assert DigestRunner(service, service.slack).run_due() == []  # paused: nobody is told twice
+    assert DigestRunner(service, slack).run_due() == []  # paused: nobody is told twice
 
 
 def test_every_write_path_refuses_a_schedule_it_could_not_compute(store: Store) -> None:
-    good = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
+    good: dict[str, Any] = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "UTC"}
     for bad in ({"timezone": "Mars/Olympus_Mons"}, {"at_time": "25:61"}, {"cadence": "hourly"}, {"cadence": "weekly"}):
         with pytest.raises(ScheduleError):
-            store.subscriptions.subscribe("T1", "C1", "U1", **{**good, **bad})  # type: ignore[arg-type]
+            store.subscriptions.subscribe("T1", "C1", "U1", **{**good, **bad})
     assert store.subscriptions.all() == []
 
 
@@ -176,7 +178,7 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
     for channel, user in (("C1", "U1"), ("C2", "U2")):
         service.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
-    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
@@ -195,10 +197,10 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     clock = service.clock
     clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
     daily = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin"}
-    first = service.subscriptions.subscribe("T1", "C1", "U1", **daily)
-    second = service.subscriptions.subscribe("T1", "C2", "U1", **daily)
+    first = service.subscriptions.subscribe("T1", "C1", "U1", **daily)  # type: ignore[arg-type]  # one schedule, two channels
+    second = service.subscriptions.subscribe("T1", "C2", "U1", **daily)  # type: ignore[arg-type]  # one schedule, two channels
     slot = berlin(base_time, 0, "09:00")
-    clock.set(berlin(base_time, 0, "09:05"))  # type: ignore[attr-defined]
+    clock.set(berlin(base_time, 0, "09:05"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     key = slot_key(slot)
     for attempt in range(3):  # three runners claim C1's slot and die
         assert service.subscriptions.leases.claim(first.id, key, f"dead runner {attempt}", 60)
@@ -219,11 +221,11 @@ def test_a_tick_with_nothing_to_do_writes_nothing(
 ) -> None:
     """Found in review: every tick wrote once per subscription whose slot was past the grace, for ever."""
     clock = service.clock
-    clock.set(berlin(base_time, -3, "12:00"))  # type: ignore[attr-defined]
+    clock.set(berlin(base_time, -3, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     for n in range(30):
         service.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
-    clock.set(berlin(base_time, 0, "15:00"))  # type: ignore[attr-defined]  # today's 09:00 is long past the grace
+    clock.set(berlin(base_time, 0, "15:00"))  # type: ignore[attr-defined]  # FrozenClock; today's 09:00 is long past the grace
     runner = DigestRunner(service, SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)))
     assert {o.status for o in runner.run_due()} == {"skipped"}  # recorded once
     writes: list[str] = []
@@ -234,7 +236,7 @@ def test_a_tick_with_nothing_to_do_writes_nothing(
 
     sa.event.listen(service.store.db.engine, "before_cursor_execute", count)
     for _ in range(3):
-        clock.advance(minutes=1)  # type: ignore[attr-defined]
+        clock.advance(minutes=1)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
         assert runner.run_due() == []
     sa.event.remove(service.store.db.engine, "before_cursor_execute", count)
     assert writes == []

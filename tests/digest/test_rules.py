@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from bot.budget import needs_period_figure
-from bot.digest.rules import judge
+from bot.digest.rules import Finding, Report, TaskFinding, judge
 from bot.toggl.models import Period, Project, RecurringParameters, Task
 
 TODAY = dt.date(2026, 11, 23)
 H = 3600
 
 
-def project(pid: int, name: str, tracked: int | None = None, estimate: int | None = None, **fields: object) -> Project:
+def project(pid: int, name: str, tracked: int | None = None, estimate: int | None = None, **fields: Any) -> Project:
     return Project(id=pid, name=name, actual_seconds=tracked, estimated_seconds=estimate, **fields)
 
 
@@ -62,14 +64,14 @@ TASKS = [
     ),
     Task(id=105, name="No estimate", project_id=12, tracked_seconds=9 * H),
 ]
-PERIOD = {13: 11 * H, 14: 8 * H, 15: "Toggl's hourly limit is used up"}
+PERIOD: dict[int, int | str] = {13: 11 * H, 14: 8 * H, 15: "Toggl's hourly limit is used up"}
 
 
-def report(threshold: int = 80, previous: dt.date | None = None):  # type: ignore[no-untyped-def]
+def report(threshold: int = 80, previous: dt.date | None = None) -> Report:
     return judge(PROJECTS, TASKS, PERIOD, threshold=threshold, muted_ids=[16], today=TODAY, previous=previous)
 
 
-def names(findings) -> list[str]:  # type: ignore[no-untyped-def]
+def names(findings: Sequence[Finding | TaskFinding]) -> list[str]:
     return [f.project.name for f in findings]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -37,16 +38,22 @@ def monday(base_time: dt.datetime) -> dt.datetime:
     return berlin(base_time, 0, "09:30")
 
 
-def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: object) -> int:
+def subscribe(service: Service, channel: str = "C1", user: str = "U1", **kwargs: Any) -> int:
     """Subscribe as of the Saturday before the era's Monday (the store stamps `created_at` with the clock)."""
     clock = service.clock
     now = clock.now()
-    clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
-    settings = {"cadence": "weekdays", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin", **kwargs}
+    clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    settings: dict[str, Any] = {
+        "cadence": "weekdays",
+        "weekday": None,
+        "at_time": "09:00",
+        "timezone": "Europe/Berlin",
+        **kwargs,
+    }
     try:
-        return service.subscriptions.subscribe("T1", channel, user, **settings).id  # type: ignore[arg-type]
+        return service.subscriptions.subscribe("T1", channel, user, **settings).id
     finally:
-        clock.set(now)  # type: ignore[attr-defined]
+        clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ def sub(cadence: str = "weekdays", at: str = "09:00", tz: str = "Europe/Berlin",
     return Subscription(1, "T", "C", "U", cadence, weekday, at, tz, 80, False, [], None, None, "", "")
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_weekdays_skip_the_weekend() -> None:
@@ -82,6 +82,8 @@ def test_every_minute_around_the_autumn_change_has_a_slot_that_only_moves_forwar
     seen = []
     moment = utc(2026, 10, 24, 23)
     while moment < utc(2026, 10, 26, 3):
-        seen.append(latest_slot(daily, moment))
+        slot = latest_slot(daily, moment)
+        assert slot is not None
+        seen.append(slot)
         moment += dt.timedelta(minutes=7)
     assert seen == sorted(seen) and len(set(seen)) == 3  # 24 Oct, 25 Oct (once), 26 Oct

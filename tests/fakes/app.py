@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot.service import Service
 from bot.settings import Settings
 from bot.work import WorkPool
@@ -41,9 +43,9 @@ def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, database: Path | 
     """Settings for the app against the fakes; `database` is a SQLite file or a database URL."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SIGNING_SECRET,
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init option, not a field mypy can see
+        slack_bot_token=SecretStr("xoxb-test-token"),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=fake_slack.api_url,
         toggl_api_url=fake_toggl.url,
         database_url=url,

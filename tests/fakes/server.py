@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import BaseServer, ThreadingMixIn
+from socketserver import TCPServer, ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -38,7 +38,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _Serving:
     """Serves `httpd` on a thread once started; stops on `stop`, on leaving the `with`, or after `lifetime`."""
 
-    def __init__(self, httpd: BaseServer, lifetime: float) -> None:
+    def __init__(self, httpd: TCPServer, lifetime: float) -> None:
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._timer = threading.Timer(lifetime, self.stop)
@@ -47,7 +47,7 @@ class _Serving:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]  # type: ignore[misc]
+        host, port = self._httpd.socket.getsockname()[:2]  # = server_address, which typeshed allows to be bytes
         return f"http://{host}:{port}"
 
     def start(self) -> _Serving:

@@ -17,6 +17,7 @@ SIGNING_SECRET = "test-signing-secret"
 def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    assert signature is not None  # slack_sdk answers None only for a missing timestamp or body
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
 

@@ -180,7 +180,7 @@ class FakeToggl:
         client_name = fields.pop("client_name", None)
         if client_name is not None:
             fields["client_id"] = self.client_id(wid, client_name)
-        project = {
+        project: dict[str, Any] = {
             "id": pid,
             "workspace_id": wid,
             "wid": wid,
@@ -346,7 +346,7 @@ class FakeToggl:
         person = self.people.get(token or "")
         if person is None:
             return 401, None
-        routes = [
+        routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
             ("GET", r"/api/v9/me", lambda: (200, person.me)),
             ("GET", r"/api/v9/me/workspaces", lambda: (200, [self.workspaces[w] for w in person.workspace_ids])),
             ("GET", r"/api/v9/workspaces/(\d+)/projects", lambda wid: self._projects(person, int(wid), query)),
@@ -505,7 +505,7 @@ class FakeToggl:
             if not project["active"]:
                 return 400, "Cannot track time on an archived project"
         start = _moment(body["start"])
-        duration = body.get("duration")
+        duration: Any = body.get("duration")  # an int, or absent when "stop" is given
         if duration is None and not body.get("stop"):
             return 400, "duration or stop needs to be provided"
         running = isinstance(duration, int) and duration < 0 and not body.get("stop")

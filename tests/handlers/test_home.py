@@ -3,6 +3,8 @@ actions) that stays cheap and within 100 blocks, and a welcome the first time th
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot import buttons
@@ -11,7 +13,7 @@ from tests.blockkit import all_text, assert_valid_view, elements_of
 from tests.fakes.app import Running
 from tests.fakes.toggl import standard_world
 
-DAILY = {"cadence": "daily", "weekday": None, "at_time": "08:00", "timezone": "UTC"}
+DAILY: dict[str, Any] = {"cadence": "daily", "weekday": None, "at_time": "08:00", "timezone": "UTC"}
 
 
 @pytest.fixture
@@ -85,7 +87,7 @@ def test_the_workspace_menu_switches_and_redraws(running: Running, ada: dict) ->
     running.send.home_button("home_workspace", menu["options"][1]["value"], kind="static_select")
     redrawn = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
     assert "Workspace: *Side*" in all_text(redrawn)
-    assert running.service.store.people.get("T1", "U1").workspace_id == side  # type: ignore[union-attr]
+    assert running.service.store.people.get("T1", "U1").workspace_id == side  # type: ignore[union-attr]  # a None fails the test all the same
     assert running.slack.of("chat.postMessage") == []  # the tab itself shows it; no message needed
 
 
@@ -99,10 +101,10 @@ def test_opening_home_is_cheap(running: Running, ada: dict) -> None:
     first = running.toggl.count()
     assert [r.path for r in running.toggl.requests if r.path.startswith("/api/v9/me")] == ["/api/v9/me/time_entries/current"]
     for n in range(2, 12):
-        running.service.clock.advance(seconds=60)  # type: ignore[attr-defined]  # ten opens over ten minutes
+        running.service.clock.advance(seconds=60)  # type: ignore[attr-defined]  # FrozenClock; ten opens over ten minutes
         open_home(running, n=n)
     assert running.toggl.count() == first
-    running.service.clock.advance(seconds=300)  # type: ignore[attr-defined]  # past 15 minutes
+    running.service.clock.advance(seconds=300)  # type: ignore[attr-defined]  # FrozenClock; past 15 minutes
     open_home(running, n=12)
     refreshed = [r.path.rsplit("/", 1)[-1] for r in running.toggl.requests[first:]]
     assert refreshed == ["projects", "clients", "current"]  # one `since` page, the clients, the timer
@@ -111,7 +113,7 @@ def test_opening_home_is_cheap(running: Running, ada: dict) -> None:
 def test_refresh_asks_toggl_again(running: Running, ada: dict) -> None:
     open_home(running)
     before = running.toggl.count()
-    running.service.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    running.service.clock.advance(seconds=61)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     running.send.home_button("home_refresh", buttons.encode(buttons.RefreshHome()))
     running.slack.wait_for_calls("views.publish", 2)
     assert running.toggl.count() == before + 2  # the projects (`since`) and the timer

@@ -4,6 +4,7 @@ request, in their Toggl time zone and week; answered privately wherever they ask
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.blockkit import all_text
 from tests.clocks import BERLIN
@@ -21,8 +22,8 @@ def berlin_today(running: Running, hour: int, minute: int = 0, days: int = 0) ->
     return dt.datetime.combine(today, dt.time(hour, minute), BERLIN)
 
 
-def track(running: Running, ada: dict, description: str, start: dt.datetime, hours: float, **fields: object) -> None:
-    running.toggl.add_time_entry(ada["token"], ada["wid"], description, start, start + dt.timedelta(hours=hours), **fields)  # type: ignore[arg-type]
+def track(running: Running, ada: dict, description: str, start: dt.datetime, hours: float, **fields: Any) -> None:
+    running.toggl.add_time_entry(ada["token"], ada["wid"], description, start, start + dt.timedelta(hours=hours), **fields)
 
 
 def test_today_per_project_with_the_billable_share_from_one_report(running: Running, ada: dict) -> None:
@@ -35,9 +36,8 @@ def test_today_per_project_with_the_billable_share_from_one_report(running: Runn
     track(running, ada, "Tooling", berlin_today(running, 5), 0.5, project_id=other)
     track(running, ada, "Email", berlin_today(running, 6), 0.25)
     track(running, ada, "Yesterday", berlin_today(running, 22, days=-1), 1, project_id=website)
-    bo = running.toggl.add_person(BO, name="Bo", workspaces=[ada["wid"]])
+    running.toggl.add_person(BO, name="Bo", workspaces=[ada["wid"]])
     running.toggl.add_time_entry(BO, ada["wid"], "Not Ada's", berlin_today(running, 1), berlin_today(running, 2))
-    assert bo
     running.send.command("projects")  # the copy of the projects names them
     replies(running)
     running.toggl.requests.clear()
@@ -71,7 +71,7 @@ def test_week_follows_the_toggl_week_start(running: Running, ada: dict) -> None:
 def test_nothing_tracked_today_and_a_running_timer_is_mentioned(running: Running, ada: dict) -> None:
     running.send.command("start Writing")
     replies(running)
-    running.service.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    running.service.clock.advance(minutes=10)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     running.send.command("today")
     (_, reply) = replies(running, 2)
     text = all_text(reply)
@@ -88,12 +88,12 @@ def test_today_right_after_stop_counts_the_stopped_timer(running: Running, ada: 
     """Found in review: the report kept for the freshness window hid a timer stopped a moment later."""
     running.send.command("start Writing", response_url=running.slack.hook("start"))
     replies(running, hook="start")
-    running.service.clock.advance(hours=1)  # type: ignore[attr-defined]
+    running.service.clock.advance(hours=1)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     running.send.command("today", response_url=running.slack.hook("before"))
     replies(running, hook="before")
     running.send.command("stop", response_url=running.slack.hook("stop"))
     replies(running, hook="stop")
-    running.service.clock.advance(seconds=20)  # type: ignore[attr-defined]  # inside the freshness window
+    running.service.clock.advance(seconds=20)  # type: ignore[attr-defined]  # FrozenClock; inside the freshness window
     running.send.command("today", response_url=running.slack.hook("after"))
     (after,) = replies(running, hook="after")
     assert "*1 h* tracked" in all_text(after)

@@ -10,6 +10,8 @@ Revision ID: 0001
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -83,7 +85,7 @@ def create_tables() -> None:
         sa.Column("attempts", sa.Integer, nullable=False),
     )
 
-    def owner() -> list[sa.Column]:
+    def owner() -> list[sa.Column[Any]]:
         return [
             sa.Column("team_id", Id, primary_key=True),
             sa.Column("user_id", Id, primary_key=True),
@@ -134,7 +136,7 @@ def create_slack_tables() -> None:
     are longer than the tokens (a rotating `xoxe.xoxb-` token's would not fit 200 characters).
     """
 
-    def common() -> list[sa.Column]:
+    def common() -> list[sa.Column[Any]]:
         return [
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("client_id", sa.String(32), nullable=False),
@@ -143,7 +145,7 @@ def create_slack_tables() -> None:
             sa.Column("enterprise_name", sa.String(200)),
         ]
 
-    def bot() -> list[sa.Column]:
+    def bot() -> list[sa.Column[Any]]:
         return [
             sa.Column("bot_token", sa.Text),
             sa.Column("bot_id", sa.String(32)),
