@@ -15,6 +15,7 @@ from typing import Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.message import Message
 
@@ -126,7 +127,14 @@ def note_refusal(refusals: Refusals | None, team_id: str, error: str) -> None:
 
 
 def note_acceptance(refusals: Refusals | None, team_id: str) -> None:
-    if refusals and refusals.accepted(team_id):
+    """Slack took a call: lift a refusal kept for the team. Never raises: once Slack has accepted a post, a
+    database that cannot be written must not turn it into a failure (the post would be made again)."""
+    try:
+        lifted = bool(refusals and refusals.accepted(team_id))
+    except SQLAlchemyError as err:
+        log.warning("Slack took a call for workspace %s, but that could not be noted: %s", team_id, type(err).__name__)
+        return
+    if lifted:
         log.info("Slack accepts the bot token of workspace %s again", team_id)
 
 

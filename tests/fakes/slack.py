@@ -42,6 +42,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.delays: dict[str, float] = {}
         """Seconds to wait before answering a method, as a slow Slack would."""
+        self.on_receipt: dict[str, Callable[[], object]] = {}
+        """Something to do when a method is received, before it is answered: the world changing mid-call."""
         self.install_codes: dict[str, str] = {}
         """OAuth codes `oauth.v2.access` accepts, and the team each installs the app in."""
         self.bot_tokens: dict[str, str] = {}
@@ -79,6 +81,8 @@ class FakeSlack:
         self.errors.setdefault(method, []).extend([(status, body, headers or {})] * times)
 
     def record(self, call: Call) -> None:
+        if call.method in self.on_receipt:
+            self.on_receipt[call.method]()
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()

@@ -1,0 +1,34 @@
+"""The Slack gateway at the point of no return: once Slack accepts a post, nothing on our side turns it into a
+failure (a failure would make the caller post it again).
+
+Finding: a 0.3-second PostgreSQL restart turned 41 posted digests into `failed`, because the gateway noted
+Slack's acceptance in the database after the post and let that error through.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk import WebClient
+
+from bot.slack import SlackGateway
+from bot.store import Store
+from tests.fakes.slack import FakeSlack
+
+
+def test_a_post_slack_accepted_stays_posted_when_the_database_fails_right_after(
+    store: Store, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), store.slack)
+
+    def database_goes_away() -> None:  # while Slack takes the post, the table the acceptance is noted in goes
+        with store.db.write() as conn:
+            conn.execute(sa.text("ALTER TABLE bot_refusals RENAME TO bot_refusals_away"))
+
+    fake_slack.on_receipt["chat.postMessage"] = database_goes_away
+    caplog.set_level(logging.WARNING)
+    ts = gateway.post("T1", "C1", {"text": "the digest"})
+    assert ts and len(fake_slack.of("chat.postMessage")) == 1
+    assert "could not be noted" in caplog.text
