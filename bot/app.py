@@ -24,13 +24,13 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
-from bot.digest.schedule import background_scheduler
 from bot.front import Front
 from bot.personal.runner import PersonalRunner
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
+from bot.ticker import background_scheduler
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps

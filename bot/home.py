@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import toggl, tracking
 from bot.browse import local_today
 from bot.digest.rules import forecasts_for, is_ended, is_gone
-from bot.digest.schedule import next_slot
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
+from bot.slots import next_slot
 from bot.views.account import not_connected
 from bot.views.common import Message, notice
 from bot.views.errors import toggl_error_message

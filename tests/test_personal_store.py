@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.clock import FrozenClock
-from bot.digest.schedule import ScheduleError
+from bot.slots import ScheduleError
 from bot.store import Store
 from tests.stored import count_rows
 

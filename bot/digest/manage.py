@@ -26,10 +26,10 @@ from bot.commands import (
     DigestUnsubscribe,
 )
 from bot.digest.runner import compose
-from bot.digest.schedule import ScheduleError, known_zone, next_slot
 from bot.matching import find_project
 from bot.service import DEFAULT_THRESHOLD, Account, Asker, NotConnected, Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
+from bot.slots import ScheduleError, known_zone, next_slot
 from bot.store import Subscription
 from bot.views import digest as views
 from bot.views.account import not_connected

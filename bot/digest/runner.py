@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot import toggl
 from bot.digest.rules import judge
-from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.service import Asker, NotConnected, ReconnectNeeded, Service, WorkspaceData
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
+from bot.slots import GRACE, ScheduleError, latest_slot, slot_key
 from bot.store import Subscription
 from bot.store.leases import MAX_ATTEMPTS, runner_name
 from bot.views.common import Message

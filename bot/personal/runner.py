@@ -22,11 +22,11 @@ from slack_sdk.errors import SlackClientError
 
 from bot import toggl, tracking
 from bot.browse import workspace_label
-from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.figures import weekday_name
 from bot.mytime import rows_for, week_of, zone_named
 from bot.service import Account, Asker, NotConnected, ReconnectNeeded, Service
 from bot.slack import NotInstalled, SlackGateway, describe
+from bot.slots import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.store import PersonalSchedule
 from bot.store.leases import MAX_ATTEMPTS, runner_name
 from bot.views.common import Message, context, notice

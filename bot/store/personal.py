@@ -12,7 +12,7 @@ from typing import Literal
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.digest.schedule import check_schedule
+from bot.slots import check_schedule
 from bot.store.engine import Database
 from bot.store.leases import Leases
 from bot.store.schema import personal_schedules, personal_slots

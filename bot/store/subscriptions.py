@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.digest.schedule import check_schedule
+from bot.slots import check_schedule
 from bot.store.engine import Database
 from bot.store.leases import MAX_ATTEMPTS, Leases
 from bot.store.schema import digest_slots, subscriptions

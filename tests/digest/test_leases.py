@@ -19,9 +19,9 @@ from slack_sdk import WebClient
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
-from bot.digest.schedule import ScheduleError, slot_key
 from bot.service import Service
 from bot.slack import SlackGateway
+from bot.slots import ScheduleError, slot_key
 from bot.store import Store
 from bot.store.schema import subscriptions
 from bot.toggl import TogglClients
