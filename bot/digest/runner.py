@@ -127,7 +127,7 @@ class DigestRunner:
                 latest.append((sub, slot_key(slot), slot))
         # One read for every current slot: a tick writes only where something is to be done, not once per
         # subscription (a thousand writes a minute on SQLite's single writer, for slots long since handled).
-        records = self.store.subscriptions.slots_for([(sub.id, key) for sub, key, _ in latest])
+        records = self.store.subscriptions.leases.slots_for([(sub.id, key) for sub, key, _ in latest])
         for sub, key, slot in latest:
             late = now - slot > self.grace
             record = records.get((sub.id, key))

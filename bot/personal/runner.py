@@ -110,7 +110,7 @@ class PersonalRunner:
             if slot is not None and slot >= dt.datetime.fromisoformat(sched.created_at):
                 latest.append((sched, slot_key(slot), slot))
         # One read for every current slot, then writes only where something is to be done (as the digest does).
-        records = self.store.personal.slots_for([(sched.id, key) for sched, key, _ in latest])
+        records = self.store.personal.leases.slots_for([(sched.id, key) for sched, key, _ in latest])
         for sched, key, slot in latest:
             late = now - slot > self.grace
             record = records.get((sched.id, key))
@@ -145,7 +145,7 @@ class PersonalRunner:
         reminder. Read only for a slot about to be claimed, so an idle tick still reads once in all.
         """
         local_day = slot.astimezone(zone(sched.timezone)).date()
-        for earlier in self.store.personal.slots(sched.id):
+        for earlier in self.store.personal.leases.slots(sched.id):
             moment = dt.datetime.strptime(earlier.slot, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
             if earlier.status in ("sent", "skipped") and moment.astimezone(zone(sched.timezone)).date() == local_day:
                 return True

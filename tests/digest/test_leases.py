@@ -78,9 +78,9 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
     )
     try:
         deadline = time.monotonic() + 30
-        while store.subscriptions.slots(sub.id) == [] and time.monotonic() < deadline:
+        while store.subscriptions.leases.slots(sub.id) == [] and time.monotonic() < deadline:
             time.sleep(0.05)
-        (claimed,) = store.subscriptions.slots(sub.id)
+        (claimed,) = store.subscriptions.leases.slots(sub.id)
         assert claimed.status == "claimed" and claimed.owner
     finally:
         os.kill(first.pid, signal.SIGKILL)
@@ -95,7 +95,7 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
     assert "0 digests handled" in third.stdout
 
     assert len(posts_to(fake_slack, "C1")) == 1
-    (slot,) = store.subscriptions.slots(sub.id)
+    (slot,) = store.subscriptions.leases.slots(sub.id)
     assert slot.status == "posted" and slot.posted_ts == "1700000000.000100" and slot.attempts == 2
     assert slot.owner != claimed.owner
     store.db.dispose()
@@ -113,7 +113,7 @@ def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenC
     assert store.subscriptions.leases.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
     clock.advance(seconds=600)
     assert not store.subscriptions.leases.claim(sub.id, key, "third runner", 60)  # posted is final
-    assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]
+    assert store.subscriptions.leases.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]
 
 
 def test_a_slot_that_kills_its_runner_every_time_is_given_up(store: Store, clock: FrozenClock) -> None:
@@ -181,7 +181,7 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
     for sub in service.store.subscriptions.all():
-        assert [s.status for s in service.store.subscriptions.slots(sub.id)] == ["failed"]
+        assert [s.status for s in service.store.subscriptions.leases.slots(sub.id)] == ["failed"]
 
 
 def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
@@ -209,7 +209,7 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     service.slack = gateway
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
     assert outcomes == {"C1": "failed", "C2": "failed"}
-    assert [service.store.subscriptions.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
+    assert [service.store.subscriptions.leases.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
     assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
     assert DigestRunner(service, gateway).run_due() == []  # told once
 
