@@ -81,7 +81,9 @@ def main() -> None:
             own = Store(database_url, clock=clock)
             service = Service(own, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
             service.slack = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
-            runners.append(DigestRunner(service, service.slack, owners_at_once=args.owners_at_once))
+            runners.append(
+                DigestRunner(service, service.slack, service.store.subscriptions, owners_at_once=args.owners_at_once)
+            )
         start = threading.Barrier(len(runners))
 
         def race(runner: DigestRunner) -> list:

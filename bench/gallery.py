@@ -322,7 +322,7 @@ def render() -> tuple[str, Gallery]:
         say("Empty digests skipped", "digest empty skip")
         say("Empty digests posted", "digest empty post")
         say("The digest, privately, now", "digest preview")
-        runner = DigestRunner(service, service.slack)  # type: ignore[arg-type]
+        runner = DigestRunner(service, service.slack, service.store.subscriptions)  # type: ignore[arg-type]
         runner.run_forced()
         (posted,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CPROJECTS"][1:]
         gallery.message("The digest as posted", "toggl-bot digest run (posted in the channel)", _payload(posted))

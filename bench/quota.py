@@ -110,12 +110,15 @@ def main() -> None:
         rows.append(
             (
                 "digest run: 3 channels of one person, pace not kept",
-                count(lambda: DigestRunner(service, gateway).run_forced()),
+                count(lambda: DigestRunner(service, gateway, service.store.subscriptions).run_forced()),
             )
         )
         clock.advance(minutes=30)
         rows.append(
-            ("the same run 30 min later (pace kept an hour)", count(lambda: DigestRunner(service, gateway).run_forced()))
+            (
+                "the same run 30 min later (pace kept an hour)",
+                count(lambda: DigestRunner(service, gateway, service.store.subscriptions).run_forced()),
+            )
         )
     print(table("(e) Toggl requests for timers, my time and forecasts: one person, 450 projects", rows))
 

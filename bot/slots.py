@@ -32,8 +32,6 @@ class Scheduled(Protocol):
     def timezone(self) -> str: ...
 
 
-GRACE = dt.timedelta(hours=2)
-"""A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 

@@ -119,7 +119,7 @@ def test_the_digest_meets_every_fault_and_tells_the_subscriber(
     fake_toggl.fail("/api/", times=100, **FAULTS[fault])  # type: ignore[arg-type]
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     quick_service.clock.advance(days=1)  # type: ignore[attr-defined]  # past every freshness window
-    (outcome,) = DigestRunner(quick_service, gateway).run_forced()
+    (outcome,) = DigestRunner(quick_service, gateway, quick_service.store.subscriptions).run_forced()
     assert outcome.status in ("failed", "paused")
     (dm,) = fake_slack.of("chat.postMessage")
     assert dm.body["channel"] == "U1" and "could not be posted" in all_text(dm.body)
@@ -132,7 +132,7 @@ def test_slack_refusing_the_digest_post_is_told_by_dm(
     connected(fake_toggl, quick_service)
     fake_slack.fail("chat.postMessage", error)
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
-    (outcome,) = DigestRunner(quick_service, gateway).run_forced()
+    (outcome,) = DigestRunner(quick_service, gateway, quick_service.store.subscriptions).run_forced()
     assert outcome.status == "failed" and error in outcome.detail
     dm = fake_slack.of("chat.postMessage")[-1]
     assert dm.body["channel"] == "U1" and "/invite @Toggl" in all_text(dm.body)
@@ -144,7 +144,7 @@ def test_slack_rate_limiting_the_post_is_waited_out(
     connected(fake_toggl, quick_service)
     fake_slack.fail("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"})
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url, retry_handlers=_rate_limit_retry()))
-    (outcome,) = DigestRunner(quick_service, gateway).run_forced()
+    (outcome,) = DigestRunner(quick_service, gateway, quick_service.store.subscriptions).run_forced()
     assert outcome.status == "posted"
     assert len(fake_slack.of("chat.postMessage")) == 2  # refused once, then posted
 

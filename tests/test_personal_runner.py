@@ -37,7 +37,7 @@ def ada(fake_toggl: FakeToggl, service: Service) -> dict:
 def runner(service: Service, slack: FakeSlack) -> PersonalRunner:
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
     service.slack = gateway
-    return PersonalRunner(service, gateway)
+    return PersonalRunner(service, gateway, service.store.personal)
 
 
 def opt_in(service: Service, kind: str, **schedule: object) -> int:
@@ -142,7 +142,7 @@ def test_the_scheduler_tick_runs_digests_and_personal_messages(
     service.store.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="15:00", timezone="UTC")
     service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
     personal = runner(service, fake_slack)
-    scheduled_tick(DigestRunner(service, personal.slack), personal)()
+    scheduled_tick(DigestRunner(service, personal.slack, service.store.subscriptions), personal)()
     channels = sorted(c.body["channel"] for c in fake_slack.of("chat.postMessage"))
     assert channels == ["C1", "U1"]
 

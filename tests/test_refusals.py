@@ -41,19 +41,19 @@ def test_a_refused_workspace_is_held_then_tried_again_and_accepted(
     service.slack = gateway
     fake_slack.fail("chat.postMessage", "invalid_auth", times=50)
 
-    (first,) = DigestRunner(service, gateway).run_forced()
+    (first,) = DigestRunner(service, gateway, service.store.subscriptions).run_forced()
     assert first.status == "failed" and "Slack refuses the bot token (invalid_auth)" in first.detail
     assert service.store.slack.refusals() == {"T1": "invalid_auth"}
     tried = len(fake_slack.of("chat.postMessage"))
     assert tried == 1  # and no DM attempt: it would be refused too
 
     clock.advance(minutes=5)
-    (held,) = DigestRunner(service, gateway).run_forced()
+    (held,) = DigestRunner(service, gateway, service.store.subscriptions).run_forced()
     assert held.status == "failed" and len(fake_slack.of("chat.postMessage")) == tried  # Slack was not even asked
 
     fake_slack.errors.clear()  # the workspace renewed the app
     clock.advance(minutes=6)  # ten minutes on: one call may try again
-    (back,) = DigestRunner(service, gateway).run_forced()
+    (back,) = DigestRunner(service, gateway, service.store.subscriptions).run_forced()
     assert back.status == "posted" and service.store.slack.refusals() == {}
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and "refuses the bot token" in r.getMessage()]
     assert len(errors) == 1

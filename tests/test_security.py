@@ -60,7 +60,7 @@ def test_a_canary_token_never_leaks(running: Running, caplog: pytest.LogCaptureF
         running.toggl.faults.clear()
     running.service.connect("T1", "U1", CANARY)
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=running.slack.api_url))
-    DigestRunner(running.service, gateway).run_forced()
+    DigestRunner(running.service, gateway, running.service.store.subscriptions).run_forced()
     running.send.command("disconnect", response_url=running.slack.hook("bye"))
     running.slack.wait_for_calls("/hooks/bye")
     assert world["token"] == CANARY
@@ -170,10 +170,11 @@ def test_digest_exactly_once_with_two_schedulers_on_one_database(
     service.clock.set(dt.datetime.combine(tomorrow, dt.time(0, 30), dt.UTC))  # type: ignore[attr-defined]
     runners = [
         DigestRunner(
-            Service(Store(database_url, clock=service.clock), service.cipher, service.clients),
+            Service(store, service.cipher, service.clients),
             SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)),
+            store.subscriptions,
         )
-        for _ in range(2)
+        for store in [Store(database_url, clock=service.clock) for _ in range(2)]
     ]
     start = threading.Barrier(2)
     threads = [threading.Thread(target=lambda r=r: (start.wait(), r.run_due())) for r in runners]

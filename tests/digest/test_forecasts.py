@@ -76,7 +76,7 @@ def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
     fake_toggl.requests.clear()
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
-    outcomes = DigestRunner(service, gateway).run_due()
+    outcomes = DigestRunner(service, gateway, service.store.subscriptions).run_due()
     assert [o.status for o in outcomes] == ["posted"] * 3
     assert fake_toggl.count("/summary/time_entries") == 1  # one pace request for three digests of one workspace
     digest = fake_slack.of("chat.postMessage")[0].body

@@ -146,14 +146,14 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
         )  # fmt: skip
     clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
     service.slack = gateway(fake_slack)
-    outcomes = {o.channel_id: o.status for o in DigestRunner(service, service.slack).run_due()}
+    outcomes = {o.channel_id: o.status for o in DigestRunner(service, service.slack, service.store.subscriptions).run_due()}
     assert outcomes == {"C1": "posted", "C2": "paused"}
     assert len(posts_to(fake_slack, "C1")) == 1
     (dm,) = posts_to(fake_slack, "U1")
     assert "Mars/Olympus_Mons" in all_text(dm) and "is not known to this server" in all_text(dm)
     assert service.store.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
     assert healthy.id in [s.id for s in service.store.subscriptions.all() if not s.paused_reason]
-    assert DigestRunner(service, service.slack).run_due() == []  # paused: nobody is told twice
+    assert DigestRunner(service, service.slack, service.store.subscriptions).run_due() == []  # paused: nobody is told twice
 
 
 def test_every_write_path_refuses_a_schedule_it_could_not_compute(store: Store) -> None:
@@ -178,7 +178,7 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
                                               timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
     nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
-    outcomes = DigestRunner(service, nowhere).run_due()
+    outcomes = DigestRunner(service, nowhere, service.store.subscriptions).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
     for sub in service.store.subscriptions.all():
         assert [s.status for s in service.store.subscriptions.leases.slots(sub.id)] == ["failed"]
@@ -207,11 +207,11 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     clock.set(berlin(base_time, 0, "11:30"))  # type: ignore[attr-defined]  # C2's lease ran out past the grace
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     service.slack = gateway
-    outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
+    outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway, service.store.subscriptions).run_due()}
     assert outcomes == {"C1": "failed", "C2": "failed"}
     assert [service.store.subscriptions.leases.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
     assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
-    assert DigestRunner(service, gateway).run_due() == []  # told once
+    assert DigestRunner(service, gateway, service.store.subscriptions).run_due() == []  # told once
 
 
 def test_a_tick_with_nothing_to_do_writes_nothing(
@@ -224,7 +224,8 @@ def test_a_tick_with_nothing_to_do_writes_nothing(
         service.store.subscriptions.subscribe("T1", f"C{n}", "U1", cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     clock.set(berlin(base_time, 0, "15:00"))  # type: ignore[attr-defined]  # today's 09:00 is long past the grace
-    runner = DigestRunner(service, SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)))
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
+    runner = DigestRunner(service, gateway, service.store.subscriptions)
     assert {o.status for o in runner.run_due()} == {"skipped"}  # recorded once
     writes: list[str] = []
 

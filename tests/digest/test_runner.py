@@ -28,7 +28,7 @@ def runner_for(service: Service, slack: FakeSlack, now: dt.datetime) -> DigestRu
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
     service.slack = gateway
     service.clock.set(now)  # type: ignore[attr-defined]
-    return DigestRunner(service, gateway)
+    return DigestRunner(service, gateway, service.store.subscriptions)
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_the_digest_posts_in_each_workspace_with_that_workspaces_token(oauth: Ru
         update={"slack_bot_token": None, "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr("client-secret")}
     )
     gateway = slack_wiring(settings, oauth.service).gateway
-    (outcome,) = DigestRunner(oauth.service, gateway).run_forced()
+    (outcome,) = DigestRunner(oauth.service, gateway, oauth.service.store.subscriptions).run_forced()
     assert outcome.status == "posted"
     (post,) = oauth.slack.of("chat.postMessage")
     assert post.body["channel"] == "C2" and oauth.slack.token_of(post).startswith("xoxb-T2-")  # type: ignore[union-attr]
