@@ -116,7 +116,10 @@ def main() -> None:
         )
         clock.advance(minutes=30)
         rows.append(
-            ("the same run 30 min later (pace kept an hour)", count(lambda: DigestRunner(service, gateway).run_forced()))
+            (
+                "the same run 30 min later (pace kept an hour)",
+                count(lambda: DigestRunner(service, gateway).run_forced()),
+            )
         )
     print(table("(e) Toggl requests for timers, my time and forecasts: one person, 450 projects", rows))
 

@@ -189,7 +189,7 @@ def scheduler(settings: Settings) -> int:
         print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
         return 2
     from bot.app import digest_runner, personal_runner, scheduled_tick
-    from bot.digest.schedule import blocking_scheduler
+    from bot.ticker import blocking_scheduler
 
     runner = digest_runner(settings)
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")

@@ -24,12 +24,13 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
-from bot.digest.schedule import background_scheduler
 from bot.personal.runner import PersonalRunner
+from bot.scheduled import Runner
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
+from bot.ticker import background_scheduler
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
@@ -153,17 +154,18 @@ def digest_runner(settings: Settings, *, clock: Clock = SYSTEM) -> DigestRunner:
 
 def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner:
     """The sender of weekly summaries and reminders, over the digest runner's service and Slack clients."""
-    return PersonalRunner(digests.service, digests.slack, lease_seconds=settings.digest_lease_seconds)
+    service = digests.service
+    return PersonalRunner(service, digests.slack, lease_seconds=settings.digest_lease_seconds)
 
 
-def scheduled_tick(digests: DigestRunner, personal: PersonalRunner) -> Callable[[], None]:
-    """What the scheduler does each minute: due digests, then due personal messages; one failing never stops
-    the other (each is logged)."""
+def scheduled_tick(*runners: Runner) -> Callable[[], None]:
+    """What the scheduler does each minute: each runner's due slots in turn (digests, then personal
+    messages); one failing never stops the others (each is logged)."""
 
     def tick() -> None:
-        for run in (digests.run_due, personal.run_due):
+        for runner in runners:
             try:
-                run()
+                runner.run_due()
             except Exception:
                 log.exception("A scheduled run failed; the next tick tries again")
 

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import toggl, tracking
 from bot.browse import local_today
 from bot.budget import DEFAULT_THRESHOLD, forecasts_for, is_ended, is_gone
-from bot.digest.schedule import next_slot
 from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
 from bot.service import Service
+from bot.slots import next_slot
 from bot.views.account import not_connected
 from bot.views.common import Message, notice
 from bot.views.errors import toggl_error_message

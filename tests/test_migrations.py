@@ -52,7 +52,7 @@ def test_a_0_1_0_database_is_upgraded_in_place_with_nothing_lost(legacy: Path, c
     assert (weekly.cadence, weekly.weekday, weekly.at_time, weekly.timezone) == ("weekly", 0, "17:30", "America/New_York")
     assert weekly.paused_reason == "Toggl rejected the subscriber's token"
 
-    posted, stuck = store.subscriptions.slots(weekdays.id)
+    posted, stuck = store.subscriptions.leases.slots(weekdays.id)
     assert (posted.slot, posted.status) == ("2026-11-20T08:00Z", "posted")
     assert (stuck.slot, stuck.status, stuck.lease_expires_at) == ("2026-11-23T08:00Z", "claimed", 0)
     # the crashed run's slot is not lost

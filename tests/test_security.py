@@ -174,10 +174,10 @@ def test_digest_exactly_once_with_two_schedulers_on_one_database(
     service.clock.set(dt.datetime.combine(tomorrow, dt.time(0, 30), dt.UTC))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     runners = [
         DigestRunner(
-            Service(Store(database_url, clock=service.clock), service.cipher, service.clients),
+            Service(store, service.cipher, service.clients),
             SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url)),
         )
-        for _ in range(2)
+        for store in [Store(database_url, clock=service.clock) for _ in range(2)]
     ]
     start = threading.Barrier(2)
     threads = [threading.Thread(target=lambda r=r: (start.wait(), r.run_due())) for r in runners]

@@ -29,11 +29,11 @@ from bot.commands import (
 from bot.digest import views
 from bot.digest.compose import digest_data
 from bot.digest.runner import compose
-from bot.digest.schedule import ScheduleError, known_zone, next_slot
 from bot.identity import Account, Asker, NotConnected
 from bot.matching import find_project
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackPerson, error_code
+from bot.slots import ScheduleError, known_zone, next_slot
 from bot.store import Subscription
 from bot.toggl.models import Project
 from bot.views.account import not_connected

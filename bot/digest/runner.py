@@ -15,21 +15,17 @@ from slack_sdk.errors import SlackApiError
 from bot import toggl
 from bot.digest.compose import WorkspaceData, digest_data
 from bot.digest.rules import judge
-from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.digest.views import digest_failed, digest_message
 from bot.identity import Asker, NotConnected, ReconnectNeeded
+from bot.scheduled import GRACE, LEASE_SECONDS, Claims, Due, Job
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
-from bot.store import Subscription
-from bot.store.leases import MAX_ATTEMPTS, runner_name
+from bot.store.subscriptions import Subscription
 from bot.views.common import Message
 from bot.views.errors import toggl_error_message
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300.0
-"""How long a claim holds a slot: far longer than one person's fetch and post, short enough that a slot
-whose runner died is still posted well within the grace period."""
 OWNERS_AT_ONCE = 100
 """People whose data is fetched at once. Each person's requests are paced (about one a second), so a run
 takes about the slowest person's paging times the number of waves (see docs/benchmarks.md, table c)."""
@@ -75,13 +71,13 @@ def compose(subscription: Subscription, data: WorkspaceData, now: dt.datetime) -
     )
 
 
-class DigestRunner:
+class DigestRunner(Job[Subscription, Outcome]):
     """Runs the digests that are due (or all, when forced) against the store, Toggl and Slack.
 
-    Each due slot is claimed as a lease (`lease_seconds`) before anything is fetched. The lease is renewed
-    right before the post, and the slot is recorded `posted` only once Slack has returned the message's
-    `ts`: a runner that dies leaves its claim to run out, and the next run takes the slot over and posts
-    it (within the grace period); a runner that lost its lease never posts.
+    Each due slot is claimed as a lease (`lease_seconds`) before anything is fetched (`bot.scheduled`). The
+    lease is renewed right before the post, and the slot is recorded `posted` only once Slack has returned the
+    message's `ts`: a runner that dies leaves its claim to run out, and the next run takes the slot over and
+    posts it (within the grace period); a runner that lost its lease never posts.
     """
 
     def __init__(
@@ -95,17 +91,14 @@ class DigestRunner:
     ) -> None:
         self.owners_at_once = owners_at_once
         self.service = service
-        self.store = service.store
+        self.subscriptions = service.subscriptions
         self.slack = slack
-        self.grace = grace
-        self.lease_seconds = lease_seconds
         self.clock = service.clock
         """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
-        self.name = runner_name()
-        """This runner, as the owner of the slots it claims."""
+        self.claims = Claims(self.subscriptions.leases, self.clock, grace=grace, lease_seconds=lease_seconds, logger=log)
 
     def __repr__(self) -> str:
-        return f"DigestRunner({self.name!r})"
+        return f"DigestRunner({self.claims.owner!r})"
 
     def run_due(self) -> list[Outcome]:
         """Claim and post every slot that is due now; a slot older than the grace period is skipped and logged.
@@ -113,51 +106,50 @@ class DigestRunner:
         A subscription whose schedule cannot be read (a time zone this server does not know) is paused
         and its owner told; it never stops the others.
         """
-        now = self.clock.now()
-        due: list[tuple[Subscription, str | None]] = []
-        others: list[Outcome] = []
-        latest: list[tuple[Subscription, str, dt.datetime]] = []
-        for sub in self.store.subscriptions.all():
-            if sub.paused_reason:
-                continue
-            try:
-                slot = latest_slot(sub, now)
-            except ScheduleError as err:
-                others.append(self._unschedulable(sub, str(err)))
-                continue
-            if slot is not None and slot >= dt.datetime.fromisoformat(sub.created_at):
-                latest.append((sub, slot_key(slot), slot))
-        # One read for every current slot: a tick writes only where something is to be done, not once per
-        # subscription (a thousand writes a minute on SQLite's single writer, for slots long since handled).
-        records = self.store.subscriptions.slots_for([(sub.id, key) for sub, key, _ in latest])
-        for sub, key, slot in latest:
-            late = now - slot > self.grace
-            record = records.get((sub.id, key))
-            if record is None:
-                if not late and self.store.subscriptions.leases.claim(sub.id, key, self.name, self.lease_seconds):
-                    due.append((sub, key))
-                elif late and self.store.subscriptions.leases.skip(sub.id, key, f"missed by more than {self.grace}"):
-                    log.warning("Skipped the %s digest of subscription %s: missed by more than %s", key, sub.id, self.grace)
-                    others.append(Outcome(sub.id, sub.channel_id, "skipped", f"missed slot {key}"))
-            elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
-                if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
-                    others.extend(self._give_up(sub, key, late=late))
-                elif self.store.subscriptions.leases.claim(sub.id, key, self.name, self.lease_seconds):
-                    due.append((sub, key))
-        return others + self._post_all(due, now)
+        return self.claims.run_due(self)
 
-    def _give_up(self, sub: Subscription, key: str, *, late: bool) -> list[Outcome]:
-        """A slot whose runners died, past its grace period or its attempts: failed, logged and told."""
-        why = f"runs stopped before posting it, until {'its time had passed' if late else 'it was given up'}"
-        if not self.store.subscriptions.leases.abandon(sub.id, key, why):
-            return []  # another runner did it first
-        log.error("Gave up the %s digest of subscription %s: %s", key, sub.id, why)
-        self.slack.dm(sub.team_id, sub.user_id, digest_failed([sub.channel_id], f"{why}. The next one is posted as usual."))
-        return [Outcome(sub.id, sub.channel_id, "failed", why)]
+    # -- the digest as a `Job` of the claim loop ---------------------------------------------------------
+
+    def schedules(self) -> list[Subscription]:
+        return self.subscriptions.all()
+
+    def named(self, schedule: Subscription) -> str:
+        return f"digest of subscription {schedule.id}"
+
+    def outcome(self, schedule: Subscription, status: str, detail: str = "") -> Outcome:
+        return Outcome(schedule.id, schedule.channel_id, status, detail)
+
+    def work(self, due: list[Due[Subscription]], now: dt.datetime) -> list[Outcome]:
+        return self._post_all([(claimed.schedule, claimed.key) for claimed in due], now)
+
+    def why_given_up(self, *, late: bool) -> str:
+        return f"runs stopped before posting it, until {'its time had passed' if late else 'it was given up'}"
+
+    def given_up(self, schedule: Subscription, reason: str) -> Outcome:
+        """A slot whose runners died, past its grace period or its attempts: its owner is told."""
+        message = digest_failed([schedule.channel_id], f"{reason}. The next one is posted as usual.")
+        self.slack.dm(schedule.team_id, schedule.user_id, message)
+        return self.outcome(schedule, "failed", reason)
+
+    def unschedulable(self, schedule: Subscription, reason: str) -> Outcome:
+        """Pause one subscription whose schedule cannot be computed, and tell its owner once."""
+        log.error("Digest subscription %s cannot be scheduled: %s", schedule.id, reason)
+        try:
+            self.subscriptions.update(schedule.id, paused_reason=reason)
+            self.slack.dm(
+                schedule.team_id,
+                schedule.user_id,
+                digest_failed([schedule.channel_id], f"{reason}. Subscribe again with a time zone such as `Europe/Berlin`."),
+            )
+        except Exception:  # this subscription fails alone, whatever goes wrong with it
+            log.exception("Could not pause digest subscription %s", schedule.id)
+        return self.outcome(schedule, "paused", reason)
+
+    # -- posting ---------------------------------------------------------------------------------------
 
     def run_forced(self) -> list[Outcome]:
         """Post every active subscription now, out of band: no slot is claimed, so the scheduled post still comes."""
-        subs = self.store.subscriptions.all()
+        subs = self.subscriptions.all()
         paused = [Outcome(s.id, s.channel_id, "paused", s.paused_reason or "") for s in subs if s.paused_reason]
         return paused + self._post_all([(s, None) for s in subs if not s.paused_reason], self.clock.now())
 
@@ -213,7 +205,7 @@ class DigestRunner:
             if message is None:
                 self._finish(sub, key, "skipped", "nothing to report")
                 return Outcome(sub.id, sub.channel_id, "skipped", "nothing to report")
-            if key is not None and not self.store.subscriptions.leases.renew(sub.id, key, self.name, self.lease_seconds):
+            if key is not None and not self.claims.renew(sub.id, key):
                 log.warning("Lost the lease on the %s digest of subscription %s; another runner posts it", key, sub.id)
                 return Outcome(sub.id, sub.channel_id, "lost", "another runner took the slot over")
             ts = self.slack.post(sub.team_id, sub.channel_id, message)
@@ -234,24 +226,10 @@ class DigestRunner:
             return self._fail(sub, key, "something went wrong on our side; it is logged")
         try:
             self._finish(sub, key, "posted", posted_ts=ts)
-            self.store.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
+            self.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
         except Exception:  # it is in the channel; only our record of it is missing
             log.exception("Digest %s was posted (ts %s) but could not be recorded", sub.id, ts)
         return Outcome(sub.id, sub.channel_id, "posted")
-
-    def _unschedulable(self, sub: Subscription, reason: str) -> Outcome:
-        """Pause one subscription whose schedule cannot be computed, and tell its owner once."""
-        log.error("Digest subscription %s cannot be scheduled: %s", sub.id, reason)
-        try:
-            self.store.subscriptions.update(sub.id, paused_reason=reason)
-            self.slack.dm(
-                sub.team_id,
-                sub.user_id,
-                digest_failed([sub.channel_id], f"{reason}. Subscribe again with a time zone such as `Europe/Berlin`."),
-            )
-        except Exception:  # this subscription fails alone, whatever goes wrong with it
-            log.exception("Could not pause digest subscription %s", sub.id)
-        return Outcome(sub.id, sub.channel_id, "paused", reason)
 
     def _fail(self, sub: Subscription, key: str | None, reason: str) -> Outcome:
         self._finish(sub, key, "failed", reason)
@@ -260,7 +238,7 @@ class DigestRunner:
 
     def _pause(self, owner: tuple[str, str], items: list[tuple[Subscription, str | None]], reason: str) -> list[Outcome]:
         """Pause the owner's subscriptions until they reconnect, and tell them once."""
-        self.store.subscriptions.pause_of(owner[0], owner[1], reason)
+        self.subscriptions.pause_of(owner[0], owner[1], reason)
         for sub, key in items:
             self._finish(sub, key, "failed", reason)
         channels = [sub.channel_id for sub, _ in items]
@@ -273,4 +251,4 @@ class DigestRunner:
         self, sub: Subscription, key: str | None, status: str, detail: str = "", posted_ts: str | None = None
     ) -> None:
         if key is not None:
-            self.store.subscriptions.leases.finish(sub.id, key, self.name, status, detail, posted_ts)
+            self.claims.finish(sub.id, key, status, detail, posted_ts)

@@ -15,9 +15,9 @@ from typing import Any
 
 from bot import buttons
 from bot.digest.rules import Finding, Report, TaskFinding
-from bot.digest.schedule import describe
 from bot.figures import day, day_span, moment, plural
 from bot.forecast import in_words
+from bot.slots import describe
 from bot.store import Subscription
 from bot.toggl.models import Project
 from bot.views.common import (

@@ -12,10 +12,10 @@ the seven days of the week before.
 from __future__ import annotations
 
 from bot.commands import Reminder, WeeklySummary
-from bot.digest.schedule import ScheduleError, known_zone, next_slot
 from bot.figures import weekday_name
 from bot.identity import Account, Asker, NotConnected
 from bot.service import Service
+from bot.slots import ScheduleError, known_zone, next_slot
 from bot.views.common import Message, notice
 from bot.views.mytime import remind_off, remind_on, summary_off, summary_on
 

@@ -22,20 +22,19 @@ from slack_sdk.errors import SlackClientError
 
 from bot import toggl, tracking
 from bot.browse import workspace_label
-from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.figures import weekday_name
 from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
 from bot.mytime import rows_for, week_of, zone_named
+from bot.scheduled import GRACE, LEASE_SECONDS, Claims, Due, Job
 from bot.service import Service
 from bot.slack import NotInstalled, SlackGateway, describe
-from bot.store import PersonalSchedule
-from bot.store.leases import MAX_ATTEMPTS, runner_name
+from bot.slots import zone
+from bot.store.personal import PersonalSchedule
 from bot.views.common import Message, context, notice
 from bot.views.mytime import period_title, reminder, summary_footer, time_report
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300.0
 AT_ONCE = 16
 """People whose messages are worked out at once (each costs one or two Toggl requests)."""
 NOT_CONNECTED = "you are no longer connected to Toggl"
@@ -76,81 +75,69 @@ def weekly_summary(service: Service, account: Account, sched: PersonalSchedule, 
     return {**report, "blocks": [*report["blocks"], context(footer)]}
 
 
-class PersonalRunner:
-    """Sends due weekly summaries and reminders against the store, Toggl and Slack."""
+class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
+    """Sends due weekly summaries and reminders against the store, Toggl and Slack (claimed by `bot.scheduled`)."""
 
     def __init__(
-        self, service: Service, slack: SlackGateway, *, grace: dt.timedelta = GRACE, lease_seconds: float = LEASE_SECONDS
+        self,
+        service: Service,
+        slack: SlackGateway,
+        *,
+        grace: dt.timedelta = GRACE,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.service = service
-        self.store = service.store
+        self.personal = service.personal
         self.slack = slack
-        self.grace = grace
-        self.lease_seconds = lease_seconds
         self.clock = service.clock
-        self.name = runner_name()
+        self.claims = Claims(self.personal.leases, self.clock, grace=grace, lease_seconds=lease_seconds, logger=log)
 
     def __repr__(self) -> str:
-        return f"PersonalRunner({self.name!r})"
+        return f"PersonalRunner({self.claims.owner!r})"
 
     def run_due(self) -> list[PersonalOutcome]:
         """Claim and send every slot due now; one older than the grace period is skipped and logged."""
-        now = self.clock.now()
-        due: list[tuple[PersonalSchedule, str, dt.datetime]] = []
-        outcomes: list[PersonalOutcome] = []
-        latest: list[tuple[PersonalSchedule, str, dt.datetime]] = []
-        for sched in self.store.personal.all():
-            if sched.paused_reason:
-                continue
-            try:
-                slot = latest_slot(sched, now)
-            except ScheduleError as err:
-                self.store.personal.pause_of(sched.team_id, sched.user_id, str(err))
-                outcomes.append(PersonalOutcome(sched.id, sched.kind, "paused", str(err)))
-                continue
-            if slot is not None and slot >= dt.datetime.fromisoformat(sched.created_at):
-                latest.append((sched, slot_key(slot), slot))
-        # One read for every current slot, then writes only where something is to be done (as the digest does).
-        records = self.store.personal.slots_for([(sched.id, key) for sched, key, _ in latest])
-        for sched, key, slot in latest:
-            late = now - slot > self.grace
-            record = records.get((sched.id, key))
-            if record is None:
-                if not late and self._sent_that_day(sched, slot):
-                    self.store.personal.leases.skip(sched.id, key, "already sent that day (the time was moved)")
-                elif not late and self.store.personal.leases.claim(sched.id, key, self.name, self.lease_seconds):
-                    due.append((sched, key, slot))
-                elif late and self.store.personal.leases.skip(sched.id, key, f"missed by more than {self.grace}"):
-                    log.warning(
-                        "Skipped the %s %s of schedule %s: missed by more than %s", key, sched.kind, sched.id, self.grace
-                    )
-                    outcomes.append(PersonalOutcome(sched.id, sched.kind, "skipped", f"missed slot {key}"))
-            elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
-                if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
-                    if self.store.personal.leases.abandon(sched.id, key, "runs stopped before sending it"):
-                        log.error(
-                            "Gave up the %s %s of schedule %s: runs stopped before sending it", key, sched.kind, sched.id
-                        )
-                        outcomes.append(PersonalOutcome(sched.id, sched.kind, "failed", "runs stopped before sending it"))
-                elif self.store.personal.leases.claim(sched.id, key, self.name, self.lease_seconds):
-                    due.append((sched, key, slot))
-        if due:
-            with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(due)), thread_name_prefix="personal") as pool:
-                outcomes += list(pool.map(lambda item: self._send(*item), due))
-        return outcomes
+        return self.claims.run_due(self)
 
-    def _sent_that_day(self, sched: PersonalSchedule, slot: dt.datetime) -> bool:
-        """True when this schedule already sent (or decided about) a message on the slot's own day.
+    # -- personal messages as a `Job` of the claim loop --------------------------------------------------
+
+    def schedules(self) -> list[PersonalSchedule]:
+        return self.personal.all()
+
+    def named(self, schedule: PersonalSchedule) -> str:
+        return f"{schedule.kind} of schedule {schedule.id}"
+
+    def outcome(self, schedule: PersonalSchedule, status: str, detail: str = "") -> PersonalOutcome:
+        return PersonalOutcome(schedule.id, schedule.kind, status, detail)
+
+    def unschedulable(self, schedule: PersonalSchedule, reason: str) -> PersonalOutcome:
+        """All the person's messages are paused; connecting again (or saying the words again) resumes them."""
+        self.personal.pause_of(schedule.team_id, schedule.user_id, reason)
+        return self.outcome(schedule, "paused", reason)
+
+    def work(self, due: list[Due[PersonalSchedule]], now: dt.datetime) -> list[PersonalOutcome]:
+        if not due:
+            return []
+        with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(due)), thread_name_prefix="personal") as pool:
+            return list(pool.map(lambda claimed: self._send(claimed.schedule, claimed.key, claimed.slot), due))
+
+    def why_given_up(self, *, late: bool) -> str:
+        return "runs stopped before sending it"
+
+    def done_already(self, schedule: PersonalSchedule, slot: dt.datetime) -> str | None:
+        """Already sent (or decided about) on the slot's own day: the person moved the time.
 
         Moving the reminder from 17:30 to 17:40 at 17:45 makes a new slot that day; without this it was a second
         reminder. Read only for a slot about to be claimed, so an idle tick still reads once in all.
         """
-        local_day = slot.astimezone(zone(sched.timezone)).date()
-        for earlier in self.store.personal.slots(sched.id):
+        local_day = slot.astimezone(zone(schedule.timezone)).date()
+        for earlier in self.personal.leases.slots(schedule.id):
             moment = dt.datetime.strptime(earlier.slot, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
-            if earlier.status in ("sent", "skipped") and moment.astimezone(zone(sched.timezone)).date() == local_day:
-                return True
-        return False
+            if earlier.status in ("sent", "skipped") and moment.astimezone(zone(schedule.timezone)).date() == local_day:
+                return "already sent that day (the time was moved)"
+        return None
+
+    # -- sending ---------------------------------------------------------------------------------------
 
     def _send(self, sched: PersonalSchedule, key: str, slot: dt.datetime) -> PersonalOutcome:
         """One person's message; whatever goes wrong becomes its outcome, never the end of the run."""
@@ -181,7 +168,7 @@ class PersonalRunner:
             return self._finish(sched, key, "failed", "unexpected error")
         if message is None:
             return self._finish(sched, key, "skipped", "time was tracked that day")
-        if not self.store.personal.leases.renew(sched.id, key, self.name, self.lease_seconds):
+        if not self.claims.renew(sched.id, key):
             log.warning("Lost the lease on the %s %s of schedule %s", key, sched.kind, sched.id)
             return PersonalOutcome(sched.id, sched.kind, "lost", "another runner took the slot over")
         try:
@@ -210,8 +197,8 @@ class PersonalRunner:
 
     def _pause(self, sched: PersonalSchedule, key: str, reason: str) -> PersonalOutcome:
         """Pause the person's messages until they connect again, and say so once (this is their DM)."""
-        self.store.personal.pause_of(sched.team_id, sched.user_id, reason)
-        self.store.personal.leases.finish(sched.id, key, self.name, "failed", reason)
+        self.personal.pause_of(sched.team_id, sched.user_id, reason)
+        self.claims.finish(sched.id, key, "failed", reason)
         told = notice(f"Your weekly summary and reminders are paused: {reason}.", "`/toggl connect` resumes them.")
         if not self.slack.dm(sched.team_id, sched.user_id, told):
             log.info("Could not tell a person their messages are paused")
@@ -220,5 +207,5 @@ class PersonalRunner:
     def _finish(
         self, sched: PersonalSchedule, key: str, status: str, detail: str = "", posted_ts: str | None = None
     ) -> PersonalOutcome:
-        self.store.personal.leases.finish(sched.id, key, self.name, status, detail, posted_ts)
+        self.claims.finish(sched.id, key, status, detail, posted_ts)
         return PersonalOutcome(sched.id, sched.kind, status, detail)

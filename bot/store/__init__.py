@@ -23,11 +23,12 @@ from bot.clock import Clock
 from bot.store import schema
 from bot.store.cache import Cache, CacheState
 from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, DatabaseTooNew, engine_url, head_revision, sqlite_path
+from bot.store.leases import Slot
 from bot.store.people import People, Person
 from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests
 from bot.store.slack_state import SlackState
-from bot.store.subscriptions import Slot, Subscription, Subscriptions
+from bot.store.subscriptions import Subscription, Subscriptions
 
 __all__ = [
     "MEMORY_URL",

@@ -4,7 +4,8 @@ A slots table has the key column of what is scheduled (a subscription's id, a pe
 `slot` (UTC, to the minute), `status`, `detail`, `claimed_at`, `owner`, `lease_expires_at`, `posted_ts`
 and `attempts`. A claim row moves `claimed` → `posted` (with Slack's message `ts`), `failed` or
 `skipped`. While a lease runs nobody else may take the slot; once it has run out (its runner was
-killed, say), the next runner takes it over, at most `MAX_ATTEMPTS` times.
+killed, say), the next runner takes it over, at most `MAX_ATTEMPTS` times. Whatever is scheduled, a row
+reads back as one record, `Slot`; the loop that claims them is `bot.scheduled`.
 
 The claim is `INSERT … ON CONFLICT DO NOTHING RETURNING`, then a conditional `UPDATE … RETURNING` for a
 takeover: on PostgreSQL a failed statement would abort the transaction, and two racing connections get
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -36,8 +38,26 @@ def runner_name() -> str:
     return f"{socket.gethostname()[:50]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:OWNER_LENGTH]
 
 
+@dataclass(frozen=True)
+class Slot:
+    """The record of one slot of one schedule, whatever is scheduled: a digest, a weekly summary, a reminder."""
+
+    schedule_id: int
+    """The id of what is scheduled: a subscription's, or a personal schedule's (the slots table's key column)."""
+    slot: str
+    """UTC, to the minute (`bot.slots.slot_key`)."""
+    status: str
+    """claimed, then posted (or sent), failed or skipped."""
+    detail: str
+    claimed_at: str
+    owner: str | None
+    lease_expires_at: float | None
+    posted_ts: str | None
+    attempts: int
+
+
 class Leases:
-    """Claim, renew, finish and skip slots of one slots table, keyed by its column `key`."""
+    """Claim, renew, finish and skip slots of one slots table, keyed by its column `key`, and read their records."""
 
     def __init__(self, db: Database, clock: Clock, table: sa.Table, key: str) -> None:
         self._db = db
@@ -141,25 +161,32 @@ class Leases:
         with self._db.write() as conn:
             return conn.execute(statement).rowcount > 0
 
-    def rows_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], sa.RowMapping]:
-        """The rows of these (key, slot) pairs that exist, in as few reads as fit: a tick reads once, then
+    def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Slot]:
+        """The records of these (key, slot) pairs that exist, in as few reads as fit: a tick reads once, then
         writes only where something is to be done."""
-        found: dict[tuple[int, str], sa.RowMapping] = {}
+        found: dict[tuple[int, str], Slot] = {}
         for start in range(0, len(keys), 400):
             where = sa.tuple_(self._key, self._table.c.slot).in_(keys[start : start + 400])
             with self._db.read() as conn:
                 for row in conn.execute(sa.select(self._table).where(where)).mappings():
-                    found[(row[self._key.name], row["slot"])] = row
+                    record = self._slot(row)
+                    found[(record.schedule_id, record.slot)] = record
         return found
 
-    def row(self, key: int, slot: str) -> sa.RowMapping | None:
+    def slot(self, key: int, slot: str) -> Slot | None:
         with self._db.read() as conn:
-            return conn.execute(sa.select(self._table).where(self._is(key, slot))).mappings().first()
+            row = conn.execute(sa.select(self._table).where(self._is(key, slot))).mappings().first()
+        return self._slot(row) if row else None
 
-    def rows(self, key: int) -> list[sa.RowMapping]:
+    def slots(self, key: int) -> list[Slot]:
+        """Every slot record of one schedule, oldest first."""
         with self._db.read() as conn:
             query = sa.select(self._table).where(self._key == key).order_by(self._table.c.slot)
-            return list(conn.execute(query).mappings())
+            return [self._slot(row) for row in conn.execute(query).mappings()]
+
+    def _slot(self, row: sa.RowMapping) -> Slot:
+        values = dict(row)
+        return Slot(schedule_id=values.pop(self._key.name), **values)
 
     def _is(self, key: int, slot: str) -> sa.ColumnElement[bool]:
         return sa.and_(self._key == key, self._table.c.slot == slot)

@@ -12,7 +12,7 @@ from typing import Literal
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.digest.schedule import check_schedule
+from bot.slots import check_schedule
 from bot.store.engine import Database
 from bot.store.leases import Leases
 from bot.store.schema import personal_schedules, personal_slots
@@ -40,19 +40,6 @@ class PersonalSchedule:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class PersonalSlot:
-    schedule_id: int
-    slot: str
-    status: str
-    detail: str
-    claimed_at: str
-    owner: str | None
-    lease_expires_at: float | None
-    posted_ts: str | None
-    attempts: int
-
-
 class PersonalSchedules:
     """Reads and writes of `personal_schedules` and `personal_slots`.
 
@@ -64,7 +51,8 @@ class PersonalSchedules:
         self._db = db
         self._clock = clock
         self.leases = Leases(db, clock, personal_slots, "schedule_id")
-        """Claim, renew, finish, skip or abandon a slot: the right to send a message once, shared by every runner."""
+        """Claim, renew, finish, skip or abandon a slot, and read its record: the right to send a message once,
+        shared by every runner."""
 
     def set(
         self, team_id: str, user_id: str, kind: Kind, *, cadence: str, weekday: int | None, at_time: str, timezone: str
@@ -117,15 +105,6 @@ class PersonalSchedules:
         ids = sa.select(personal_schedules.c.id).where(personal_schedules.c.team_id == team_id)
         conn.execute(sa.delete(personal_slots).where(personal_slots.c.schedule_id.in_(ids)))
         return conn.execute(sa.delete(personal_schedules).where(personal_schedules.c.team_id == team_id)).rowcount
-
-    # -- slots (`bot.store.leases`) ------------------------------------------------------------------
-
-    def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], PersonalSlot]:
-        """The records of these (schedule id, slot) pairs that exist, in as few reads as fit."""
-        return {pair: PersonalSlot(**row) for pair, row in self.leases.rows_for(keys).items()}
-
-    def slots(self, schedule_id: int) -> list[PersonalSlot]:
-        return [PersonalSlot(**row) for row in self.leases.rows(schedule_id)]
 
     def _all(self, where: sa.ColumnElement[bool]) -> list[PersonalSchedule]:
         with self._db.read() as conn:

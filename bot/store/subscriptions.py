@@ -12,12 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.digest.schedule import check_schedule
+from bot.slots import check_schedule
 from bot.store.engine import Database
-from bot.store.leases import MAX_ATTEMPTS, Leases
+from bot.store.leases import Leases
 from bot.store.schema import digest_slots, subscriptions
-
-__all__ = ["MAX_ATTEMPTS", "Slot", "Subscription", "Subscriptions"]
 
 
 @dataclass(frozen=True)
@@ -46,21 +44,6 @@ class Subscription:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class Slot:
-    """The record of one scheduled post of one subscription."""
-
-    subscription_id: int
-    slot: str
-    status: str
-    detail: str
-    claimed_at: str
-    owner: str | None
-    lease_expires_at: float | None
-    posted_ts: str | None
-    attempts: int
-
-
 class Subscriptions:
     """Reads and writes of `subscriptions` and `digest_slots`."""
 
@@ -68,7 +51,8 @@ class Subscriptions:
         self._db = db
         self._clock = clock
         self.leases = Leases(db, clock, digest_slots, "subscription_id")
-        """Claim, renew, finish, skip or abandon a slot: the right to post a digest once, shared by every runner."""
+        """Claim, renew, finish, skip or abandon a slot, and read its record: the right to post a digest once,
+        shared by every runner."""
 
     # -- subscriptions ---------------------------------------------------------------------------
 
@@ -166,19 +150,6 @@ class Subscriptions:
         with self._db.write() as conn:
             conn.execute(sa.delete(digest_slots).where(digest_slots.c.subscription_id == subscription_id))
             return conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id)).rowcount > 0
-
-    # -- slots: exactly once, crash-safe (`bot.store.leases`) ------------------------------------------
-
-    def slots_for(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Slot]:
-        """The records of these (subscription id, slot) pairs that exist, in as few reads as fit."""
-        return {pair: Slot(**row) for pair, row in self.leases.rows_for(keys).items()}
-
-    def slot(self, subscription_id: int, slot: str) -> Slot | None:
-        row = self.leases.row(subscription_id, slot)
-        return Slot(**row) if row else None
-
-    def slots(self, subscription_id: int) -> list[Slot]:
-        return [Slot(**row) for row in self.leases.rows(subscription_id)]
 
     # -- helpers -----------------------------------------------------------------------------------
 

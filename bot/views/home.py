@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons
-from bot.digest.schedule import describe
 from bot.figures import duration, moment, plural, used_percent, weekday_name
+from bot.slots import describe
 from bot.store import Person, PersonalSchedule, Subscription
 from bot.timer import TimerState
 from bot.toggl.models import Project, Workspace

@@ -20,9 +20,9 @@ from slack_sdk import WebClient
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
-from bot.digest.schedule import ScheduleError, slot_key
 from bot.service import Service
 from bot.slack import SlackGateway
+from bot.slots import ScheduleError, slot_key
 from bot.store import Store
 from bot.store.schema import subscriptions
 from bot.toggl import TogglClients
@@ -79,9 +79,9 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
     )
     try:
         deadline = time.monotonic() + 30
-        while store.subscriptions.slots(sub.id) == [] and time.monotonic() < deadline:
+        while store.subscriptions.leases.slots(sub.id) == [] and time.monotonic() < deadline:
             time.sleep(0.05)
-        (claimed,) = store.subscriptions.slots(sub.id)
+        (claimed,) = store.subscriptions.leases.slots(sub.id)
         assert claimed.status == "claimed" and claimed.owner
     finally:
         os.kill(first.pid, signal.SIGKILL)
@@ -96,7 +96,7 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
     assert "0 digests handled" in third.stdout
 
     assert len(posts_to(fake_slack, "C1")) == 1
-    (slot,) = store.subscriptions.slots(sub.id)
+    (slot,) = store.subscriptions.leases.slots(sub.id)
     assert slot.status == "posted" and slot.posted_ts == "1700000000.000100" and slot.attempts == 2
     assert slot.owner != claimed.owner
     store.db.dispose()
@@ -114,7 +114,7 @@ def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenC
     assert store.subscriptions.leases.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
     clock.advance(seconds=600)
     assert not store.subscriptions.leases.claim(sub.id, key, "third runner", 60)  # posted is final
-    assert store.subscriptions.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]  # a None fails the test all the same
+    assert store.subscriptions.leases.slot(sub.id, key).posted_ts == "2.2"  # type: ignore[union-attr]  # a None fails the test all the same
 
 
 def test_a_slot_that_kills_its_runner_every_time_is_given_up(store: Store, clock: FrozenClock) -> None:
@@ -183,7 +183,7 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
     for sub in service.subscriptions.all():
-        assert [s.status for s in service.subscriptions.slots(sub.id)] == ["failed"]
+        assert [s.status for s in service.subscriptions.leases.slots(sub.id)] == ["failed"]
 
 
 def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
@@ -211,7 +211,7 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     service = service.with_slack(gateway)
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
     assert outcomes == {"C1": "failed", "C2": "failed"}
-    assert [service.subscriptions.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
+    assert [service.subscriptions.leases.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
     assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
     assert DigestRunner(service, gateway).run_due() == []  # told once
 

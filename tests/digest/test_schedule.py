@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.digest.schedule import describe, latest_slot, next_slot, slot_key
+from bot.slots import describe, latest_slot, next_slot, slot_key
 from bot.store import Subscription
 
 

@@ -1,30 +1,22 @@
-"""When digests are due. A slot is a wall-clock time on a day, in the subscriber's `zoneinfo` zone.
+"""When scheduled messages are due: a channel's digest, a person's weekly summary or reminder, and whatever is
+scheduled next. A slot is a wall-clock time on a day, in the schedule's `zoneinfo` zone, as an aware datetime.
+
+Pure, and below the store (which checks a schedule before writing it) and every feature that schedules:
+the claim loop is `bot.scheduled`, the once-a-minute tick `bot.ticker`.
 
 Slots are found day by day with `zoneinfo` rather than by iterating APScheduler's `CronTrigger`: in the
 hour the clocks go back, the trigger can give the same instant again, and a loop over it never ended.
 A time that happens twice that night is taken at its first occurrence (`fold=0`), so it is posted
 once; a time that does not exist the night the clocks go forward is taken as the same wall-clock
-offset before the change (02:30 becomes 03:30 summer time). APScheduler only ticks the scheduler.
-
-A slot is the moment a subscription should post, as an aware datetime. The scheduler itself
-only ticks once a minute; each tick asks the database which slots are due and claims them, so
-any number of schedulers (or `digest run` from cron) post each slot once.
+offset before the change (02:30 becomes 03:30 summer time).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
-from bot.clock import Clock
 
 
 class Scheduled(Protocol):
@@ -40,13 +32,11 @@ class Scheduled(Protocol):
     def timezone(self) -> str: ...
 
 
-GRACE = dt.timedelta(hours=2)
-"""A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 class ScheduleError(ValueError):
-    """A subscription's schedule cannot be computed: a time zone this server does not know, or a bad time.
+    """A schedule cannot be computed: a time zone this server does not know, or a bad time.
 
     Its message is a sentence for the subscriber.
     """
@@ -134,32 +124,3 @@ def describe(subscription: Scheduled) -> str:
     if when is None:
         when = f"every {DAY_NAMES[subscription.weekday or 0]}"
     return f"{when} at {subscription.at_time} ({subscription.timezone})"
-
-
-TICK_SECONDS = 60
-
-
-def _add_tick(scheduler: BaseScheduler, tick: Callable[[], object], clock: Clock) -> None:
-    scheduler.add_job(
-        tick,
-        IntervalTrigger(seconds=TICK_SECONDS),
-        id="digest-tick",
-        next_run_time=clock.now(),  # at start too: a slot missed while down is posted within the grace
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=TICK_SECONDS,
-    )
-
-
-def background_scheduler(tick: Callable[[], object], clock: Clock) -> BackgroundScheduler:
-    """A scheduler thread beside the Slack app (`toggl-bot serve`); call `.start()`."""
-    scheduler = BackgroundScheduler(timezone=dt.UTC)
-    _add_tick(scheduler, tick, clock)
-    return scheduler
-
-
-def blocking_scheduler(tick: Callable[[], object], clock: Clock) -> BlockingScheduler:
-    """The scheduler alone (`toggl-bot scheduler`, the Procfile's clock process); `.start()` blocks."""
-    scheduler = BlockingScheduler(timezone=dt.UTC)
-    _add_tick(scheduler, tick, clock)
-    return scheduler

@@ -1,0 +1,186 @@
+"""One claim loop for everything scheduled: a channel's digest, a person's weekly summary and reminder, and
+whatever is scheduled next. A new kind of scheduled message is a new `Job`, never a new loop.
+
+Every kind needs the same guarantees, so they live here once. Each runner (a scheduler's tick, or
+`toggl-bot digest run`) claims a due slot as a lease (`bot.store.leases`) before anything is fetched, so
+any number of runners post each slot once. A runner that dies leaves its claim to run out, and the next
+run takes the slot over; a slot that killed its runners `MAX_ATTEMPTS` times, or whose time has passed,
+is given up and said so. A slot missed by more than the grace period (the app was down) is skipped, once,
+and logged.
+
+A `Job` says what differs: which schedules there are, how to post the slots claimed for it, and what
+to tell whom when a schedule cannot run or a slot is given up. While it posts, it renews its lease
+right before the post (`Claims.renew`: a runner that lost its lease never posts) and records how each
+claim ended (`Claims.finish`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from bot.clock import Clock
+from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key
+from bot.store.leases import MAX_ATTEMPTS, Leases, runner_name
+
+log = logging.getLogger(__name__)
+
+GRACE = dt.timedelta(hours=2)
+"""A slot missed while the app was down is still posted this long after its time; later, it is skipped."""
+LEASE_SECONDS = 300.0
+"""How long a claim holds a slot: far longer than one person's fetch and post, short enough that a slot
+whose runner died is still posted well within the grace period."""
+
+
+class Schedule(Scheduled, Protocol):
+    """What the loop reads of a schedule besides when it runs: a `Subscription`, a `PersonalSchedule`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def paused_reason(self) -> str | None: ...
+    @property
+    def created_at(self) -> str:
+        """ISO 8601: slots before the schedule existed are not due."""
+        ...
+
+
+S = TypeVar("S", bound=Schedule)
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Due(Generic[S]):
+    """A slot this runner holds the lease of, for its job to post."""
+
+    schedule: S
+    key: str
+    """The slot as the slots table keys it (`bot.slots.slot_key`)."""
+    slot: dt.datetime
+
+
+class Job(ABC, Generic[S, R]):
+    """One kind of scheduled message, with outcomes of type `R`: everything about it but the claiming."""
+
+    @abstractmethod
+    def schedules(self) -> Iterable[S]:
+        """Every schedule of this kind, paused ones included (the loop passes over those)."""
+
+    @abstractmethod
+    def named(self, schedule: S) -> str:
+        """The schedule in a log line, after "the <slot>": `digest of subscription 4`."""
+
+    @abstractmethod
+    def outcome(self, schedule: S, status: str, detail: str = "") -> R:
+        """What a run reports for one schedule; the loop reports with it a slot skipped as too late."""
+
+    @abstractmethod
+    def unschedulable(self, schedule: S, reason: str) -> R:
+        """The schedule cannot be computed (a time zone this server does not know): pause it, say so once."""
+
+    @abstractmethod
+    def work(self, due: list[Due[S]], now: dt.datetime) -> list[R]:
+        """Post the slots claimed for this job; whatever goes wrong becomes outcomes, never the end of the run."""
+
+    @abstractmethod
+    def why_given_up(self, *, late: bool) -> str:
+        """The record's detail for a slot whose runners died: `late` when its time has passed, else out of attempts."""
+
+    def done_already(self, schedule: S, slot: dt.datetime) -> str | None:
+        """Why a slot that nobody claimed yet is not to be posted after all (recorded as skipped), or None."""
+        return None
+
+    def given_up(self, schedule: S, reason: str) -> R:
+        """A slot was given up (logged already): tell whom it concerns, if anyone, and report it."""
+        return self.outcome(schedule, "failed", reason)
+
+
+class Claims:
+    """One runner's claims on the slots of one kind (one slots table): finding and claiming what is due, and
+    the lease calls its job makes while posting."""
+
+    def __init__(
+        self,
+        leases: Leases,
+        clock: Clock,
+        *,
+        grace: dt.timedelta = GRACE,
+        lease_seconds: float = LEASE_SECONDS,
+        logger: logging.Logger = log,
+    ) -> None:
+        self.leases = leases
+        self.clock = clock
+        """The clock the store stamps rows with too: slots and rows agree."""
+        self.grace = grace
+        self.lease_seconds = lease_seconds
+        self.log = logger
+        """Where skipped and given-up slots are logged: the job's own module, so its lines keep their logger."""
+        self.owner = runner_name()
+        """This runner, as the owner of the slots it claims."""
+
+    def __repr__(self) -> str:
+        return f"Claims({self.owner!r})"
+
+    def run_due(self, job: Job[S, R]) -> list[R]:
+        """Claim every slot of `job` that is due now and have the job post them; outcomes of the slots skipped,
+        given up or unschedulable come first.
+
+        One read finds the records of every current slot: a tick writes only where something is to be done,
+        not once per schedule (a thousand writes a minute on SQLite's single writer, for slots long since
+        handled).
+        """
+        now = self.clock.now()
+        outcomes: list[R] = []
+        latest: list[Due[S]] = []
+        for schedule in job.schedules():
+            if schedule.paused_reason:
+                continue
+            try:
+                slot = latest_slot(schedule, now)
+            except ScheduleError as err:
+                outcomes.append(job.unschedulable(schedule, str(err)))
+                continue
+            if slot is not None and slot >= dt.datetime.fromisoformat(schedule.created_at):
+                latest.append(Due(schedule, slot_key(slot), slot))
+        records = self.leases.slots_for([(current.schedule.id, current.key) for current in latest])
+        due: list[Due[S]] = []
+        for current in latest:
+            schedule, key = current.schedule, current.key
+            late = now - current.slot > self.grace
+            record = records.get((schedule.id, key))
+            if record is None:
+                done = None if late else job.done_already(schedule, current.slot)
+                if done is not None:
+                    self.leases.skip(schedule.id, key, done)
+                elif not late and self.leases.claim(schedule.id, key, self.owner, self.lease_seconds):
+                    due.append(current)
+                elif late and self.leases.skip(schedule.id, key, f"missed by more than {self.grace}"):
+                    self.log.warning("Skipped the %s %s: missed by more than %s", key, job.named(schedule), self.grace)
+                    outcomes.append(job.outcome(schedule, "skipped", f"missed slot {key}"))
+            elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
+                if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
+                    why = job.why_given_up(late=late)
+                    if self.leases.abandon(schedule.id, key, why):  # else another runner did it first
+                        self.log.error("Gave up the %s %s: %s", key, job.named(schedule), why)
+                        outcomes.append(job.given_up(schedule, why))
+                elif self.leases.claim(schedule.id, key, self.owner, self.lease_seconds):
+                    due.append(current)
+        return outcomes + job.work(due, now)
+
+    def renew(self, schedule_id: int, key: str) -> bool:
+        """Extend our lease right before posting; False when it ran out and another runner took the slot."""
+        return self.leases.renew(schedule_id, key, self.owner, self.lease_seconds)
+
+    def finish(self, schedule_id: int, key: str, status: str, detail: str = "", posted_ts: str | None = None) -> bool:
+        """Record how our claim ended: posted or sent (with Slack's `ts`), failed (with why) or skipped."""
+        return self.leases.finish(schedule_id, key, self.owner, status, detail, posted_ts)
+
+
+class Runner(Protocol):
+    """Anything the scheduler's tick runs: a runner of one kind of scheduled message."""
+
+    def run_due(self) -> Sequence[object]: ...
