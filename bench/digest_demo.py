@@ -63,7 +63,7 @@ def main() -> None:
         clock = Clock()  # the demo's `toggl-bot digest run --force` runs on the real clock
         store = Store(f"sqlite:///{database}", clock=clock)
         service = Service(store, TokenCipher([key.encode()]), TogglClients(toggl.url, clock=clock))
-        service.store.migrate()
+        store.migrate()
         service.accounts.connect("T1", "UDANA", token)
         service.subscriptions.subscribe("T1", "CPROJECTS", "UDANA", cadence="weekdays", weekday=None, at_time="09:00",
                                 timezone="Europe/Berlin")  # fmt: skip

@@ -51,7 +51,7 @@ def main() -> None:
         clock = FrozenClock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
         store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
-        service.store.migrate()
+        store.migrate()
         service.accounts.connect("T1", "U1", world["token"])
         settings = settings_for(slack, toggl, Path(tmp) / "bot.db")
         pool = WorkPool()

@@ -275,7 +275,7 @@ def _preflight(settings: Settings) -> None:
     """Migrate and load the key before serving, so a bad database or key is one line here, not a traceback
     from inside the server."""
     service = Service.from_settings(settings)
-    service.store.db.dispose()
+    service.database.dispose()
 
 
 if __name__ == "__main__":
