@@ -193,7 +193,8 @@ def scheduler(settings: Settings) -> int:
 
     runner = digest_runner(settings)
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
-    blocking_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
+    ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    blocking_scheduler(ticks, runner.clock).start()
     return 0
 
 

@@ -175,5 +175,6 @@ def scheduled_tick(*runners: Runner) -> Callable[[], None]:
 def start_scheduler(settings: Settings) -> None:
     """The digest and personal message scheduler on a background thread of this process."""
     runner = digest_runner(settings)
-    background_scheduler(scheduled_tick(runner, personal_runner(runner, settings)), runner.clock).start()
+    ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    background_scheduler(ticks, runner.clock).start()
     log.info("Digest scheduler started")

@@ -9,19 +9,31 @@ is given up and said so. A slot missed by more than the grace period (the app wa
 and logged.
 
 A `Job` says what differs: which schedules there are, how to post the slots claimed for it, and what
-to tell whom when a schedule cannot run or a slot is given up. While it posts, it renews its lease
-right before the post (`Claims.renew`: a runner that lost its lease never posts) and records how each
-claim ended (`Claims.finish`).
+to tell whom when a schedule cannot run or a slot is given up. While it posts:
+
+- right before the post it marks the slot `posting` (`Claims.begin_post`): the point of no return. A runner
+  whose claim was taken over posts nothing; a `posting` slot is never posted again by anyone. If its runner
+  stops before recording the outcome, the slot is settled `uncertain` and logged: at most once, never twice.
+- after Slack accepted the post, the outcome is recorded with retries (`Claims.record_posted`), so a short
+  database outage does not leave it unrecorded; nothing after the post can turn it into a failure.
+- a database error before the post is passing weather: the slot stays claimed, nobody is told, and the next
+  run takes it over when the lease runs out.
+
+Slots are claimed in batches of `CLAIM_BATCH`, posted, then the next batch is claimed: several schedulers
+share a tick's slots instead of the first claiming them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key
@@ -34,6 +46,10 @@ GRACE = dt.timedelta(hours=2)
 LEASE_SECONDS = 300.0
 """How long a claim holds a slot: far longer than one person's fetch and post, short enough that a slot
 whose runner died is still posted well within the grace period."""
+CLAIM_BATCH = 25
+"""Slots one runner claims at a time before posting them: small, so that M schedulers post about 1/M each."""
+RECORD_RETRIES = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""Seconds between tries to record a post Slack accepted: about 16 s, longer than a database restart."""
 
 
 class Schedule(Scheduled, Protocol):
@@ -133,6 +149,15 @@ class Claims:
         not once per schedule (a thousand writes a minute on SQLite's single writer, for slots long since
         handled).
         """
+        outcomes: list[R] = []
+        while True:
+            found, due = self._claim_batch(job)
+            outcomes += found + job.work(due, self.clock.now())
+            if len(due) < CLAIM_BATCH:
+                return outcomes
+
+    def _claim_batch(self, job: Job[S, R]) -> tuple[list[R], list[Due[S]]]:
+        """Settle what is to be settled, and claim up to `CLAIM_BATCH` due slots for the job to post."""
         now = self.clock.now()
         outcomes: list[R] = []
         latest: list[Due[S]] = []
@@ -149,6 +174,8 @@ class Claims:
         records = self.leases.slots_for([(current.schedule.id, current.key) for current in latest])
         due: list[Due[S]] = []
         for current in latest:
+            if len(due) >= CLAIM_BATCH:
+                break
             schedule, key = current.schedule, current.key
             late = now - current.slot > self.grace
             record = records.get((schedule.id, key))
@@ -169,11 +196,37 @@ class Claims:
                         outcomes.append(job.given_up(schedule, why))
                 elif self.leases.claim(schedule.id, key, self.owner, self.lease_seconds):
                     due.append(current)
-        return outcomes + job.work(due, now)
+            elif record.status == "posting" and (record.lease_expires_at or 0) < now.timestamp():
+                why = "its runner stopped while posting it: it may be in Slack, so it is not posted again"
+                if self.leases.settle_uncertain(schedule.id, key, why):
+                    self.log.warning("The %s %s may not have been posted: %s (at most once)", key, job.named(schedule), why)
+                    outcomes.append(job.outcome(schedule, "uncertain", why))
+        return outcomes, due
 
-    def renew(self, schedule_id: int, key: str) -> bool:
-        """Extend our lease right before posting; False when it ran out and another runner took the slot."""
-        return self.leases.renew(schedule_id, key, self.owner, self.lease_seconds)
+    def begin_post(self, schedule_id: int, key: str) -> bool:
+        """The point of no return, right before the post; False when our claim was taken over (post nothing)."""
+        return self.leases.begin_post(schedule_id, key, self.owner, self.lease_seconds)
+
+    def record_posted(self, schedule_id: int, key: str, status: str, posted_ts: str) -> bool:
+        """Record a post Slack accepted, trying again through a database outage; False when it could not be
+        recorded (the slot stays `posting`, so it is never posted again, and an ERROR says so)."""
+        for wait in (*RECORD_RETRIES, None):
+            try:
+                self.finish(schedule_id, key, status, posted_ts=posted_ts)
+                return True
+            except SQLAlchemyError as err:
+                if wait is None:
+                    self.log.error(
+                        "Slot %s of schedule %s was posted (ts %s) but could not be recorded (%s); it will not be "
+                        "posted again",
+                        key,
+                        schedule_id,
+                        posted_ts,
+                        type(err).__name__,
+                    )
+                    return False
+                time.sleep(wait)
+        return False
 
     def finish(self, schedule_id: int, key: str, status: str, detail: str = "", posted_ts: str | None = None) -> bool:
         """Record how our claim ended: posted or sent (with Slack's `ts`), failed (with why) or skipped."""

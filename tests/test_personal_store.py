@@ -48,7 +48,7 @@ def test_a_slot_is_claimed_once_and_taken_over_when_its_lease_runs_out(store: St
     assert not store.personal.leases.claim(sched.id, slot, "runner-b", 60)
     clock.advance(seconds=61)
     assert store.personal.leases.claim(sched.id, slot, "runner-b", 60)  # runner-a died: its lease ran out
-    assert not store.personal.leases.renew(sched.id, slot, "runner-a", 60)  # and it may no longer send
+    assert not store.personal.leases.begin_post(sched.id, slot, "runner-a", 60)  # and it may no longer send
     assert store.personal.leases.finish(sched.id, slot, "runner-b", "sent", posted_ts="1.2")
     (row,) = store.personal.leases.slots(sched.id)
     assert (row.status, row.owner, row.posted_ts, row.attempts) == ("sent", "runner-b", "1.2", 2)

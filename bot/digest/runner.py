@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import toggl
 from bot.digest.compose import WorkspaceData, digest_data
@@ -36,8 +37,9 @@ class Outcome:
     subscription_id: int
     channel_id: str
     status: str
-    """posted, skipped (empty, or missed by more than the grace period), failed, paused, or lost (another
-    runner took the slot over after this one's lease ran out)."""
+    """posted, skipped (empty, or missed by more than the grace period), failed, paused, lost (another runner
+    took the slot over after this one's lease ran out), retry (the database failed before the post: the slot is
+    tried again), or uncertain (a runner stopped while posting it: not posted again)."""
     detail: str = ""
 
 
@@ -75,7 +77,7 @@ class DigestRunner(Job[Subscription, Outcome]):
     """Runs the digests that are due (or all, when forced) against the store, Toggl and Slack.
 
     Each due slot is claimed as a lease (`lease_seconds`) before anything is fetched (`bot.scheduled`). The
-    lease is renewed right before the post, and the slot is recorded `posted` only once Slack has returned the
+    slot is marked `posting` right before the post, and recorded `posted` only once Slack has returned the
     message's `ts`: a runner that dies leaves its claim to run out, and the next run takes the slot over and
     posts it (within the grace period); a runner that lost its lease never posts.
     """
@@ -172,6 +174,8 @@ class DigestRunner(Job[Subscription, Outcome]):
         """
         try:
             return self._post_for_owner_safely(owner, items, now)
+        except SQLAlchemyError as err:
+            return self._retry(items, err)
         except Exception:
             log.exception("Digests of one subscriber failed unexpectedly")
             reason = "something went wrong on our side; it is logged"
@@ -183,6 +187,8 @@ class DigestRunner(Job[Subscription, Outcome]):
         team_id, user_id = owner
         try:
             account = self.service.accounts.account(Asker(team_id=team_id, user_id=user_id))
+        except SQLAlchemyError as err:
+            return self._retry(items, err)
         except (NotConnected, ReconnectNeeded):
             return self._pause(owner, items, "the subscriber's Toggl account is not connected")
         try:
@@ -194,6 +200,8 @@ class DigestRunner(Job[Subscription, Outcome]):
             reason = toggl_error_message(err)["text"]
             log.warning("Digest data for a subscriber failed: %s", err)
             return [self._fail(sub, key, reason) for sub, key in items]
+        except SQLAlchemyError as err:
+            return self._retry(items, err)
         except Exception:
             log.exception("Digest data for a subscriber failed unexpectedly")
             return [self._fail(sub, key, "something went wrong on our side; it is logged") for sub, key in items]
@@ -205,10 +213,12 @@ class DigestRunner(Job[Subscription, Outcome]):
             if message is None:
                 self._finish(sub, key, "skipped", "nothing to report")
                 return Outcome(sub.id, sub.channel_id, "skipped", "nothing to report")
-            if key is not None and not self.claims.renew(sub.id, key):
+            if key is not None and not self.claims.begin_post(sub.id, key):
                 log.warning("Lost the lease on the %s digest of subscription %s; another runner posts it", key, sub.id)
                 return Outcome(sub.id, sub.channel_id, "lost", "another runner took the slot over")
             ts = self.slack.post(sub.team_id, sub.channel_id, message)
+        except SQLAlchemyError as err:  # before the post: passing weather, the slot is tried again
+            return self._retry([(sub, key)], err)[0]
         except SlackApiError as err:
             code = error_code(err)
             if code in CANNOT_POST:
@@ -224,12 +234,22 @@ class DigestRunner(Job[Subscription, Outcome]):
         except Exception:
             log.exception("Posting digest %s failed unexpectedly", sub.id)
             return self._fail(sub, key, "something went wrong on our side; it is logged")
+        # Past the point of no return: whatever happens now, the digest is posted and is never posted again.
+        if key is not None:
+            self.claims.record_posted(sub.id, key, "posted", ts)
         try:
-            self._finish(sub, key, "posted", posted_ts=ts)
             self.subscriptions.update(sub.id, last_posted_at=now.isoformat(timespec="seconds"))
-        except Exception:  # it is in the channel; only our record of it is missing
-            log.exception("Digest %s was posted (ts %s) but could not be recorded", sub.id, ts)
+        except Exception:  # only "new since the last digest" is less precise next time
+            log.exception("Digest %s was posted (ts %s) but its last posting time could not be kept", sub.id, ts)
         return Outcome(sub.id, sub.channel_id, "posted")
+
+    def _retry(self, items: list[tuple[Subscription, str | None]], err: SQLAlchemyError) -> list[Outcome]:
+        """The database failed before anything was posted: nobody is told, nothing is marked; each slot stays
+        claimed, and the next run takes it over when the lease runs out."""
+        log.warning(
+            "The database failed before %d digest(s) were posted (%s); they are tried again", len(items), type(err).__name__
+        )
+        return [Outcome(sub.id, sub.channel_id, "retry", "the database did not answer; tried again") for sub, _ in items]
 
     def _fail(self, sub: Subscription, key: str | None, reason: str) -> Outcome:
         self._finish(sub, key, "failed", reason)

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import toggl, tracking
 from bot.browse import workspace_label
@@ -143,6 +144,9 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
         """One person's message; whatever goes wrong becomes its outcome, never the end of the run."""
         try:
             return self._send_safely(sched, key, slot)
+        except SQLAlchemyError as err:  # before the send: passing weather; the lease runs out and it is tried again
+            log.warning("The database failed before a %s was sent (%s); tried again", sched.kind, type(err).__name__)
+            return PersonalOutcome(sched.id, sched.kind, "retry", "the database did not answer; tried again")
         except Exception:
             log.exception("A %s could not be sent", sched.kind)
             return PersonalOutcome(sched.id, sched.kind, "failed", "unexpected error")
@@ -163,12 +167,14 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
         except toggl.TogglError as err:
             log.warning("A %s could not be worked out: %s", sched.kind, err)
             return self._finish(sched, key, "failed", type(err).__name__)
+        except SQLAlchemyError:
+            raise
         except Exception:
             log.exception("A %s could not be worked out", sched.kind)
             return self._finish(sched, key, "failed", "unexpected error")
         if message is None:
             return self._finish(sched, key, "skipped", "time was tracked that day")
-        if not self.claims.renew(sched.id, key):
+        if not self.claims.begin_post(sched.id, key):
             log.warning("Lost the lease on the %s %s of schedule %s", key, sched.kind, sched.id)
             return PersonalOutcome(sched.id, sched.kind, "lost", "another runner took the slot over")
         try:
@@ -177,7 +183,8 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
             reason = describe(err)
             log.warning("A %s could not be sent: %s", sched.kind, reason)
             return self._finish(sched, key, "failed", reason)
-        return self._finish(sched, key, "sent", posted_ts=ts)
+        self.claims.record_posted(sched.id, key, "sent", ts)  # past the point of no return: sent, whatever happens
+        return PersonalOutcome(sched.id, sched.kind, "sent")
 
     def _reminder(self, sched: PersonalSchedule, account: Account, slot: dt.datetime) -> Message | None:
         """The reminder, or None when time was tracked that day (or a timer runs)."""

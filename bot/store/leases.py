@@ -47,7 +47,8 @@ class Slot:
     slot: str
     """UTC, to the minute (`bot.slots.slot_key`)."""
     status: str
-    """claimed, then posted (or sent), failed or skipped."""
+    """claimed, posting (from right before the post), then posted (or sent), failed, skipped, or uncertain (its
+    runner stopped while posting: it may be in Slack, and is never posted again)."""
     detail: str
     claimed_at: str
     owner: str | None
@@ -105,14 +106,20 @@ class Leases:
                 return True
             return conn.execute(takeover).first() is not None
 
-    def renew(self, key: int, slot: str, owner: str, lease_seconds: float) -> bool:
-        """Extend our lease right before posting; False when it ran out and another runner took the slot."""
+    def begin_post(self, key: int, slot: str, owner: str, lease_seconds: float) -> bool:
+        """Mark our claim `posting` right before the post: the point of no return. False when our claim is gone
+        (another runner took the slot over): then we post nothing.
+
+        From here on the slot is never posted again by anyone, whatever happens to us: a `posting` slot whose
+        runner stops before recording the outcome is settled as `uncertain` (`settle_uncertain`), not retried.
+        One statement, so a runner taking the slot over and this one cannot both win.
+        """
         table = self._table
         with self._db.write() as conn:
             result = conn.execute(
                 sa.update(table)
                 .where(self._is(key, slot), table.c.owner == owner, table.c.status == "claimed")
-                .values(lease_expires_at=self._clock.time() + lease_seconds)
+                .values(status="posting", lease_expires_at=self._clock.time() + lease_seconds)
             )
             return result.rowcount > 0
 
@@ -145,6 +152,22 @@ class Leases:
         )
         with self._db.write() as conn:
             return conn.execute(statement).first() is not None
+
+    def settle_uncertain(self, key: int, slot: str, detail: str) -> bool:
+        """Settle a `posting` slot whose runner stopped before recording the outcome: it may be in Slack, so it
+        is never posted again (at most once). True for the one caller that settled it."""
+        table = self._table
+        statement = (
+            sa.update(table)
+            .where(
+                self._is(key, slot),
+                table.c.status == "posting",
+                sa.func.coalesce(table.c.lease_expires_at, 0) < self._clock.time(),
+            )
+            .values(status="uncertain", detail=detail, lease_expires_at=None)
+        )
+        with self._db.write() as conn:
+            return conn.execute(statement).rowcount > 0
 
     def abandon(self, key: int, slot: str, detail: str) -> bool:
         """Mark as failed a claim whose lease ran out (its runner died) and which nobody may try again."""

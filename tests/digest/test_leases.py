@@ -109,7 +109,7 @@ def test_a_runner_that_lost_its_lease_does_not_post(store: Store, clock: FrozenC
     assert not store.subscriptions.leases.claim(sub.id, key, "other runner", 60)  # the lease holds
     clock.advance(seconds=61)
     assert store.subscriptions.leases.claim(sub.id, key, "other runner", 60)  # ran out: taken over
-    assert not store.subscriptions.leases.renew(sub.id, key, "slow runner", 60)  # so the slow one must not post
+    assert not store.subscriptions.leases.begin_post(sub.id, key, "slow runner", 60)  # so the slow one must not post
     assert not store.subscriptions.leases.finish(sub.id, key, "slow runner", "posted", posted_ts="1.1")
     assert store.subscriptions.leases.finish(sub.id, key, "other runner", "posted", posted_ts="2.2")
     clock.advance(seconds=600)
