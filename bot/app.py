@@ -30,7 +30,7 @@ from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
-from bot.ticker import background_scheduler
+from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
@@ -172,9 +172,12 @@ def scheduled_tick(*runners: Runner) -> Callable[[], None]:
     return tick
 
 
-def start_scheduler(settings: Settings) -> None:
-    """The digest and personal message scheduler on a background thread of this process."""
+def start_scheduler(settings: Settings) -> BackgroundScheduler:
+    """The digest and personal message scheduler on a background thread of this process; returned, so that a
+    deploy can stop it from starting new runs."""
     runner = digest_runner(settings)
     ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
-    background_scheduler(ticks, runner.clock).start()
+    scheduler = background_scheduler(ticks, runner.clock)
+    scheduler.start()
     log.info("Digest scheduler started")
+    return scheduler

@@ -12,17 +12,23 @@ connection idle for `CHANNEL_TIMEOUT`, answers a body over `MAX_BODY_BYTES` with
 
 from __future__ import annotations
 
+import _thread
 import logging
 import resource
+import signal
+import threading
+import time
 from typing import Any
 
-import waitress
+from waitress.server import BaseWSGIServer, create_server
 
-from bot.app import create_app, start_scheduler
+from bot.app import WORK_THREADS, create_app, start_scheduler
 from bot.doors import wsgi_app
 from bot.doors.door import MAX_BODY_BYTES
 from bot.service import Service
 from bot.settings import Settings
+from bot.work import WorkPool
+from handlers.deps import SIDE_PENDING, SIDE_THREADS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,11 @@ CHANNEL_TIMEOUT = 15
 """Seconds a connection may stay silent before it is closed (Slack sends each request in one go)."""
 MAX_HEADER_BYTES = 32 * 1024
 BACKLOG = 2048
+GRACE_SECONDS = 25.0
+"""After SIGTERM: how long acknowledged work may take to be answered before the process exits (Heroku
+sends SIGKILL 30 s after SIGTERM)."""
+IN_FLIGHT_SECONDS = 1.0
+"""After SIGTERM: how long requests already read may take to be acknowledged before the server stops."""
 
 
 def options(host: str, port: int) -> dict[str, Any]:
@@ -65,11 +76,57 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     """Build the app and serve it until stopped; with `scheduler`, post digests from this process too."""
     raise_file_limit()
     service = Service.from_settings(settings)
-    app = wsgi_app(create_app(settings, service=service), service, settings)
-    if scheduler:
-        start_scheduler(settings)
+    pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING)
+    app = wsgi_app(create_app(settings, service=service, pool=pool, side=side), service, settings)
+    ticker = start_scheduler(settings) if scheduler else None
+    server = create_server(app, **options(host, settings.port))
+    assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        """SIGTERM (a deploy): take no new connections, let requests already read be acknowledged, then leave
+        the server loop; the acknowledged work is finished below."""
+        if stopping.is_set():
+            return
+        stopping.set()
+        log.info(
+            "Stopping (signal %d): no new requests; finishing acknowledged work for up to %.0f s", signum, GRACE_SECONDS
+        )
+        server.accepting = False
+        server.del_channel()  # the listening socket leaves the loop: new connections are refused by the kernel
+        if server.socket is not None:
+            server.socket.close()
+        threading.Thread(target=_interrupt_after, args=(IN_FLIGHT_SECONDS,), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
     log.info("Serving Slack on http://%s:%s/slack/events", host, settings.port)
-    waitress.serve(app, **options(host, settings.port))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        if not stopping.is_set():
+            raise
+    drain(pool, side, ticker)
+
+
+def _interrupt_after(seconds: float) -> None:
+    time.sleep(seconds)
+    _thread.interrupt_main()  # waitress's loop ends on KeyboardInterrupt, in the main thread
+
+
+def drain(pool: WorkPool, side: WorkPool, ticker: Any, grace: float = GRACE_SECONDS) -> bool:
+    """Finish what was acknowledged (answers on `pool`, quick Slack calls on `side`) within `grace` seconds, and
+    start no new scheduled run (one under way holds its leases: if it is cut short, another scheduler takes
+    its slots over, and a post in flight is never made twice). True when everything was answered."""
+    if ticker is not None:
+        ticker.shutdown(wait=False)
+    deadline = time.monotonic() + grace
+    answered = pool.wait_idle(timeout=grace)
+    quick = side.wait_idle(timeout=max(0.0, deadline - time.monotonic()))
+    if answered and quick:
+        log.info("Stopped: every acknowledged request was answered")
+    else:
+        log.warning("Stopped with work unfinished after %.0f s: %r, %r", grace, pool, side)
+    return answered and quick
 
 
 def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:

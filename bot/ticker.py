@@ -36,6 +36,9 @@ def _add_ticks(scheduler: BaseScheduler, ticks: Sequence[Callable[[], object]], 
         )
 
 
+__all__ = ["TICK_SECONDS", "BackgroundScheduler", "background_scheduler", "blocking_scheduler"]
+
+
 def background_scheduler(ticks: Sequence[Callable[[], object]], clock: Clock) -> BackgroundScheduler:
     """A scheduler thread beside the Slack app (`toggl-bot serve`); call `.start()`."""
     scheduler = BackgroundScheduler(timezone=dt.UTC)
