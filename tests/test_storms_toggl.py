@@ -72,3 +72,48 @@ def test_projects_answers_a_sentence_and_keeps_nothing(fake_toggl: FakeToggl, se
     assert service.store.cache.items("T1", "U1", world["wid"], "projects") == []
     fake_toggl.faults.clear()
     assert "Website redesign" in all_text(answer(parse("projects"), ADA, service).messages[0])
+
+
+def page_numbers(fake: FakeToggl) -> list[int]:
+    return [int(r.query["page"][0]) for r in fake.requests if r.path.endswith("/projects")]
+
+
+def test_a_large_workspace_is_listed_over_several_answers_keeping_each_part(fake_toggl: FakeToggl, service: Service) -> None:
+    """2,100 projects: 11 pages. Each answer spends at most 5 of them and says the list is partial."""
+    world = standard_world(fake_toggl, projects=2099)
+    service.accounts.connect("T1", "U1", world["token"])
+    first = all_text(answer(parse("projects"), ADA, service).messages[0])
+    assert page_numbers(fake_toggl) == [1, 2, 3, 4, 5]
+    assert "rest come as your Toggl quota allows" in first
+    assert len(service.store.cache.items("T1", "U1", world["wid"], "projects")) == 1000
+    second = all_text(answer(parse("projects"), ADA, service).messages[0])
+    assert page_numbers(fake_toggl) == list(range(1, 11)) and "rest come as your Toggl quota allows" in second
+    third = all_text(answer(parse("projects"), ADA, service).messages[0])
+    assert page_numbers(fake_toggl) == list(range(1, 12))  # page 11 is short: the list is whole
+    assert "rest come" not in third and "As of" not in third
+    assert len(service.store.cache.items("T1", "U1", world["wid"], "projects")) == 2100
+
+
+def test_a_quota_spent_mid_list_keeps_the_pages_read_and_resumes_after_them(
+    fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
+    """The free plan's storm: one `projects` spent 32 requests, then met 402 and showed nothing, again and again."""
+    world = standard_world(fake_toggl, projects=2099)
+    service.accounts.connect("T1", "U1", world["token"])
+    world["person"].quota_left = 3
+    (message,) = answer(parse("projects"), ADA, service).messages
+    assert "rest come as your Toggl quota allows" in all_text(message)  # a partial list, not a failure
+    assert len(service.store.cache.items("T1", "U1", world["wid"], "projects")) == 600
+    (message,) = answer(parse("projects"), ADA, service).messages  # within the hour: the part kept, no request
+    assert "rest come" in all_text(message) and page_numbers(fake_toggl) == [1, 2, 3, 4]
+    world["person"].quota_left = None
+    clock.advance(seconds=fake_toggl.quota_resets_in)  # the hour is over
+    answer(parse("projects"), ADA, service)
+    assert page_numbers(fake_toggl) == [1, 2, 3, 4, 4, 5, 6, 7, 8]  # 4 was refused (402), then asked again
+
+
+def test_a_normal_workspace_is_still_listed_whole_at_once(fake_toggl: FakeToggl, service: Service) -> None:
+    world = standard_world(fake_toggl, projects=449)
+    service.accounts.connect("T1", "U1", world["token"])
+    text = all_text(answer(parse("projects"), ADA, service).messages[0])
+    assert page_numbers(fake_toggl) == [1, 2, 3] and "rest come" not in text

@@ -113,6 +113,8 @@ class Listing(list[Any]):
     """
 
     server_time: float | None = None
+    next_page: int | None = None
+    """Where to go on, when the listing stopped early (a page limit, or the quota spent after some pages)."""
 
 
 def _server_time(response: requests.Response) -> float | None:
@@ -197,11 +199,15 @@ class TogglClient:
         name: str | None = None,
         client_ids: Iterable[int] | None = None,
         since: int | None = None,
+        first_page: int = 1,
+        page_limit: int | None = None,
     ) -> Listing:
         """Every project of a workspace matching the filters, fetching all pages of 200.
 
         `active` is True, False or "both"; `since` is UNIX time and returns deleted ones too.
-        Pinned projects come first, as Toggl sorts them.
+        Pinned projects come first, as Toggl sorts them. With `page_limit`, at most that many pages from
+        `first_page` are fetched, and a 402 after the first of them keeps what came: `next_page` says where
+        to go on.
         """
         params: dict[str, Any] = {"per_page": PROJECTS_PER_PAGE, "sort_pinned": "true", "active": _flag(active)}
         if statuses:
@@ -212,7 +218,14 @@ class TogglClient:
             params["client_ids"] = ",".join(str(c) for c in client_ids)
         if since is not None:
             params["since"] = since
-        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/projects", params, PROJECTS_PER_PAGE, _projects_of)
+        return self._all_pages(
+            f"/api/v9/workspaces/{workspace_id}/projects",
+            params,
+            PROJECTS_PER_PAGE,
+            _projects_of,
+            first_page=first_page,
+            page_limit=page_limit,
+        )
 
     def clients(self, workspace_id: int, *, status: str = "both") -> Listing:
         """Every client of a workspace, archived ones too by default: one request, a bare array.
@@ -334,20 +347,37 @@ class TogglClient:
         return self._model(SummaryReport, answer if answer is not None else {})
 
     def _all_pages(
-        self, path: str, params: dict[str, Any], per_page: int, read: Callable[[Any], tuple[list[Any], int | None]]
+        self,
+        path: str,
+        params: dict[str, Any],
+        per_page: int,
+        read: Callable[[Any], tuple[list[Any], int | None]],
+        *,
+        first_page: int = 1,
+        page_limit: int | None = None,
     ) -> Listing:
         """Every page, until one comes back short (or `total_count` is reached); items keyed by id, so an
-        item that moves between pages while we read is kept once."""
+        item that moves between pages while we read is kept once. With `page_limit`, a bounded part of it."""
         found: dict[int, Any] = {}
         listing = Listing()
-        for page in range(1, MAX_PAGES + 1):
-            answer = self._call("GET", path, params={**params, "page": page})
+        last = MAX_PAGES if page_limit is None else first_page + page_limit - 1
+        for page in range(first_page, last + 1):
+            try:
+                answer = self._call("GET", path, params={**params, "page": page})
+            except QuotaExceeded:
+                if page_limit is None or page == first_page:
+                    raise
+                listing.next_page = page  # the pages already read were paid for: keep them
+                break
             listing.server_time = listing.server_time or answer.server_time
             items, total = read(answer.body)
             for item in items:
                 found[item.id] = item
             if len(items) < per_page or (total is not None and len(found) >= total):
                 break
+        else:
+            if page_limit is not None:
+                listing.next_page = last + 1
         listing.extend(found.values())
         return listing
 
