@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -29,7 +28,7 @@ from bot.scheduled import Runner
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
-from bot.slack.installations import EncryptedInstallationStore, PrunedOAuthStateStore, TeamClients
+from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.work import WorkPool
 from handlers import register_all
@@ -123,8 +122,9 @@ def _oauth_settings(settings: Settings, service: Service, wiring: SlackWiring) -
         state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
     # Bolt's default authorize calls auth.test on every request and rotates tokens against slack.com:
-    # ours caches the result per token and rotates through SLACK_API_URL like every other call.
-    oauth.authorize = InstallationStoreAuthorize(
+    # ours caches the result per token and rotates through SLACK_API_URL like every other call, and does
+    # not take a database outage for a missing installation (no "please reinstall" during a blip).
+    oauth.authorize = OutageAwareAuthorize(
         logger=log,
         installation_store=wiring.installations,
         client_id=settings.slack_client_id,

@@ -55,6 +55,10 @@ class CachePolicy:
     pace_seconds: float = 3600
     """Each project's time over the last four weeks, for forecasts (one Reports request per workspace)."""
     quota_reserve: int = 2
+    pages_per_answer: int = 5
+    """The most pages of 200 projects one answer fetches for a list it does not have yet. A workspace of 20,000
+    projects needs 100 pages, more than a free plan's hourly quota: it is listed 1,000 at a time, kept as it
+    comes, and finished over the next answers. A normal workspace (450 projects: 3 pages) is whole at once."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ class Snapshot(Generic[T]):
     items: list[T]
     as_of: float
     stale: str | None = None
-    """None, "quota" (the hourly limit; see `retry_in`) or "unavailable" (Toggl down or rate limiting)."""
+    """None, "quota" (the hourly limit; see `retry_in`), "unavailable" (Toggl down or rate limiting) or
+    "partial" (a large list, fetched so far only in part; the rest comes with the next answers)."""
     retry_in: int | None = None
 
 
@@ -144,12 +149,71 @@ class TogglReader:
         Filters are applied by the caller. `max_age` stretches the freshness window (the Home tab's).
         """
         client = self.client(account)
+        limit = self.policy.pages_per_answer if account.person is not None else None  # a bare token keeps nothing
+        resume = self._projects_resume(account, workspace_id)
+        if resume is not None:
+            snapshot = self._more_projects(account, workspace_id, client, resume)
+        else:
+            stopped: list[int] = []
 
-        def fetch(since: int | None) -> toggl.Listing:
-            return client.projects(workspace_id, active="both", since=since)
+            def fetch(since: int | None) -> toggl.Listing:
+                found = client.projects(
+                    workspace_id, active="both", since=since, page_limit=limit if since is None else None
+                )
+                if found.next_page is not None:
+                    stopped.append(found.next_page)
+                return found
 
-        snapshot = self._snapshot(account, workspace_id, "projects", Project, fetch, max_age=max_age)
+            snapshot = self._snapshot(account, workspace_id, "projects", Project, fetch, max_age=max_age)
+            if stopped:
+                self.put_doc(account, _resume_doc(workspace_id), str(stopped[0]))
+                snapshot = dataclasses.replace(snapshot, stale="partial")
         return dataclasses.replace(snapshot, items=self._with_client_names(account, workspace_id, snapshot.items))
+
+    def _projects_resume(self, account: Account, workspace_id: int) -> int | None:
+        """The page a partly fetched project list goes on from, if it is partly fetched."""
+        found = self.doc(account, _resume_doc(workspace_id))
+        return int(found[0]) if found is not None and found[0].isdigit() else None
+
+    def _more_projects(self, account: Account, workspace_id: int, client: toggl.TogglClient, page: int) -> Snapshot[Project]:
+        """The next pages of a partly fetched project list, merged into the copy; while the quota is short or
+        Toggl is away, the copy as it is. Changes to pages already read come later with the `since` refresh
+        (from the first page's clock), so nothing that moved meanwhile is lost for good."""
+        assert account.person is not None  # only a person's list is kept, so only theirs can be partial
+        key = (account.person.team_id, account.person.user_id, workspace_id, "projects")
+        state = self.cache.state(*key)
+
+        def kept(retry_in: int | None = None) -> Snapshot[Project]:
+            items = [Project.model_validate_json(data) for data in self.cache.items(*key)]
+            return Snapshot(items, state.fetched_at if state is not None else self.clock.time(), "partial", retry_in)
+
+        if state is None:  # the copy went (a disconnect, a clear): start again from the first page
+            self.forget_docs(account, _resume_doc(workspace_id))
+            return self.projects(account, workspace_id)
+        wait = self.quota_wait(account)
+        if wait is not None:
+            return kept(wait)
+        try:
+            more = client.projects(workspace_id, active="both", first_page=page, page_limit=self.policy.pages_per_answer)
+        except toggl.QuotaExceeded as err:
+            return kept(err.resets_in)
+        except (toggl.TogglUnavailable, toggl.RateLimited):
+            return kept()
+        upserts = {item.id: item.model_dump_json() for item in more if item.server_deleted_at is None}
+        now = self.clock.time()
+        self.cache.merge(
+            *key,
+            upserts=upserts,
+            deletes=[],
+            state=CacheState(server_time=state.server_time, fetched_at=now),  # deltas count from the first page
+            replace=False,
+        )
+        if more.next_page is not None:
+            self.put_doc(account, _resume_doc(workspace_id), str(more.next_page))
+            return kept()
+        self.forget_docs(account, _resume_doc(workspace_id))
+        items = [Project.model_validate_json(data) for data in self.cache.items(*key)]
+        return Snapshot(items, now)
 
     def cached_projects(self, team_id: str, user_id: str, workspace_id: int) -> list[Project]:
         """The projects as last fetched, however long ago, without asking Toggl anything.
@@ -298,6 +362,11 @@ class TogglReader:
         """Drop the person's documents whose name starts with `prefix` (a timer or reports now out of date)."""
         if account.person is not None:
             self.cache.forget_docs(account.person.team_id, account.person.user_id, prefix)
+
+
+def _resume_doc(workspace_id: int) -> str:
+    """The document that holds the next page of a partly fetched project list."""
+    return f"projects-resume:{workspace_id};"  # the ";" keeps workspace 1 from matching 12 as a prefix
 
 
 def _named(project: Project, names: dict[int, str]) -> Project:

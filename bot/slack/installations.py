@@ -12,16 +12,21 @@ import copy
 import datetime as dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from logging import Logger
 from typing import Any, TypeVar
 
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.crypto import TokenCipher, UnreadableToken
@@ -111,6 +116,85 @@ class EncryptedInstallationStore(InstallationStore):
             log.error("A Slack installation's tokens cannot be decrypted with the configured keys; reinstall the app")
             return None
         return opened
+
+
+class InstallationsUnavailable(Exception):
+    """The installations could not be read (a database error): not the same as "not installed"."""
+
+
+class OutageAwareAuthorize(InstallationStoreAuthorize):
+    """Bolt's `InstallationStoreAuthorize`, except that a database error while finding the installation is
+    not "not installed".
+
+    Bolt catches every error of `find_bot` and answers "your installation … is no longer available, please
+    reinstall", which during a 3-second database outage told 111 of 300 people to reinstall, `help` included.
+    Here a lookup that failed on the database is tried again briefly (`retry_delays`); if it still fails:
+
+    - a request with a `response_url` (slash commands, buttons) goes on without a bot token: its answer goes
+      to the `response_url`, which needs none, so `help` is answered without the database, and a command
+      that needs the database meets it again (back by then, or "please try again");
+    - a request without one (events, form submissions) is refused with `InstallationsUnavailable`, which Bolt
+      turns into HTTP 500: Slack sends an event again later, and a form shows its own "try again".
+    """
+
+    def __init__(self, *, retry_delays: tuple[float, ...] = (0.2, 0.5), **options: Any) -> None:
+        store = options.pop("installation_store")
+        self._trouble = threading.local()
+        super().__init__(installation_store=_Watched(store, self._trouble), **options)
+        self._retry_delays = retry_delays
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: Any,
+    ) -> AuthorizeResult | None:
+        for delay in (*self._retry_delays, None):
+            self._trouble.error = None
+            found = super().__call__(context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, **actor)
+            error = self._trouble.error
+            if found is not None or error is None:
+                return found
+            if delay is not None:
+                time.sleep(delay)
+        log.warning("The Slack installation of team %s could not be read: %s", team_id, type(error).__name__)
+        if context.response_url is None:
+            raise InstallationsUnavailable(f"the installation of team {team_id} could not be read") from error
+        context["installation_unavailable"] = True  # handlers may tell; the reply goes by response_url
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+
+class _Watched(InstallationStore):
+    """The installation store as Bolt's authorize sees it: a database error is noted (per thread) before Bolt
+    swallows it, so that `OutageAwareAuthorize` can tell an outage from a missing installation."""
+
+    def __init__(self, inner: InstallationStore, trouble: threading.local) -> None:
+        self._inner = inner
+        self._noted = trouble
+
+    @property
+    def logger(self) -> Logger:
+        return log
+
+    def save(self, installation: Installation) -> None:
+        self._inner.save(installation)
+
+    def save_bot(self, bot: Bot) -> None:
+        self._inner.save_bot(bot)
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
+        try:
+            return self._inner.find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+            )
+        except SQLAlchemyError as err:
+            self._noted.error = err
+            raise
 
 
 class PrunedOAuthStateStore(SQLAlchemyOAuthStateStore):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json as jsonlib
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from urllib3.util.retry import Retry
 from bot import __version__
 from bot.clock import SYSTEM, Clock
 from bot.toggl.errors import (
+    AnswerTooLarge,
     BadResponse,
     Conflict,
     FeatureUnavailable,
@@ -56,6 +58,17 @@ ME_PREFIX = "/api/v9/me"
 
 M = TypeVar("M", bound=TogglModel)
 """The model one answer is read into: each endpoint method returns its own type, not `Any`."""
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The most of one answer we read (after gzip is undone), per request and so per page. A page of 200 projects
+is 100 to 300 KB (about 520 bytes a project in the fake, up to 1.5 KB with long names and every field), so
+8 MB is over 25 pages' worth; the unpaged answers (a person's time entries, a summary report of a month)
+would need some 50,000 rows to reach it. Parsed, 8 MB of JSON is roughly 60 MB of Python objects: bounded,
+where a 127 MB project list once took an instance from 110 to 967 MB."""
+MAX_DEPTH = 32
+"""How deeply an answer may nest. Toggl's deepest, the summary report (groups, sub-groups, rates), is 7 levels;
+deeper than 32 is not Toggl's data, and past about 1,000 the JSON parser itself gives up with RecursionError."""
+CHUNK_BYTES = 64 * 1024
 
 TIMEOUT = (3.05, 4.0)
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
@@ -100,6 +113,8 @@ class Listing(list[Any]):
     """
 
     server_time: float | None = None
+    next_page: int | None = None
+    """Where to go on, when the listing stopped early (a page limit, or the quota spent after some pages)."""
 
 
 def _server_time(response: requests.Response) -> float | None:
@@ -184,11 +199,15 @@ class TogglClient:
         name: str | None = None,
         client_ids: Iterable[int] | None = None,
         since: int | None = None,
+        first_page: int = 1,
+        page_limit: int | None = None,
     ) -> Listing:
         """Every project of a workspace matching the filters, fetching all pages of 200.
 
         `active` is True, False or "both"; `since` is UNIX time and returns deleted ones too.
-        Pinned projects come first, as Toggl sorts them.
+        Pinned projects come first, as Toggl sorts them. With `page_limit`, at most that many pages from
+        `first_page` are fetched, and a 402 after the first of them keeps what came: `next_page` says where
+        to go on.
         """
         params: dict[str, Any] = {"per_page": PROJECTS_PER_PAGE, "sort_pinned": "true", "active": _flag(active)}
         if statuses:
@@ -199,7 +218,14 @@ class TogglClient:
             params["client_ids"] = ",".join(str(c) for c in client_ids)
         if since is not None:
             params["since"] = since
-        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/projects", params, PROJECTS_PER_PAGE, _projects_of)
+        return self._all_pages(
+            f"/api/v9/workspaces/{workspace_id}/projects",
+            params,
+            PROJECTS_PER_PAGE,
+            _projects_of,
+            first_page=first_page,
+            page_limit=page_limit,
+        )
 
     def clients(self, workspace_id: int, *, status: str = "both") -> Listing:
         """Every client of a workspace, archived ones too by default: one request, a bare array.
@@ -321,20 +347,37 @@ class TogglClient:
         return self._model(SummaryReport, answer if answer is not None else {})
 
     def _all_pages(
-        self, path: str, params: dict[str, Any], per_page: int, read: Callable[[Any], tuple[list[Any], int | None]]
+        self,
+        path: str,
+        params: dict[str, Any],
+        per_page: int,
+        read: Callable[[Any], tuple[list[Any], int | None]],
+        *,
+        first_page: int = 1,
+        page_limit: int | None = None,
     ) -> Listing:
         """Every page, until one comes back short (or `total_count` is reached); items keyed by id, so an
-        item that moves between pages while we read is kept once."""
+        item that moves between pages while we read is kept once. With `page_limit`, a bounded part of it."""
         found: dict[int, Any] = {}
         listing = Listing()
-        for page in range(1, MAX_PAGES + 1):
-            answer = self._call("GET", path, params={**params, "page": page})
+        last = MAX_PAGES if page_limit is None else first_page + page_limit - 1
+        for page in range(first_page, last + 1):
+            try:
+                answer = self._call("GET", path, params={**params, "page": page})
+            except QuotaExceeded:
+                if page_limit is None or page == first_page:
+                    raise
+                listing.next_page = page  # the pages already read were paid for: keep them
+                break
             listing.server_time = listing.server_time or answer.server_time
             items, total = read(answer.body)
             for item in items:
                 found[item.id] = item
             if len(items) < per_page or (total is not None and len(found) >= total):
                 break
+        else:
+            if page_limit is not None:
+                listing.next_page = last + 1
         listing.extend(found.values())
         return listing
 
@@ -348,25 +391,38 @@ class TogglClient:
     def _call(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None, me: bool = False
     ) -> _Answer:
-        """The one HTTP call: pacing, timeout, error mapping, quota headers, JSON decoding."""
+        """The one HTTP call: pacing, timeout, error mapping, quota headers, JSON decoding.
+
+        The body is streamed and read at most `MAX_BODY_BYTES` of it: a bigger one is refused (`AnswerTooLarge`)
+        without the rest ever reaching memory, as is one nested deeper than `MAX_DEPTH`.
+        """
         self._pace()
         try:
-            response = self._session.request(method, self._base_url + path, params=params, json=json, timeout=self._timeout)
+            response = self._session.request(
+                method, self._base_url + path, params=params, json=json, timeout=self._timeout, stream=True
+            )
         except requests.Timeout as err:
             raise TogglUnavailable("Toggl did not answer in time", path=path) from err
         except requests.RequestException as err:
             raise TogglUnavailable("Toggl could not be reached", path=path) from err
         finally:
             self._next_at = time.monotonic() + self._min_interval
-        self._note_quota(response, _bucket(path))
-        if response.status_code >= 400:
-            raise self._error_for(response, path, me=me)
-        if not response.content:
+        with response:  # closing a body we did not finish drops its connection rather than reading on
+            self._note_quota(response, _bucket(path))
+            if response.status_code >= 400:
+                raise self._error_for(response, path, me=me)
+            content = _read_capped(response, path)
+        if not content:
             return _Answer(None, _server_time(response))
         try:
-            return _Answer(response.json(), _server_time(response))
+            body = jsonlib.loads(content)
+        except RecursionError as err:
+            raise AnswerTooLarge(f"Toggl sent an answer nested deeper than {MAX_DEPTH} levels", path=path) from err
         except ValueError as err:
             raise BadResponse("Toggl sent a reply that is not valid JSON", status=response.status_code, path=path) from err
+        if _deeper_than(body, MAX_DEPTH):
+            raise AnswerTooLarge(f"Toggl sent an answer nested deeper than {MAX_DEPTH} levels", path=path)
+        return _Answer(body, _server_time(response))
 
     def _pace(self) -> None:
         """Wait until `min_interval` seconds after this token's last answer (Toggl's ~1 a second bucket).
@@ -433,6 +489,45 @@ class TogglClient:
         if not isinstance(data, list):
             raise BadResponse(f"Toggl sent {model.__name__.lower()}s in an unexpected shape")
         return [cls._model(model, item) for item in data]
+
+
+def _read_capped(response: requests.Response, path: str) -> bytes:
+    """The body, decoded, refusing it once it passes `MAX_BODY_BYTES`: a declared length over the cap is refused
+    before reading, and a body that runs on (chunked, or gzip that inflates) is cut off where it passes the cap."""
+    declared = _int_header(response, "Content-Length")
+    encoded = response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+    if declared is not None and declared > MAX_BODY_BYTES and not encoded:
+        raise AnswerTooLarge(f"Toggl announced an answer of {declared:,} bytes, over our cap", path=path)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise AnswerTooLarge(f"Toggl sent an answer over {MAX_BODY_BYTES:,} bytes; we stopped reading", path=path)
+            chunks.append(chunk)
+    except requests.Timeout as err:
+        raise TogglUnavailable("Toggl did not finish its answer in time", path=path) from err
+    except requests.RequestException as err:
+        raise TogglUnavailable("Toggl's answer broke off", path=path) from err
+    return b"".join(chunks)
+
+
+def _deeper_than(body: Any, limit: int) -> bool:
+    """Whether parsed JSON nests more than `limit` lists and objects deep; iterative, so depth cannot hurt it."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _bucket(path: str) -> str:

@@ -11,6 +11,7 @@
 | 429 after retries                              | `RateLimited`        | try again in a moment              |
 | 5xx after retries, timeout, connection error   | `TogglUnavailable`   | Toggl is down, try later           |
 | 200 with a body that is not what the spec says | `BadResponse`        | (a kind of `TogglUnavailable`)     |
+| 200 with a body over 8 MB or nested past 32    | `AnswerTooLarge`     | too big to read; nothing was kept  |
 | any other 4xx                                  | `TogglError`         | generic failure                    |
 
 Everything under `/me` draws on a separate user quota (30 requests an hour on every plan), so a 402
@@ -79,3 +80,11 @@ class TogglUnavailable(TogglError):
 
 class BadResponse(TogglUnavailable):
     """Toggl answered 200 with a body we cannot read (malformed JSON, wrong shape)."""
+
+
+class AnswerTooLarge(BadResponse):
+    """Toggl's answer was bigger or more deeply nested than the client reads (`MAX_BODY_BYTES`, `MAX_DEPTH`).
+
+    Apart from `BadResponse` because "try again in a few minutes" would not help: the same request would
+    bring the same answer. Caches treat it as any bad answer: the old copy stands, nothing new is kept.
+    """

@@ -213,6 +213,11 @@ def with_note(message: Message, note: str) -> Message:
 
 def stale_note(as_of: dt.datetime, why: str, retry_in: int | None) -> str:
     """`As of 14:05; Toggl's hourly limit resets in 12 min.`"""
+    if why == "partial":
+        return (
+            ":hourglass: Showing the projects fetched so far: a large workspace is listed 1,000 at a time, "
+            "and the rest come as your Toggl quota allows (ask again)."
+        )
     if why == "quota":
         when = f"in {max(1, -(-retry_in // 60))} min" if retry_in else "within the hour"
         return f":hourglass: As of {as_of:%H:%M}; Toggl's hourly limit resets {when}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from bot import toggl
+from bot.toggl.errors import AnswerTooLarge
 from bot.views.account import not_connected
 from bot.views.common import Message, notice
 
@@ -46,6 +47,12 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
         case toggl.RateLimited(retry_after=retry_after):
             wait = f"in {retry_after} s" if retry_after else "in a few seconds"
             return notice(f"Toggl is asking us to slow down. Please try again {wait}.")
+        case AnswerTooLarge():  # before its base: waiting a few minutes would bring the same answer
+            return notice(
+                "Toggl answered with something too large or too deeply nested for me to read, so I stopped "
+                "reading it and kept none of it.",
+                "Nothing was changed. If it happens again, please tell whoever runs this app.",
+            )
         case toggl.TogglUnavailable():
             return notice("Toggl is not answering right now. Please try again in a few minutes.")
     return notice("Toggl could not do that. Please try again, or check `help`.")

@@ -49,8 +49,11 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     kind: str = "status"
-    """status | malformed | truncated | reset | slow (answers normally after `delay`)."""
+    """status | malformed | truncated | reset | slow (answers normally after `delay`) | huge (a JSON array of
+    projects `size` bytes long, 64 MB by default, streamed with no Content-Length) | deep (`size` nested lists,
+    100,000 by default)."""
     times: int = 1
+    size: int = 0
     quota_headers: bool = True
     """False answers without `X-Toggl-Quota-*`, as Reports does for a missing plan feature."""
 
@@ -109,6 +112,8 @@ class FakeToggl:
         self.last_seen: dict[str, float] = {}
         self.too_fast = 0
         self.lock = threading.Lock()
+        self.huge_sent = 0
+        """Bytes of 'huge' answers written before the reader hung up: how far a client read on."""
         self.server = LoopbackServer(_handler_for(self))
         self._next_id = 1000
 
@@ -684,6 +689,11 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
                     return self._send(200, b'{"id": 1, "name": "broken', headers)
                 if fault.kind == "truncated":
                     return self._send(200, b'[{"id": 1, "na', headers, length=500)
+                if fault.kind == "huge":
+                    return self._send_huge(fault.size or 64 * 1024 * 1024, headers)
+                if fault.kind == "deep":
+                    depth = fault.size or 100_000
+                    return self._send(200, b"[" * depth + b"]" * depth, headers)
                 if fault.kind == "status":
                     return self._send(
                         fault.status, fault.body, {**(headers if fault.quota_headers else {}), **fault.headers}
@@ -698,6 +708,29 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
             else:
                 data = json.dumps(payload).encode()
             self._send(status, data, headers if status != 401 else {})
+
+        def _send_huge(self, size: int, headers: dict[str, str]) -> None:
+            """A project list that goes on and on, the end marked only by closing the connection."""
+            one = json.dumps({"id": 1, "workspace_id": 1, "name": "x" * 400, "active": True}).encode() + b","
+            chunk = one * (64 * 1024 // len(one))
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Connection", "close")
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.close_connection = True
+                self.wfile.write(b"[")
+                sent = 1
+                while sent < size:
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+                    with fake.lock:
+                        fake.huge_sent += len(chunk)
+                self.wfile.write(one[:-1] + b"]")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
 
         def _send(self, status: int, data: bytes, headers: dict[str, str], length: int | None = None) -> None:
             try:
