@@ -25,7 +25,7 @@ from bot.store.cache import Cache, CacheState
 from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, DatabaseTooNew, engine_url, head_revision, sqlite_path
 from bot.store.people import People, Person
 from bot.store.personal import PersonalSchedule, PersonalSchedules
-from bot.store.seen import SeenRequests
+from bot.store.seen import SeenRequests, Unrecorded
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Slot, Subscription, Subscriptions
 
@@ -41,6 +41,7 @@ __all__ = [
     "Slot",
     "Store",
     "Subscription",
+    "Unrecorded",
     "engine_url",
     "head_revision",
     "sqlite_path",
