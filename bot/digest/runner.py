@@ -17,7 +17,7 @@ from bot.digest.compose import WorkspaceData, digest_data
 from bot.digest.rules import judge
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key
 from bot.digest.views import digest_failed, digest_message
-from bot.identity import Asker, NotConnected, ReconnectNeeded
+from bot.identity import Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
 from bot.store import Subscription
@@ -193,6 +193,11 @@ class DigestRunner:
             account = self.service.accounts.account(Asker(team_id=team_id, user_id=user_id))
         except (NotConnected, ReconnectNeeded):
             return self._pause(owner, items, "the subscriber's Toggl account is not connected")
+        except KeyMissing:  # logged; a lease handed back at once (0 s) leaves each slot to a process with the key
+            for sub, key in items:
+                if key is not None:
+                    self.store.subscriptions.leases.renew(sub.id, key, self.name, 0)
+            return [Outcome(sub.id, sub.channel_id, "left", "this process lacks the key") for sub, _ in items]
         try:
             data = digest_data(self.service.reader, self.service.reports, account, now.date())
         except toggl.TokenRejected:

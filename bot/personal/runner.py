@@ -24,7 +24,7 @@ from bot import toggl, tracking
 from bot.browse import workspace_label
 from bot.digest.schedule import GRACE, ScheduleError, latest_slot, slot_key, zone
 from bot.figures import weekday_name
-from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.mytime import rows_for, week_of, zone_named
 from bot.service import Service
 from bot.slack import NotInstalled, SlackGateway, describe
@@ -165,6 +165,9 @@ class PersonalRunner:
             account = self.service.accounts.account(Asker(team_id=sched.team_id, user_id=sched.user_id))
         except (NotConnected, ReconnectNeeded):
             return self._pause(sched, key, NOT_CONNECTED)
+        except KeyMissing:  # logged; a lease handed back at once (0 s) leaves the slot to a process with the key
+            self.store.personal.leases.renew(sched.id, key, self.name, 0)
+            return PersonalOutcome(sched.id, sched.kind, "left", "this process lacks the key")
         try:
             if sched.kind == "summary":
                 message: Message | None = weekly_summary(self.service, account, sched, slot)
