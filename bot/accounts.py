@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot import toggl
 from bot.crypto import TokenCipher, UnreadableToken
-from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.store import Person, Store
 from bot.toggl.models import Me, Workspace
 from bot.toggl_reader import TogglReader, dump_workspaces
@@ -34,7 +34,8 @@ class Accounts:
         self._visits = threading.Lock()
 
     def account(self, asker: Asker) -> Account:
-        """The account to use; raises `NotConnected` or `ReconnectNeeded`."""
+        """The account to use; raises `NotConnected`, `ReconnectNeeded` (Toggl rejected the token) or `KeyMissing`
+        (this process cannot decrypt it: an operator's problem, logged here at ERROR)."""
         if asker.token is not None:
             return Account(token=asker.token)
         if not (asker.team_id and asker.user_id):
@@ -46,8 +47,16 @@ class Accounts:
             raise ReconnectNeeded("Toggl rejected the stored token")
         try:
             token = self.cipher.decrypt(person.token_ciphertext)
-        except UnreadableToken as err:
-            raise ReconnectNeeded(str(err)) from None
+        except UnreadableToken:
+            log.error(
+                "Cannot decrypt the stored Toggl token of %s/%s: no key of this process fits. It was started before "
+                "`toggl-bot rotate-key` and lacks the new key: restart it with the new TOKEN_ENCRYPTION_KEY (or key "
+                "file); if the key is lost, `toggl-bot doctor` counts such tokens. Left for a process that has the "
+                "key; the person is not asked to reconnect",
+                person.team_id,
+                person.user_id,
+            )
+            raise KeyMissing("no key of this process decrypts the stored token") from None
         return Account(token=SecretStr(token), workspace_id=person.workspace_id, person=person)
 
     def check_token(self, token: str) -> Me:

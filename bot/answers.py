@@ -37,7 +37,7 @@ from bot.commands import (
     WeeklySummary,
 )
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
-from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.toggl.models import Me
 from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
@@ -60,6 +60,9 @@ class Reply:
     open_connect_modal: bool = False
 
 
+TRY_LATER = "Please try again in a few minutes."
+
+
 def answer(command: Command, asker: Asker, service: Service) -> Reply:
     """Run one command for one person; always returns something to say."""
     try:
@@ -68,6 +71,10 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
         return Reply([account_views.not_connected()])
     except ReconnectNeeded:
         return Reply([account_views.not_connected("Your Toggl connection needs renewing. Please connect again.")])
+    except KeyMissing:  # this process lacks the key (logged): the token is fine, so no "connect again"
+        return Reply(
+            [notice("I cannot use your stored Toggl token right now: a problem on our side, not yours.", TRY_LATER)]
+        )
     except toggl.TogglError as err:
         log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
         return Reply([toggl_error_message(err)])

@@ -18,7 +18,14 @@ class NotConnected(Exception):
 
 
 class ReconnectNeeded(Exception):
-    """The stored token was rejected by Toggl earlier, or can no longer be decrypted."""
+    """Toggl rejected the stored token: only its owner can mend that, by connecting again."""
+
+
+class KeyMissing(Exception):
+    """This process holds no key that decrypts the stored token: it was started before a `rotate-key` and lacks the
+    new key, or the key is lost. The operator's problem, not the person's, so it is not a `ReconnectNeeded`: the
+    person is not asked to reconnect and nothing of theirs is paused, and a process that has the key can still use
+    the token. The one who meets it logs an ERROR (`Accounts.account` does) and leaves the work to such a process."""
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,10 @@ class Claims:
         """The point of no return, right before the post; False when our claim was taken over (post nothing)."""
         return self.leases.begin_post(schedule_id, key, self.owner, self.lease_seconds)
 
+    def hand_back(self, schedule_id: int, key: str) -> bool:
+        """Give our claim up untried, for a runner that can do it; it costs the slot no attempt."""
+        return self.leases.release(schedule_id, key, self.owner)
+
     def record_posted(self, schedule_id: int, key: str, status: str, posted_ts: str) -> bool:
         """Record a post Slack accepted, trying again through a database outage; False when it could not be
         recorded (the slot stays `posting`, so it is never posted again, and an ERROR says so)."""

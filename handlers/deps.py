@@ -12,7 +12,6 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply
 from bot.service import Service
@@ -70,15 +69,16 @@ class Deps:
             log.warning("Too many Slack calls are waiting; one after an ack was not made")
 
     def first_time(self, event_id: str | None) -> bool:
-        """False for an event id already handled, by any instance, even before a restart: Slack resends an
-        event it got no answer to, and the retry may reach another instance."""
+        """False for an event id (or button press) already handled, by any instance, even before a restart:
+        Slack resends an event it got no answer to, and the retry may reach another instance.
+
+        When the database cannot record it even after retrying, `Unrecorded` propagates: Bolt answers 500, so
+        Slack retries the event later (the id then keeps it to one run) or marks the button as failed for the
+        person to press again. Running it unrecorded could start a timer twice.
+        """
         if not event_id:
             return True
-        try:
-            return self.service.seen.first_time(f"event:{event_id}", at_once=True)
-        except SQLAlchemyError as err:  # better to answer twice than never
-            log.warning("Could not check an event id: %s", type(err).__name__)
-            return True
+        return self.service.seen.first_time(f"event:{event_id}")
 
 
 def _logged(call: Callable[..., object], *args: object, **kwargs: object) -> None:

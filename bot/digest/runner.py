@@ -17,7 +17,7 @@ from bot import toggl
 from bot.digest.compose import WorkspaceData, digest_data
 from bot.digest.rules import judge
 from bot.digest.views import digest_failed, digest_message
-from bot.identity import Asker, NotConnected, ReconnectNeeded
+from bot.identity import Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.scheduled import GRACE, LEASE_SECONDS, Claims, Due, Job
 from bot.service import Service
 from bot.slack import CANNOT_POST, NotInstalled, SlackGateway, describe, error_code
@@ -191,6 +191,11 @@ class DigestRunner(Job[Subscription, Outcome]):
             return self._retry(items, err)
         except (NotConnected, ReconnectNeeded):
             return self._pause(owner, items, "the subscriber's Toggl account is not connected")
+        except KeyMissing:  # logged; each slot handed back at once, to a process with the key
+            for sub, key in items:
+                if key is not None:
+                    self.claims.hand_back(sub.id, key)
+            return [Outcome(sub.id, sub.channel_id, "left", "this process lacks the key") for sub, _ in items]
         try:
             data = digest_data(self.service.reader, self.service.reports, account, now.date())
         except toggl.TokenRejected:

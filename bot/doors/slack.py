@@ -11,7 +11,15 @@ body limits, `bot.doors.door`):
 | a form or JSON body that does not parse, or is | 400                                           |
 | not the shape Slack sends (an object with a    |                                               |
 | `type`; a command with its user and team)      |                                               |
-| the same signed request again (a replay)       | 200 and nothing done: each signature once     |
+| the same signed request again (a replay, or   | 200 and nothing done: each signature is       |
+| one copy reaching two instances at once)       | claimed once in the database, before any work |
+| a request whose signature the database cannot  | a read-only slash command (`help`, `projects`…) |
+| record, even after retrying for ~1.4 s         | runs; another slash command is answered "a   |
+|                                                | moment of trouble, please try again"; an event |
+|                                                | or interaction gets 503, so Slack retries the |
+|                                                | event and shows its own "try again" for the   |
+|                                                | rest. Never carried out unrecorded: a `start` |
+|                                                | run twice is worse than a retry prompt        |
 
 Only then is the request handed to Bolt, which checks the signature again. The OAuth pages carry no signature
 (a browser opens them; Bolt checks its state cookie), so they only have to be UTF-8, as Bolt decodes every body.
@@ -29,16 +37,47 @@ from wsgiref.types import StartResponse
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.doors.door import Refused, Request, plain
-from bot.store import SeenRequests
+from bot.commands import (
+    DigestList,
+    DigestPreview,
+    Greet,
+    Help,
+    Invalid,
+    ListProjects,
+    ListTasks,
+    ListWorkspaces,
+    MyTime,
+    PickProject,
+    ShowMe,
+    ShowTimer,
+    parse,
+)
+from bot.doors.door import Refused, Request, json_answer, plain
+from bot.store import SeenRequests, Unrecorded
 
 log = logging.getLogger(__name__)
 
 
 EVENTS_PATH = "/slack/events"
 """Where Slack posts commands, events and interactivity (the manifest names it)."""
+HARMLESS_TWICE = (
+    Help,
+    Greet,
+    Invalid,
+    ShowMe,
+    ListWorkspaces,
+    ListProjects,
+    ListTasks,
+    PickProject,
+    ShowTimer,
+    MyTime,
+    DigestList,
+    DigestPreview,
+)
+"""Slash commands that only read: run twice, they answer twice and change nothing, so they run even when the
+database cannot record their signature (a person asking for `help` during an outage gets it)."""
+TROUBLE = "A moment of trouble on our side: I could not take that request. Please try again in a moment."
 
 
 class SlackDoor:
@@ -54,7 +93,11 @@ class SlackDoor:
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def events(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
-        if self._admit(request):
+        try:
+            admitted = self._admit(request)
+        except _Unsure as unsure:
+            return _trouble(unsure.kind, start_response)
+        if admitted:
             return self._bolt(request.environ, start_response)
         return plain(start_response, "200 OK", "")  # a replay: acknowledged, not carried out
 
@@ -63,7 +106,8 @@ class SlackDoor:
         return self._bolt(request.environ, start_response)
 
     def _admit(self, request: Request) -> bool:
-        """True when the request may go on to Bolt; False for a replay; raises `Refused` otherwise."""
+        """True when the request may go on to Bolt; False for a replay; raises `Refused` for a request that is
+        not Slack's, and `_Unsure` for one that could not be recorded and must not run unrecorded."""
         text = request.text()
         signature = request.header("X-Slack-Signature")
         if self._verifier is not None and not _signed(
@@ -78,17 +122,41 @@ class SlackDoor:
         kind = _kind(text, request.content_type)
         # Type-ahead requests carry no trigger id, so typing the same letters again within a second can repeat
         # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
-        if self._verifier is not None and kind != "block_suggestion" and not self._first_time(signature):
-            log.info("Ignored a replayed request: the same signed request was already handled")
-            return False
-        return True
-
-    def _first_time(self, signature: str) -> bool:
-        try:
-            return self._seen.first_time(f"sig:{signature}")
-        except SQLAlchemyError as err:  # better to answer twice than never
-            log.warning("Could not check a request signature for replays: %s", type(err).__name__)
+        if self._verifier is None or kind == "block_suggestion":
             return True
+        try:
+            first = self._seen.first_time(f"sig:{signature}")
+        except Unrecorded:
+            if kind == "command" and isinstance(parse(_command_text(text)), HARMLESS_TWICE):
+                log.warning("Ran a read-only command whose signature the database could not record")
+                return True
+            log.error(
+                "Did not carry out a request (%s): the database could not record its signature, so it could run twice", kind
+            )
+            raise _Unsure(kind) from None
+        if not first:
+            log.info("Ignored a replayed request: the same signed request was already handled")
+        return first
+
+
+class _Unsure(Exception):
+    """A request that could not be recorded: carrying it out might carry it out twice."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _trouble(kind: str, start_response: StartResponse) -> Iterable[bytes]:
+    """A slash command's answer is shown to the person, so it says "try again"; Slack retries an event that
+    got a 5xx (its event id then keeps the retry to one run), and shows its own "try again" on a button or form."""
+    if kind == "command":
+        return json_answer(start_response, "200 OK", {"response_type": "ephemeral", "text": TROUBLE})
+    return plain(start_response, "503 Service Unavailable", TROUBLE)
+
+
+def _command_text(text: str) -> str:
+    return parse_qs(text, keep_blank_values=True).get("text", [""])[0]
 
 
 def _signed(verifier: SignatureVerifier, text: str, timestamp: str, signature: str) -> bool:

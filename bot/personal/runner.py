@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import toggl, tracking
 from bot.browse import workspace_label
 from bot.figures import weekday_name
-from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.mytime import rows_for, week_of, zone_named
 from bot.scheduled import GRACE, LEASE_SECONDS, Claims, Due, Job
 from bot.service import Service
@@ -156,6 +156,9 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
             account = self.service.accounts.account(Asker(team_id=sched.team_id, user_id=sched.user_id))
         except (NotConnected, ReconnectNeeded):
             return self._pause(sched, key, NOT_CONNECTED)
+        except KeyMissing:  # logged; the slot handed back at once, to a process with the key
+            self.claims.hand_back(sched.id, key)
+            return PersonalOutcome(sched.id, sched.kind, "left", "this process lacks the key")
         try:
             if sched.kind == "summary":
                 message: Message | None = weekly_summary(self.service, account, sched, slot)

@@ -26,7 +26,7 @@ from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, DatabaseTooNe
 from bot.store.leases import Slot
 from bot.store.people import People, Person
 from bot.store.personal import PersonalSchedule, PersonalSchedules
-from bot.store.seen import SeenRequests
+from bot.store.seen import SeenRequests, Unrecorded
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Subscription, Subscriptions
 
@@ -42,6 +42,7 @@ __all__ = [
     "Slot",
     "Store",
     "Subscription",
+    "Unrecorded",
     "engine_url",
     "head_revision",
     "sqlite_path",

@@ -153,6 +153,18 @@ class Leases:
         with self._db.write() as conn:
             return conn.execute(statement).first() is not None
 
+    def release(self, key: int, slot: str, owner: str) -> bool:
+        """Hand our claim back untried (this process cannot do it, say it lacks a key): the next runner may take
+        it at once, and the hand-back does not count as an attempt."""
+        table = self._table
+        with self._db.write() as conn:
+            result = conn.execute(
+                sa.update(table)
+                .where(self._is(key, slot), table.c.owner == owner, table.c.status == "claimed")
+                .values(lease_expires_at=0, attempts=table.c.attempts - 1)
+            )
+            return result.rowcount > 0
+
     def settle_uncertain(self, key: int, slot: str, detail: str) -> bool:
         """Settle a `posting` slot whose runner stopped before recording the outcome: it may be in Slack, so it
         is never posted again (at most once). True for the one caller that settled it."""
