@@ -36,7 +36,7 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
-from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key
+from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key, zone
 from bot.store.leases import MAX_ATTEMPTS, Leases, runner_name
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ LEASE_SECONDS = 300.0
 whose runner died is still posted well within the grace period."""
 CLAIM_BATCH = 25
 """Slots one runner claims at a time before posting them: small, so that M schedulers post about 1/M each."""
+DONE = ("posting", "posted", "sent", "skipped", "uncertain")
+"""Slot records that count as the day's post: a second slot that day (the time was moved) is skipped."""
 RECORD_RETRIES = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds between tries to record a post Slack accepted: about 16 s, longer than a database restart."""
 
@@ -105,10 +107,6 @@ class Job(ABC, Generic[S, R]):
     @abstractmethod
     def why_given_up(self, *, late: bool) -> str:
         """The record's detail for a slot whose runners died: `late` when its time has passed, else out of attempts."""
-
-    def done_already(self, schedule: S, slot: dt.datetime) -> str | None:
-        """Why a slot that nobody claimed yet is not to be posted after all (recorded as skipped), or None."""
-        return None
 
     def given_up(self, schedule: S, reason: str) -> R:
         """A slot was given up (logged already): tell whom it concerns, if anyone, and report it."""
@@ -180,7 +178,7 @@ class Claims:
             late = now - current.slot > self.grace
             record = records.get((schedule.id, key))
             if record is None:
-                done = None if late else job.done_already(schedule, current.slot)
+                done = None if late else self.done_that_day(schedule, current.slot)
                 if done is not None:
                     self.leases.skip(schedule.id, key, done)
                 elif not late and self.leases.claim(schedule.id, key, self.owner, self.lease_seconds):
@@ -202,6 +200,18 @@ class Claims:
                     self.log.warning("The %s %s may not have been posted: %s (at most once)", key, job.named(schedule), why)
                     outcomes.append(job.outcome(schedule, "uncertain", why))
         return outcomes, due
+
+    def done_that_day(self, schedule: Schedule, slot: dt.datetime) -> str | None:
+        """One post a day: a slot on a local day that already had one (posted, sent, skipped, or possibly posted)
+        is skipped. Moving a digest from 09:00 to 10:00 at 09:30 makes a new slot that day; without this it was
+        posted twice. Read only for a slot about to be claimed, so an idle tick still reads once in all."""
+        local = zone(schedule.timezone)
+        day = slot.astimezone(local).date()
+        for earlier in self.leases.slots(schedule.id):
+            when = dt.datetime.strptime(earlier.slot, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
+            if earlier.status in DONE and when.astimezone(local).date() == day:
+                return "already posted that day (the time was moved)"
+        return None
 
     def begin_post(self, schedule_id: int, key: str) -> bool:
         """The point of no return, right before the post; False when our claim was taken over (post nothing)."""

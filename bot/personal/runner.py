@@ -29,7 +29,6 @@ from bot.mytime import rows_for, week_of, zone_named
 from bot.scheduled import GRACE, LEASE_SECONDS, Claims, Due, Job
 from bot.service import Service
 from bot.slack import NotInstalled, SlackGateway, describe
-from bot.slots import zone
 from bot.store.personal import PersonalSchedule
 from bot.views.common import Message, context, notice
 from bot.views.mytime import period_title, reminder, summary_footer, time_report
@@ -124,19 +123,6 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
 
     def why_given_up(self, *, late: bool) -> str:
         return "runs stopped before sending it"
-
-    def done_already(self, schedule: PersonalSchedule, slot: dt.datetime) -> str | None:
-        """Already sent (or decided about) on the slot's own day: the person moved the time.
-
-        Moving the reminder from 17:30 to 17:40 at 17:45 makes a new slot that day; without this it was a second
-        reminder. Read only for a slot about to be claimed, so an idle tick still reads once in all.
-        """
-        local_day = slot.astimezone(zone(schedule.timezone)).date()
-        for earlier in self.personal.leases.slots(schedule.id):
-            moment = dt.datetime.strptime(earlier.slot, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
-            if earlier.status in ("sent", "skipped") and moment.astimezone(zone(schedule.timezone)).date() == local_day:
-                return "already sent that day (the time was moved)"
-        return None
 
     # -- sending ---------------------------------------------------------------------------------------
 

@@ -421,3 +421,18 @@ def test_a_database_error_before_the_post_fails_nobody_and_the_slot_is_posted_la
     service.clock.advance(seconds=LEASE_SECONDS + 1)  # type: ignore[attr-defined]  # FrozenClock; the lease ran out
     (again,) = runner.run_due()
     assert again.status == "posted" and len(posts(fake_slack, "C1")) == 1
+
+
+def test_a_digest_whose_time_is_moved_after_its_post_posts_once_that_day(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """Finding (issue 17): editing a digest's time after that day's post posted it again that day."""
+    sub = subscribe(service, cadence="daily")
+    runner = runner_for(service, fake_slack, monday)
+    assert [o.status for o in runner.run_due()] == ["posted"]
+    service.subscriptions.update(sub, at_time="10:00")  # moved at 09:30, after the 09:00 post
+    service.clock.set(berlin(monday, 0, "10:30"))  # type: ignore[attr-defined]  # FrozenClock
+    assert runner.run_due() == [] and len(posts(fake_slack, "C1")) == 1
+    assert [s.detail for s in service.subscriptions.leases.slots(sub)][-1] == "already posted that day (the time was moved)"
+    service.clock.set(berlin(monday, 1, "10:30"))  # type: ignore[attr-defined]  # FrozenClock; the next day
+    assert [o.status for o in runner.run_due()] == ["posted"] and len(posts(fake_slack, "C1")) == 2
