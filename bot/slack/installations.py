@@ -17,7 +17,6 @@ from logging import Logger
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -26,6 +25,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from bot.clock import Clock
 from bot.crypto import TokenCipher, UnreadableToken
 from bot.slack.gateway import NotInstalled
+from bot.slack.retries import retry_handlers
 from bot.store.engine import Database
 
 log = logging.getLogger(__name__)
@@ -176,4 +176,4 @@ class TeamClients:
             return client
 
     def _plain_client(self, **options: Any) -> WebClient:
-        return WebClient(base_url=self._base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)], **options)
+        return WebClient(base_url=self._base_url, retry_handlers=retry_handlers(), **options)

