@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.store.engine import engine_url, sqlite_path
+from bot.store.engine import MAX_OVERFLOW, POOL_SIZE, engine_url, sqlite_path
 
 
 class Settings(BaseSettings):
@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     toggl_api_url: str = "https://api.track.toggl.com"
     database_url: str = "sqlite:///toggl_bot.db"
     """`sqlite:///path` (embedded, no set-up) or `postgresql://…` / `postgres://…` (shared by several instances)."""
-    database_pool_size: int = 5
-    """Connections each process keeps to PostgreSQL (it may open as many again at a peak); see docs/operations.md."""
+    database_pool_size: int = Field(default=POOL_SIZE, ge=1)
+    """Connections each pool keeps open to PostgreSQL; see the sizing formula in docs/operations.md."""
+    database_max_overflow: int = Field(default=MAX_OVERFLOW, ge=0)
+    """Connections each pool may open beyond `database_pool_size` at a peak, closed again once returned."""
     token_encryption_key: SecretStr | None = None
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None

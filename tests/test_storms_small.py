@@ -5,14 +5,21 @@ Each goes through real parts: the fake Slack on loopback, a real database, the C
 
 from __future__ import annotations
 
+import contextlib
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import slack_client, slack_wiring
 from bot.digest.runner import DigestRunner
 from bot.service import Service
+from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore
+from bot.store import Database
 from tests.blockkit import all_text
 from tests.fakes.app import settings_for
 from tests.fakes.slack import FakeSlack
@@ -50,6 +57,39 @@ def test_each_workspaces_client_in_oauth_mode_tries_a_reset_connection_again(
     ts = slack_wiring(settings, service).gateway.post("T2", "C2", {"text": "Daily digest"})
     assert ts and len(fake_slack.of("chat.postMessage")) == 2
     assert fake_slack.token_of(fake_slack.of("chat.postMessage")[-1]) == "xoxb-T2-0001-fake"
+
+
+# -- the pool is as big as the settings say, and no bigger ----------------------------------------------
+
+
+def test_the_pool_takes_its_size_and_overflow_from_the_settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "2")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "1")
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    service = Service.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]  # pydantic-settings' init option
+    try:
+        expected = 2 + 1 if database_url.startswith("postgres") else 8 + 3  # SQLite: at least 8, overflow × 3
+        assert service.database.max_connections == expected
+    finally:
+        service.database.dispose()
+
+
+def test_the_engine_opens_no_more_than_pool_size_and_overflow(database_url: str) -> None:
+    database = Database(database_url, pool_size=2, max_overflow=1, pool_timeout=0.2)
+    with contextlib.ExitStack() as held:
+        for _ in range(database.max_connections):
+            held.enter_context(database.read()).execute(sa.text("SELECT 1"))
+        with pytest.raises(sa.exc.TimeoutError), database.read():
+            pass
+    database.dispose()
+
+
+def test_a_pool_setting_that_cannot_be_a_pool_is_refused() -> None:
+    with pytest.raises(ValueError, match="database_max_overflow"):
+        Settings(_env_file=None, database_max_overflow=-1)  # type: ignore[call-arg]  # pydantic-settings' init option
+    with pytest.raises(ValueError, match="database_pool_size"):
+        Settings(_env_file=None, database_pool_size=0)  # type: ignore[call-arg]  # 0 would be "no limit" to SQLAlchemy
 
 
 def installation(team: str, bot_token: str) -> Installation:
