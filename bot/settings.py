@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     """Only for `toggl-bot ask`: a token to use instead of a stored person."""
     digest_lease_seconds: float = 300
     """How long a digest runner holds a slot before another may take it over (if the first one died)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Our own loggers' level; libraries stay at INFO or above whatever it says (see `bot.logs`)."""
 
     @field_validator(
         "slack_bot_token",
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_id_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`LOG_LEVEL=debug` means DEBUG, as operators write it either way."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,9 @@ Each goes through real parts: the fake Slack on loopback, a real database, the C
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +18,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import slack_client, slack_wiring
 from bot.digest.runner import DigestRunner
+from bot.logs import LIBRARIES, setup_logging
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
@@ -24,6 +28,7 @@ from tests.blockkit import all_text
 from tests.fakes.app import settings_for
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
+from tests.test_cli import run
 
 CLIENT_ID = "1111.2222"
 
@@ -90,6 +95,53 @@ def test_a_pool_setting_that_cannot_be_a_pool_is_refused() -> None:
         Settings(_env_file=None, database_max_overflow=-1)  # type: ignore[call-arg]  # pydantic-settings' init option
     with pytest.raises(ValueError, match="database_pool_size"):
         Settings(_env_file=None, database_pool_size=0)  # type: ignore[call-arg]  # 0 would be "no limit" to SQLAlchemy
+
+
+# -- LOG_LEVEL -----------------------------------------------------------------------------------------
+
+CANARY = "c0ffee00c0ffee00c0ffee00c0ffee00"
+
+
+def test_log_level_warning_keeps_the_migration_line_out_and_default_info_shows_it(tmp_path: Path) -> None:
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "told").mkdir()
+    quiet = run(["migrate"], tmp_path / "quiet", LOG_LEVEL="warning")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Database at revision" in quiet.stdout and quiet.stderr == ""
+    told = run(["migrate"], tmp_path / "told")
+    assert told.returncode == 0, told.stderr
+    assert "INFO bot.store.engine: Migrated the database" in told.stderr
+
+
+def test_a_log_level_that_is_not_one_is_one_line_at_start(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path, LOG_LEVEL="loud")  # settings are read once, before any command
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "LOG_LEVEL" in line and "'DEBUG', 'INFO', 'WARNING' or 'ERROR'" in line
+    assert list(tmp_path.iterdir()) == []  # refused before any database was made
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """`setup_logging` sets up the process's root logger: put it back as pytest had it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    libraries = {name: logging.getLogger(name).level for name in (*LIBRARIES, "alembic")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, was in libraries.items():
+        logging.getLogger(name).setLevel(was)
+
+
+@pytest.mark.usefixtures("root_logging")
+def test_at_debug_our_lines_are_written_redacted_and_library_bodies_are_not(capsys: pytest.CaptureFixture[str]) -> None:
+    setup_logging(Settings(_env_file=None, log_level="debug").log_level)  # type: ignore[call-arg]  # pydantic-settings
+    logging.getLogger("bot.digest").debug("fetched for %s with %s and xoxb-1-2-%s", "U1", CANARY, CANARY)
+    logging.getLogger("slack_sdk.web.base_client").debug("Sending a request - body: token=%s", CANARY)
+    written = capsys.readouterr().err
+    assert "DEBUG bot.digest: fetched for U1 with [redacted] and [redacted]" in written
+    assert CANARY not in written and "Sending a request" not in written
 
 
 def installation(team: str, bot_token: str) -> Installation:
