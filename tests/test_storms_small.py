@@ -135,8 +135,11 @@ def root_logging() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("root_logging")
-def test_at_debug_our_lines_are_written_redacted_and_library_bodies_are_not(capsys: pytest.CaptureFixture[str]) -> None:
-    setup_logging(Settings(_env_file=None, log_level="debug").log_level)  # type: ignore[call-arg]  # pydantic-settings
+def test_at_debug_our_lines_are_written_redacted_and_library_bodies_are_not(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    setup_logging(Settings(_env_file=None).log_level)  # type: ignore[call-arg]  # pydantic-settings' init option
     logging.getLogger("bot.digest").debug("fetched for %s with %s and xoxb-1-2-%s", "U1", CANARY, CANARY)
     logging.getLogger("slack_sdk.web.base_client").debug("Sending a request - body: token=%s", CANARY)
     written = capsys.readouterr().err
