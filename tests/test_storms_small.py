@@ -17,13 +17,14 @@ from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import slack_client, slack_wiring
+from bot.crypto import TokenCipher
 from bot.digest.runner import DigestRunner
 from bot.logs import LIBRARIES, setup_logging
 from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore
-from bot.store import Database
+from bot.store import Database, Store
 from tests.blockkit import all_text
 from tests.fakes.app import settings_for
 from tests.fakes.slack import FakeSlack
@@ -147,8 +148,46 @@ def test_at_debug_our_lines_are_written_redacted_and_library_bodies_are_not(
     assert CANARY not in written and "Sending a request" not in written
 
 
-def installation(team: str, bot_token: str) -> Installation:
-    """What "Add to Slack" leaves behind for `team`, as Bolt saves it."""
+# -- doctor in OAuth mode -------------------------------------------------------------------------------
+
+
+def test_doctor_in_oauth_mode_counts_the_installations_whose_bot_token_decrypts(
+    store: Store, database_url: str, fake_slack: FakeSlack, fake_toggl: FakeToggl, tmp_path: Path
+) -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    installations = EncryptedInstallationStore(store.db, TokenCipher([old.encode()]), client_id=CLIENT_ID)
+    tokens = [f"xoxb-{team}-0001-{CANARY}" for team in ("T2", "T3")]
+    for team, token in zip(("T2", "T3"), tokens, strict=True):
+        installations.save(installation(team, token))
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake_slack.api_url,
+        "TOGGL_API_URL": fake_toggl.url,
+    }
+
+    lost = run(["doctor"], tmp_path, **env, TOKEN_ENCRYPTION_KEY=new)  # the key they were sealed with is gone
+    assert lost.returncode == 1, lost.stdout
+    assert "FAIL  slack: OAuth mode: 0 of 2 workspace bot tokens decrypt; 2 do not" in lost.stdout
+    rotating = run(["doctor"], tmp_path, **env, TOKEN_ENCRYPTION_KEY=f"{new},{old}")  # mid-rotation: both keys
+    assert rotating.returncode == 0, rotating.stdout
+    assert "ok    slack: OAuth mode: 2 of 2 workspace bot tokens decrypt" in rotating.stdout
+
+    sealed_anew = EncryptedInstallationStore(store.db, TokenCipher([new.encode()]), client_id=CLIENT_ID)
+    sealed_anew.save(installation("T4", f"xoxb-T4-0001-{CANARY}"))  # a new workspace, under the new key
+    sealed_anew.save(installation("T2", f"xoxb-T2-0002-{CANARY}", later=True))  # installed again: its newest counts
+    partly = run(["doctor"], tmp_path, **env, TOKEN_ENCRYPTION_KEY=new)
+    assert partly.returncode == 1
+    assert "FAIL  slack: OAuth mode: 2 of 3 workspace bot tokens decrypt; 1 does not" in partly.stdout
+    assert "have that workspace install the app again (`/slack/install`)" in partly.stdout
+    for result in (lost, rotating, partly):
+        assert CANARY not in result.stdout + result.stderr and "xoxb-" not in result.stdout + result.stderr
+
+
+def installation(team: str, bot_token: str, *, later: bool = False) -> Installation:
+    """What "Add to Slack" leaves behind for `team`, as Bolt saves it; `later`: a day after the first."""
     return Installation(
         app_id="A1",
         user_id="UINSTALLER",
@@ -158,5 +197,5 @@ def installation(team: str, bot_token: str) -> Installation:
         bot_id="BBOT",
         bot_user_id="UBOT",
         bot_scopes="commands,chat:write",
-        installed_at=1_700_000_000.0,
+        installed_at=1_700_000_000.0 + (86_400 if later else 0),
     )

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from logging import Logger
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -89,6 +90,23 @@ class EncryptedInstallationStore(InstallationStore):
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+    def readable_bots(self) -> tuple[int, int]:
+        """How many workspaces' current bot tokens the configured keys decrypt, and how many they do not.
+
+        For `toggl-bot doctor`: a workspace whose token is unreadable is answered "reinstall" by Bolt, which
+        looks like Slack's doing. "Current" is the newest bot row per workspace, the one `find_bot` returns.
+        """
+        bots = self._inner.bots
+        query = (
+            sa.select(bots.c.enterprise_id, bots.c.team_id, bots.c.bot_token)
+            .where(bots.c.client_id == self._inner.client_id, bots.c.bot_token.is_not(None))
+            .order_by(bots.c.installed_at)
+        )
+        with self._inner.engine.connect() as conn:
+            newest = {(row.enterprise_id, row.team_id): row.bot_token for row in conn.execute(query)}
+        readable = sum(self._cipher.can_decrypt(token) for token in newest.values())
+        return readable, len(newest) - readable
 
     def _sealed(self, record: Record) -> Record:
         sealed = copy.copy(record)
