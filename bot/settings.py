@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     digest_lease_seconds: float = 300
     """How long a digest runner holds a slot before another may take it over (if the first one died)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    """Our own loggers' level; libraries stay at INFO or above whatever it says (see `bot.logs`)."""
+    """How much every command logs; the libraries that log bodies stay at INFO or above whatever it says
+    (see `bot.logs`)."""
 
     @field_validator(
         "slack_bot_token",
