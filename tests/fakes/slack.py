@@ -44,9 +44,9 @@ class FakeSlack:
         self.expired_hooks: set[str] = set()
         self.users: dict[str, dict[str, Any]] = {}
         self.delays: dict[str, float] = {}
+        """Seconds to wait before answering a method, as a slow Slack would."""
         self.resets: dict[str, int] = {}
         """How many of a method's next calls get their connection reset (TCP RST) instead of an answer."""
-        """Seconds to wait before answering a method, as a slow Slack would."""
         self.install_codes: dict[str, str] = {}
         """OAuth codes `oauth.v2.access` accepts, and the team each installs the app in."""
         self.bot_tokens: dict[str, str] = {}
