@@ -65,13 +65,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    setup_logging()
     try:
         settings = Settings()
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
         print(f"toggl-bot: bad configuration: {problems}", file=sys.stderr)
         return 2
+    setup_logging(settings.log_level)
     try:
         return _run(settings, args)
     except (KeyProblem, DatabaseTooNew) as err:

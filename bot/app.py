@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.clock import SYSTEM, Clock
@@ -29,6 +28,7 @@ from bot.service import Service
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
+from bot.slack.retries import retry_handlers
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.work import WorkPool
 from handlers import register_all
@@ -45,13 +45,13 @@ WORK_THREADS = 16
 
 
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient on `SLACK_API_URL` that waits and retries when Slack rate-limits it."""
+    """A WebClient on `SLACK_API_URL` that retries a reset connection once and waits out Slack's rate limits."""
     if token is None and settings.slack_bot_token is not None and not settings.oauth:
         token = settings.slack_bot_token.get_secret_value()
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+        retry_handlers=retry_handlers(),
     )
 
 

@@ -45,7 +45,8 @@ def checks(settings: Settings, *, forget_unreadable: bool = False) -> list[Check
     found.append(key_check)
     if database is not None and found[0].ok and cipher is not None:
         found.append(_tokens(database, cipher, forget_unreadable))
-    found.append(_slack(settings))
+    readable = database if database is not None and found[0].ok else None
+    found.append(_slack_installations(settings, readable, cipher) if settings.oauth else _slack(settings))
     found.append(_toggl(settings))
     if database is not None:
         database.dispose()
@@ -121,11 +122,41 @@ def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) ->
     return Check("tokens", True, detail)
 
 
+def _slack_installations(settings: Settings, database: Database | None, cipher: TokenCipher | None) -> Check:
+    """OAuth mode: how many workspaces' bot tokens the keys decrypt; each one that does not is a workspace the
+    app cannot answer (Bolt tells its people to reinstall). The tokens themselves are never printed."""
+    from bot.app import INSTALL_PATH
+    from bot.slack.installations import EncryptedInstallationStore
+
+    if database is None:
+        return Check("slack", False, "OAuth mode: the installations cannot be checked without the database (above)")
+    if cipher is None:
+        return Check("slack", False, "OAuth mode: the installations cannot be checked without a key (see keys above)")
+    assert settings.slack_client_id is not None
+    store = EncryptedInstallationStore(database, cipher, client_id=settings.slack_client_id)
+    try:
+        readable, unreadable = store.readable_bots()
+    except sa.exc.SQLAlchemyError:
+        return Check("slack", False, "OAuth mode: the installation tables cannot be read; run `toggl-bot migrate`")
+    total = readable + unreadable
+    if total == 0:
+        return Check("slack", True, f"OAuth mode: no workspace has installed the app yet (`{INSTALL_PATH}`)")
+    verb = "decrypts" if total == 1 else "decrypt"
+    detail = f"OAuth mode: {readable} of {plural(total, 'workspace bot token')} {verb}"
+    if unreadable:
+        them = "that workspace" if unreadable == 1 else "those workspaces"
+        return Check(
+            "slack",
+            False,
+            f"{detail}; {unreadable} {'does' if unreadable == 1 else 'do'} not: restore the old key to "
+            f"TOKEN_ENCRYPTION_KEY, or have {them} install the app again (`{INSTALL_PATH}`)",
+        )
+    return Check("slack", True, detail)
+
+
 def _slack(settings: Settings) -> Check:
     from bot.app import slack_client
 
-    if settings.oauth:
-        return Check("slack", True, "OAuth mode: each workspace's bot token is checked when it is used")
     if settings.slack_bot_token is None:
         return Check("slack", False, "SLACK_BOT_TOKEN is not set (nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
     try:

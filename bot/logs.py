@@ -78,8 +78,16 @@ def quiet_libraries(level: int = logging.INFO) -> None:
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
-def setup_logging(level: int = logging.INFO) -> None:
-    """Log to stderr, redacted, with the libraries kept above DEBUG."""
+def setup_logging(level: int | str = logging.INFO) -> None:
+    """Log to stderr at `level` (`LOG_LEVEL`: a number or a name such as "DEBUG"), redacted, with the
+    libraries kept above DEBUG.
+
+    The redaction filter sits on the handler, not on a logger, so every record passes it whatever the
+    level, a library's included; at DEBUG the libraries still stay at INFO, as their DEBUG lines carry
+    whole request and response bodies, people's data as well as tokens.
+    """
+    if isinstance(level, str):
+        level = logging.getLevelNamesMapping()[level.upper()]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())

@@ -81,7 +81,12 @@ class Service:
 
         `min_interval` paces each token's requests (the digest uses about one a second).
         """
-        store = Store(settings.database_url, clock=clock, pool_size=settings.database_pool_size)
+        store = Store(
+            settings.database_url,
+            clock=clock,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         store.migrate()
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
         stored = [person.token_ciphertext for person in store.people.sample(SAMPLE)]

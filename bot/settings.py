@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.store.engine import engine_url, sqlite_path
+from bot.store.engine import MAX_OVERFLOW, POOL_SIZE, engine_url, sqlite_path
 
 
 class Settings(BaseSettings):
@@ -22,8 +23,10 @@ class Settings(BaseSettings):
     toggl_api_url: str = "https://api.track.toggl.com"
     database_url: str = "sqlite:///toggl_bot.db"
     """`sqlite:///path` (embedded, no set-up) or `postgresql://…` / `postgres://…` (shared by several instances)."""
-    database_pool_size: int = 5
-    """Connections each process keeps to PostgreSQL (it may open as many again at a peak); see docs/operations.md."""
+    database_pool_size: int = Field(default=POOL_SIZE, ge=1)
+    """Connections each pool keeps open to PostgreSQL; see the sizing formula in docs/operations.md."""
+    database_max_overflow: int = Field(default=MAX_OVERFLOW, ge=0)
+    """Connections each pool may open beyond `database_pool_size` at a peak, closed again once returned."""
     token_encryption_key: SecretStr | None = None
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
     """Only for `toggl-bot ask`: a token to use instead of a stored person."""
     digest_lease_seconds: float = 300
     """How long a digest runner holds a slot before another may take it over (if the first one died)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """How much every command logs; the libraries that log bodies stay at INFO or above whatever it says
+    (see `bot.logs`)."""
 
     @field_validator(
         "slack_bot_token",
@@ -56,6 +62,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_id_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`LOG_LEVEL=debug` means DEBUG, as operators write it either way."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

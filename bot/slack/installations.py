@@ -17,11 +17,11 @@ from collections import OrderedDict
 from logging import Logger
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import Clock
 from bot.crypto import TokenCipher, UnreadableToken
 from bot.slack.gateway import NotInstalled
+from bot.slack.retries import retry_handlers
 from bot.store.engine import Database
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,23 @@ class EncryptedInstallationStore(InstallationStore):
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+    def readable_bots(self) -> tuple[int, int]:
+        """How many workspaces' current bot tokens the configured keys decrypt, and how many they do not.
+
+        For `toggl-bot doctor`: a workspace whose token is unreadable is answered "reinstall" by Bolt, which
+        looks like Slack's doing. "Current" is the newest bot row per workspace, the one `find_bot` returns.
+        """
+        bots = self._inner.bots
+        query = (
+            sa.select(bots.c.enterprise_id, bots.c.team_id, bots.c.bot_token)
+            .where(bots.c.client_id == self._inner.client_id, bots.c.bot_token.is_not(None))
+            .order_by(bots.c.installed_at)
+        )
+        with self._inner.engine.connect() as conn:
+            newest = {(row.enterprise_id, row.team_id): row.bot_token for row in conn.execute(query)}
+        readable = sum(self._cipher.can_decrypt(token) for token in newest.values())
+        return readable, len(newest) - readable
 
     def _sealed(self, record: Record) -> Record:
         sealed = copy.copy(record)
@@ -260,4 +278,4 @@ class TeamClients:
             return client
 
     def _plain_client(self, **options: Any) -> WebClient:
-        return WebClient(base_url=self._base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)], **options)
+        return WebClient(base_url=self._base_url, retry_handlers=retry_handlers(), **options)

@@ -22,7 +22,17 @@ import sqlalchemy as sa
 from bot.clock import Clock
 from bot.store import schema
 from bot.store.cache import Cache, CacheState
-from bot.store.engine import MEMORY_URL, BadDatabaseUrl, Database, DatabaseTooNew, engine_url, head_revision, sqlite_path
+from bot.store.engine import (
+    MAX_OVERFLOW,
+    MEMORY_URL,
+    POOL_SIZE,
+    BadDatabaseUrl,
+    Database,
+    DatabaseTooNew,
+    engine_url,
+    head_revision,
+    sqlite_path,
+)
 from bot.store.leases import Slot
 from bot.store.people import People, Person
 from bot.store.personal import PersonalSchedule, PersonalSchedules
@@ -56,8 +66,14 @@ class Store:
     >>> store.people.get("T1", "U1")  # doctest: +SKIP
     """
 
-    def __init__(self, database: Database | str, *, clock: Clock, pool_size: int = 5) -> None:
-        self.db = database if isinstance(database, Database) else Database(database, pool_size=pool_size)
+    def __init__(
+        self, database: Database | str, *, clock: Clock, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+    ) -> None:
+        self.db = (
+            database
+            if isinstance(database, Database)
+            else Database(database, pool_size=pool_size, max_overflow=max_overflow)
+        )
         self.clock = clock
         """Stamps rows and leases: the same clock the service and the digest runner read."""
         self.people = People(self.db, clock)

@@ -6,8 +6,8 @@ The same Core statements run on both engines. What differs is set up here and no
   two writers queue instead of failing when one of them upgrades a read lock. The file is made 0600
   before SQLite opens it; SQLite gives its `-wal` and `-shm` files the same mode.
 - PostgreSQL (`postgresql://` or Heroku's `postgres://`): psycopg 3, a pool sized per process
-  (`DATABASE_POOL_SIZE`, see docs/operations.md), and migrations under an advisory lock so several
-  instances starting at once do not race.
+  (`DATABASE_POOL_SIZE` kept, `DATABASE_MAX_OVERFLOW` more at a peak; see docs/operations.md), and
+  migrations under an advisory lock so several instances starting at once do not race.
 
 Connections come from a pool and go back after each unit of work, so the digest's hundred threads
 share a handful of connections, and a connection that broke (a database that was read-only or
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 7_416_817_305
 """The PostgreSQL advisory lock key that serialises migrations (any constant our app alone uses)."""
+POOL_SIZE = 5
+"""Connections a process keeps open to PostgreSQL (`DATABASE_POOL_SIZE`)."""
+MAX_OVERFLOW = 10
+"""Connections it may open beyond those at a peak, closed again once returned (`DATABASE_MAX_OVERFLOW`)."""
 MEMORY_URL = "sqlite://"
 """A database that lives in this process only and leaves no file behind (`toggl-bot ask --toggl-token`)."""
 
@@ -85,9 +89,14 @@ class Database:
     >>> with db.write() as conn: conn.execute(...)  # doctest: +SKIP
     """
 
-    def __init__(self, database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 10) -> None:
+    def __init__(
+        self, database_url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW, pool_timeout: float = 10
+    ) -> None:
         self.url = engine_url(database_url)
         self.dialect = self.url.get_backend_name()
+        self.max_connections = 0
+        """The most connections this engine opens at once (its pool and the overflow): what the sizing formula
+        in docs/operations.md counts per pool. Set by `_make_engine`."""
         self.engine = self._make_engine(pool_size, max_overflow, pool_timeout)
         self._writers: contextlib.AbstractContextManager[Any] = (
             contextlib.nullcontext() if self.is_postgres else threading.Lock()
@@ -108,6 +117,7 @@ class Database:
 
     def _make_engine(self, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
         if self.is_postgres:
+            self.max_connections = pool_size + max_overflow
             engine = sa.create_engine(
                 self.url,
                 pool_size=pool_size,
@@ -122,6 +132,8 @@ class Database:
             path = Path(self.url.database)
             path.parent.mkdir(parents=True, exist_ok=True)
             _create_private(path)
+            # SQLite connections cost a file handle, not a server slot: more of them, so threads queue on the write lock.
+            self.max_connections = max(pool_size, 8) + max_overflow * 3
             engine = sa.create_engine(
                 self.url,
                 pool_size=max(pool_size, 8),
@@ -132,6 +144,7 @@ class Database:
             )
             sa.event.listen(engine, "connect", _sqlite_wal)
         else:  # in memory: one connection shared by every thread, or each would see an empty database
+            self.max_connections = 1
             engine = sa.create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_connected)
         sa.event.listen(engine, "begin", _sqlite_begin)

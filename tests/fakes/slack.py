@@ -2,12 +2,15 @@
 
 Every request is recorded; tests wait for the ones they expect with `wait_for` (a condition
 variable, not a sleep loop). Errors are scripted per method: `{"ok": false, "error": ...}`,
-or HTTP 429 with Retry-After, as Slack sends them. A response URL can be made to expire (404).
+or HTTP 429 with Retry-After, as Slack sends them. A response URL can be made to expire (404), and a
+method's next calls can have their connection reset before any answer, as a flaky network does.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +47,8 @@ class FakeSlack:
         """Seconds to wait before answering a method, as a slow Slack would."""
         self.on_receipt: dict[str, Callable[[], object]] = {}
         """Something to do when a method is received, before it is answered: the world changing mid-call."""
+        self.resets: dict[str, int] = {}
+        """How many of a method's next calls get their connection reset (TCP RST) instead of an answer."""
         self.install_codes: dict[str, str] = {}
         """OAuth codes `oauth.v2.access` accepts, and the team each installs the app in."""
         self.bot_tokens: dict[str, str] = {}
@@ -79,6 +84,17 @@ class FakeSlack:
         """Make the next `times` calls of `method` fail with Slack's `error` (or an HTTP status)."""
         body = {"ok": False, "error": error} if error else {"ok": False}
         self.errors.setdefault(method, []).extend([(status, body, headers or {})] * times)
+
+    def reset(self, method: str, *, times: int = 1) -> None:
+        """Reset the connection of the next `times` calls of `method` once their request is read: nothing posted."""
+        self.resets[method] = self.resets.get(method, 0) + times
+
+    def _take_reset(self, method: str) -> bool:
+        with self._changed:
+            if self.resets.get(method, 0) <= 0:
+                return False
+            self.resets[method] -= 1
+            return True
 
     def record(self, call: Call) -> None:
         if call.method in self.on_receipt:
@@ -190,6 +206,12 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     return self._send(404, b"no_active_hooks", "text/plain")
                 return self._send(200, b"ok", "text/plain")
             method = path.rsplit("/", 1)[-1]
+            if fake._take_reset(method):
+                # SO_LINGER with a zero timeout makes close() send RST: the client reads "connection reset by peer".
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+                return
             if fake.delays.get(method):
                 time.sleep(fake.delays[method])
             status, answer, headers = fake.answer(method, body, fake.token_of(Call(path, body, dict(self.headers))))
