@@ -25,7 +25,7 @@ from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
-from tests.fakes.toggl import FakeToggl, standard_world
+from tests.fakes.toggl import NO_BACKOFF, FakeToggl, standard_world
 
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None)
 hypothesis_settings.register_profile("long", max_examples=5000, deadline=None)
@@ -94,7 +94,9 @@ def cipher() -> TokenCipher:
 
 @pytest.fixture
 def service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, clock: FrozenClock) -> Service:
-    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock))
+    """The service over the fake Toggl, retrying as in production but without the backoff waits
+    (`tests/toggl/test_client.py` checks the real backoff)."""
+    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock, retry=NO_BACKOFF))
 
 
 @pytest.fixture

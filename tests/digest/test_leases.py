@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
@@ -177,7 +179,8 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
         service.store.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
-    nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
+    retry_at_once = ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0))  # not 0.5 s+
+    nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", retry_handlers=[retry_at_once]))
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
     for sub in service.store.subscriptions.all():
