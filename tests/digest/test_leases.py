@@ -28,7 +28,7 @@ from bot.store import Store
 from bot.store.schema import subscriptions
 from bot.toggl import TogglClients
 from tests.blockkit import all_text
-from tests.clocks import berlin
+from tests.clocks import ONE_ERA, berlin
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
 from tests.test_cli import ROOT, run
@@ -42,6 +42,7 @@ def gateway(slack: FakeSlack) -> SlackGateway:
     return SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
 
 
+@ONE_ERA
 def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_once(
     database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
