@@ -20,7 +20,7 @@ from bot.store import Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
 from tests.clocks import ERAS
-from tests.databases import ENGINES, PostgresServer, postgres_server
+from tests.databases import ENGINE_PARAMS, PostgresServer, postgres_server
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
@@ -67,9 +67,12 @@ def postgres() -> Iterator[PostgresServer]:
     yield from postgres_server()
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(params=ENGINE_PARAMS)
 def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
-    """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own."""
+    """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own.
+
+    Without a PostgreSQL server the second variant is skipped at collection, before any fixture is set up.
+    """
     if request.param == "sqlite":
         yield f"sqlite:///{db_path}"
         return
