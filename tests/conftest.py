@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.app import create_app, wsgi_app
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.service import Service
-from bot.store import Store
+from bot.store import Database, Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
 from tests.clocks import ERAS
@@ -67,6 +68,16 @@ def postgres() -> Iterator[PostgresServer]:
     yield from postgres_server()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (per xdist worker); each test's store starts from a copy."""
+    path = tmp_path_factory.mktemp("template") / "toggl_bot.db"
+    template = Database(f"sqlite:///{path}")
+    template.migrate()
+    template.dispose()
+    return path
+
+
 @pytest.fixture(params=ENGINE_PARAMS)
 def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
     """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own.
@@ -83,7 +94,11 @@ def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]
 
 
 @pytest.fixture
-def store(database_url: str, clock: FrozenClock) -> Iterator[Store]:
+def store(database_url: str, clock: FrozenClock, db_path: Path, sqlite_template: Path) -> Iterator[Store]:
+    """A migrated store. Its SQLite file starts as a copy of the session's migrated template, as each
+    PostgreSQL database is a clone of one; `migrate` then finds nothing to do, as at any later start."""
+    if database_url == f"sqlite:///{db_path}" and not db_path.exists():
+        shutil.copy(sqlite_template, db_path)  # keeps the template's mode, 0600 as the app makes it
     store = Store(database_url, clock=clock)
     store.migrate()
     yield store
