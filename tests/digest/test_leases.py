@@ -67,7 +67,7 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
         "TOGGL_API_URL": fake_toggl.url,
         "SLACK_API_URL": fake_slack.api_url,
         "SLACK_BOT_TOKEN": "xoxb-test",
-        "DIGEST_LEASE_SECONDS": "3",
+        "DIGEST_LEASE_SECONDS": "10",  # outlasts starting the `early` run below even on a busy machine (3 s did not)
     }
     fake_toggl.fail("/projects", kind="slow", delay=60)  # the first run hangs on Toggl, holding its claim
 
