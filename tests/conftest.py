@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,16 +18,16 @@ from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.doors import wsgi_app
 from bot.service import Service
-from bot.store import Store
+from bot.store import Database, Store
 from bot.toggl import TogglClients
 from bot.work import WorkPool
 from tests.clocks import ERAS
-from tests.databases import ENGINES, PostgresServer, postgres_server
+from tests.databases import ENGINE_PARAMS, PostgresServer, postgres_server
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
-from tests.fakes.toggl import FakeToggl, standard_world
+from tests.fakes.toggl import NO_BACKOFF, FakeToggl, standard_world
 
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None)
 hypothesis_settings.register_profile("long", max_examples=5000, deadline=None)
@@ -68,9 +69,22 @@ def postgres() -> Iterator[PostgresServer]:
     yield from postgres_server()
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (per xdist worker); each test's store starts from a copy."""
+    path = tmp_path_factory.mktemp("template") / "toggl_bot.db"
+    template = Database(f"sqlite:///{path}")
+    template.migrate()
+    template.dispose()
+    return path
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
 def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
-    """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own."""
+    """Every test that uses the store runs on SQLite and on PostgreSQL, each with a database of its own.
+
+    Without a PostgreSQL server the second variant is skipped at collection, before any fixture is set up.
+    """
     if request.param == "sqlite":
         yield f"sqlite:///{db_path}"
         return
@@ -81,7 +95,11 @@ def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]
 
 
 @pytest.fixture
-def store(database_url: str, clock: FrozenClock) -> Iterator[Store]:
+def store(database_url: str, clock: FrozenClock, db_path: Path, sqlite_template: Path) -> Iterator[Store]:
+    """A migrated store. Its SQLite file starts as a copy of the session's migrated template, as each
+    PostgreSQL database is a clone of one; `migrate` then finds nothing to do, as at any later start."""
+    if database_url == f"sqlite:///{db_path}" and not db_path.exists():
+        shutil.copy(sqlite_template, db_path)  # keeps the template's mode, 0600 as the app makes it
     store = Store(database_url, clock=clock)
     store.migrate()
     yield store
@@ -95,7 +113,9 @@ def cipher() -> TokenCipher:
 
 @pytest.fixture
 def service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, clock: FrozenClock) -> Service:
-    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock))
+    """The service over the fake Toggl, retrying as in production but without the backoff waits
+    (`tests/toggl/test_client.py` checks the real backoff)."""
+    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock, retry=NO_BACKOFF))
 
 
 @pytest.fixture

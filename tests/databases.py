@@ -2,8 +2,9 @@
 
 The server comes from `TEST_DATABASE_URL` (`.ci/run` starts one with `.ci/postgres.sh`). Without it
 the PostgreSQL variants skip and say why; with `REQUIRE_POSTGRES=1` (set by `.ci/run`) they fail
-instead, so CI can never pass by skipping them. Each test gets its own database, cloned from a
-template migrated once per session, and dropped afterwards.
+instead, so CI can never pass by skipping them. The skip is decided at collection (`ENGINE_PARAMS`),
+so a skipped variant starts no fake server and makes no database first. Each test gets its own
+database, cloned from a template migrated once per session, and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ WHY_SKIPPED = (
     "PostgreSQL variant skipped: set TEST_DATABASE_URL to a PostgreSQL server you may create databases on "
     "(.ci/run starts one with .ci/postgres.sh)"
 )
+
+
+def _postgres_param() -> object:
+    """The PostgreSQL variant, marked to skip when there is no server to run it on and none is required."""
+    if os.environ.get("TEST_DATABASE_URL") or os.environ.get("REQUIRE_POSTGRES"):
+        return "postgresql"  # required and missing: the `postgres` fixture fails the test, never skips it
+    return pytest.param("postgresql", marks=pytest.mark.skip(reason=WHY_SKIPPED))
+
+
+ENGINE_PARAMS = ["sqlite", _postgres_param()]
+"""`ENGINES` for `params=`/`parametrize`: the same ids, with the skip known before any fixture is set up."""
 
 
 class PostgresServer:

@@ -6,7 +6,6 @@ next command normally afterwards.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -23,10 +22,9 @@ from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
-from bot.toggl.client import default_retry
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.slack import FakeSlack
-from tests.fakes.toggl import FakeToggl, standard_world
+from tests.fakes.toggl import NO_BACKOFF, FakeToggl, standard_world
 
 ADA = Asker(team_id="T1", user_id="U1", channel_id="C1")
 FRIENDLY = [
@@ -63,8 +61,7 @@ COMMANDS = [
 @pytest.fixture
 def quick_service(store: Store, cipher: TokenCipher, fake_toggl: FakeToggl, clock: FrozenClock) -> Service:
     """Short timeouts, so a timeout case takes a second, not ten."""
-    retry = functools.partial(default_retry, backoff_factor=0)  # the same policy, without the waits
-    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock, timeout=(1.0, 0.3), retry=retry))
+    return Service(store, cipher, TogglClients(fake_toggl.url, clock=clock, timeout=(1.0, 0.3), retry=NO_BACKOFF))
 
 
 def connected(fake: FakeToggl, service: Service) -> dict:

@@ -13,6 +13,8 @@ import pytest
 from bench.gallery import GALLERY, Gallery, render
 from tests.blockkit import assert_valid_message, assert_valid_view
 
+pytestmark = pytest.mark.xdist_group("gallery")  # one worker renders the module's gallery, not each
+
 
 @pytest.fixture(scope="module")
 def rendered() -> tuple[str, Gallery]:

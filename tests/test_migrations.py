@@ -18,7 +18,7 @@ from bot.crypto import TokenCipher
 from bot.store import Store, head_revision
 from bot.store.engine import Database
 from bot.store.schema import metadata
-from tests.databases import ENGINES, PostgresServer
+from tests.databases import ENGINE_PARAMS, PostgresServer
 from tests.test_cli import run
 
 LEGACY_DB = Path(__file__).parent / "data" / "toggl_bot-0.1.0.db"
@@ -85,7 +85,7 @@ def test_toggl_ids_are_64_bit_and_flags_are_booleans(store: Store) -> None:
     assert person is not None and person.toggl_user_id == 2**62 and person.token_valid is False
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
 def test_four_processes_migrating_one_empty_database_at_once_all_succeed(
     engine: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

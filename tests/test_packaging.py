@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("bot", "handlers")
 NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc")
+pytestmark = pytest.mark.xdist_group("wheel")  # one worker builds the module's wheel, not each
 
 
 def source_files() -> set[str]:

@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
@@ -27,7 +29,7 @@ from bot.store import Store
 from bot.store.schema import subscriptions
 from bot.toggl import TogglClients
 from tests.blockkit import all_text
-from tests.clocks import berlin
+from tests.clocks import ONE_ERA, berlin
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
 from tests.test_cli import ROOT, run
@@ -41,6 +43,7 @@ def gateway(slack: FakeSlack) -> SlackGateway:
     return SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
 
 
+@ONE_ERA
 def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_once(
     database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -65,7 +68,7 @@ def test_a_killed_run_is_taken_over_when_its_lease_runs_out_and_posted_exactly_o
         "TOGGL_API_URL": fake_toggl.url,
         "SLACK_API_URL": fake_slack.api_url,
         "SLACK_BOT_TOKEN": "xoxb-test",
-        "DIGEST_LEASE_SECONDS": "3",
+        "DIGEST_LEASE_SECONDS": "10",  # outlasts starting the `early` run below even on a busy machine (3 s did not)
     }
     fake_toggl.fail("/projects", kind="slow", delay=60)  # the first run hangs on Toggl, holding its claim
 
@@ -179,7 +182,8 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
         service.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
-    nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/"))
+    retry_at_once = ConnectionErrorRetryHandler(interval_calculator=FixedValueRetryIntervalCalculator(0))  # not 0.5 s+
+    nowhere = SlackGateway(WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", retry_handlers=[retry_at_once]))
     outcomes = DigestRunner(service, nowhere).run_due()
     assert sorted(o.channel_id for o in outcomes) == ["C1", "C2"] and {o.status for o in outcomes} == {"failed"}
     for sub in service.subscriptions.all():

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 import pytest
 
 from bot import toggl
 from bot.clock import Clock
 from bot.toggl import TogglClient
-from tests.fakes.toggl import FakeToggl, standard_world
+from bot.toggl.client import default_retry
+from tests.fakes.toggl import NO_BACKOFF, FakeToggl, standard_world
 
 TOKEN = "ada0ada0ada0ada0ada0ada0ada0ada0"
 
 
 def client_for(fake: FakeToggl, token: str = TOKEN, **options) -> TogglClient:
-    return TogglClient(token, base_url=fake.url, **options)
+    """A client of the fake that retries as in production without waiting between tries; one test below
+    (`test_a_lasting_5xx_is_unavailable`) keeps the production backoff and checks that it is waited."""
+    return TogglClient(token, base_url=fake.url, **{"retry": NO_BACKOFF, **options})
 
 
 def test_projects_fetches_every_page_of_200(fake_toggl: FakeToggl) -> None:
@@ -203,10 +207,17 @@ def test_a_passing_5xx_is_retried(fake_toggl: FakeToggl) -> None:
 
 
 def test_a_lasting_5xx_is_unavailable(fake_toggl: FakeToggl) -> None:
+    """With the production client as built (no `retry` given), so its real backoff is waited once here.
+
+    urllib3 waits nothing before the first retry, then `backoff_factor` * 2 and * 4: 0.6 s and 1.2 s, plus jitter.
+    """
+    assert default_retry().backoff_factor == 0.3
     standard_world(fake_toggl)
     fake_toggl.fail("/me/workspaces", status=500, times=10)
+    started = time.monotonic()
     with pytest.raises(toggl.TogglUnavailable) as caught:
-        client_for(fake_toggl).workspaces()
+        TogglClient(TOKEN, base_url=fake_toggl.url).workspaces()
+    assert time.monotonic() - started >= 0.6 + 1.2
     assert caught.value.status == 500
     assert fake_toggl.count("/me/workspaces") == 4
 
