@@ -227,7 +227,6 @@ def digest_run(settings: Settings, *, force: bool) -> int:
 def rotate_key(settings: Settings, *, new_key: bool) -> int:
     """Re-encrypt all tokens under the newest key; every process must restart to load the new key list."""
     from bot.crypto import add_key_to_file, key_file_for
-    from bot.rotation import rotate_tokens
 
     if new_key:
         if settings.token_encryption_key is not None or settings.database_path is None:
@@ -236,7 +235,7 @@ def rotate_key(settings: Settings, *, new_key: bool) -> int:
             return 2
         add_key_to_file(key_file_for(settings.database_path))
     service = Service.from_settings(settings)
-    rotated, unreadable = rotate_tokens(service.store, service.cipher)
+    rotated, unreadable = service.accounts.rotate_keys()
     print(f"Re-encrypted {plural(rotated, 'token')} under the newest key.")
     if unreadable:
         print(f"{plural(unreadable, 'token')} could not be decrypted with any key and were left as they were.")

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot import toggl
 from bot.crypto import TokenCipher, UnreadableToken
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
+from bot.rotation import rotate_tokens
 from bot.store import Person, Store
 from bot.toggl.models import Me, Workspace
 from bot.toggl_reader import TogglReader, dump_workspaces
@@ -147,6 +148,10 @@ class Accounts:
         if found is not None and account.person is not None:
             self.store.people.set_workspace(account.person.team_id, account.person.user_id, found.id)
         return found
+
+    def rotate_keys(self) -> tuple[int, int]:
+        """Re-encrypt every stored token, Toggl's and Slack's, under the newest key: (rotated, unreadable)."""
+        return rotate_tokens(self.store, self.cipher)
 
     def forget_team(self, team_id: str) -> int:
         """Everything kept for a Slack workspace that uninstalled the app: people, tokens, subscriptions, copies."""
