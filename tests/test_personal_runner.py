@@ -140,9 +140,9 @@ def test_the_scheduler_tick_runs_digests_and_personal_messages(
 ) -> None:
     opt_in(service, "reminder", cadence="weekdays", at_time="17:30")
     now = service.clock.now()
-    service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(now, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     service.subscriptions.subscribe("T1", "C1", "U1", cadence="daily", weekday=None, at_time="15:00", timezone="UTC")
-    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     personal = runner(service, fake_slack)
     scheduled_tick(DigestRunner(service, personal.slack), personal)()
     channels = sorted(c.body["channel"] for c in fake_slack.of("chat.postMessage"))
@@ -157,7 +157,7 @@ def test_moving_the_reminder_later_the_same_day_sends_no_second_one(
     service.clock.set(berlin(base_time, 0, "17:31"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     (sent,) = runner(service, fake_slack).run_due()
     assert sent.status == "sent"
-    service.clock.set(berlin(base_time, 0, "17:45"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, 0, "17:45"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     service.personal.set("T1", "U1", "reminder", cadence="weekdays", weekday=None, at_time="17:40",
                                timezone="Europe/Berlin")  # fmt: skip
     service.clock.set(berlin(base_time, 0, "17:46"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock

@@ -72,7 +72,7 @@ def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
             token, wid, "Work", start, start + dt.timedelta(hours=2), project_id=world["website"]["id"]
         )
     service.accounts.connect("T1", "U1", token)
-    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     for channel in ("C1", "C2", "C3"):
         service.subscriptions.subscribe("T1", channel, "U1", cadence="weekdays", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip

@@ -136,7 +136,7 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
     world = standard_world(fake_toggl)
     service.accounts.connect("T1", "U1", world["token"])
     clock = service.clock
-    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     healthy = service.subscriptions.subscribe(
         "T1", "C1", "U1", cadence="weekdays", weekday=None, at_time="09:00", timezone="Europe/Berlin"
     )
@@ -148,7 +148,7 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
                 created_at=clock.stamp(), updated_at=clock.stamp(),
             )
         )  # fmt: skip
-    clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]
+    clock.set(berlin(base_time, 0, "09:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     slack = gateway(fake_slack)
     service = service.with_slack(slack)
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, slack).run_due()}
@@ -156,7 +156,7 @@ def test_an_unknown_time_zone_pauses_that_subscription_alone(
     assert len(posts_to(fake_slack, "C1")) == 1
     (dm,) = posts_to(fake_slack, "U1")
     assert "Mars/Olympus_Mons" in all_text(dm) and "is not known to this server" in all_text(dm)
-    assert service.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]
+    assert service.subscriptions.get("T1", "C1", "U1").paused_reason is None  # type: ignore[union-attr]  # a None fails the test all the same
     assert healthy.id in [s.id for s in service.subscriptions.all() if not s.paused_reason]
     assert DigestRunner(service, slack).run_due() == []  # paused: nobody is told twice
 
@@ -177,7 +177,7 @@ def test_slack_out_of_reach_fails_each_digest_alone_and_the_run_ends(
     bo = fake_toggl.add_person("b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0", name="Bo Diddley")
     service.accounts.connect("T1", "U1", world["token"])
     service.accounts.connect("T1", "U2", bo.token)
-    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     for channel, user in (("C1", "U1"), ("C2", "U2")):
         service.subscriptions.subscribe("T1", channel, user, cadence="daily", weekday=None, at_time="09:00",
                                               timezone="Europe/Berlin")  # fmt: skip
@@ -199,7 +199,7 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     world = standard_world(fake_toggl)
     service.accounts.connect("T1", "U1", world["token"])
     clock = service.clock
-    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]
+    clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     daily = {"cadence": "daily", "weekday": None, "at_time": "09:00", "timezone": "Europe/Berlin"}
     first = service.subscriptions.subscribe("T1", "C1", "U1", **daily)  # type: ignore[arg-type]  # one schedule, two channels
     second = service.subscriptions.subscribe("T1", "C2", "U1", **daily)  # type: ignore[arg-type]  # one schedule, two channels
@@ -208,14 +208,14 @@ def test_a_slot_given_up_is_failed_logged_and_told_not_left_claimed(
     key = slot_key(slot)
     for attempt in range(3):  # three runners claim C1's slot and die
         assert service.subscriptions.leases.claim(first.id, key, f"dead runner {attempt}", 60)
-        clock.advance(seconds=61)  # type: ignore[attr-defined]
+        clock.advance(seconds=61)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     assert service.subscriptions.leases.claim(second.id, key, "dead runner", 60)  # C2's runner dies once
     clock.set(berlin(base_time, 0, "11:30"))  # type: ignore[attr-defined]  # C2's lease ran out past the grace
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url))
     service = service.with_slack(gateway)
     outcomes = {o.channel_id: o.status for o in DigestRunner(service, gateway).run_due()}
     assert outcomes == {"C1": "failed", "C2": "failed"}
-    assert [service.subscriptions.leases.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]
+    assert [service.subscriptions.leases.slot(s.id, key).status for s in (first, second)] == ["failed", "failed"]  # type: ignore[union-attr]  # a None fails the test all the same
     assert len(posts_to(fake_slack, "U1")) == 2 and caplog.text.count("Gave up the") == 2
     assert DigestRunner(service, gateway).run_due() == []  # told once
 

@@ -31,7 +31,7 @@ def runner_for(service: Service, slack: FakeSlack, now: dt.datetime) -> DigestRu
     """A runner whose clock (the service's, shared with the store) reads `now`."""
     gateway = SlackGateway(WebClient(token="xoxb-test", base_url=slack.api_url))
     service = service.with_slack(gateway)
-    service.clock.set(now)  # type: ignore[attr-defined]
+    service.clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     return DigestRunner(service, gateway)
 
 
@@ -190,10 +190,10 @@ def test_a_rejected_token_pauses_only_that_subscriber(
     assert outcomes == {"C1": "posted", "C2": "paused"}
     (dm,) = posts(fake_slack, "U2")
     assert "Toggl rejected the subscriber's token" in all_text(dm) and "/toggl connect" in all_text(dm)
-    assert service.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]
+    assert service.subscriptions.get("T1", "C2", "U2").paused_reason  # type: ignore[union-attr]  # a None fails the test all the same
     fake_toggl.people["b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"] = bo
     service.accounts.connect("T1", "U2", "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0")
-    assert service.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]
+    assert service.subscriptions.get("T1", "C2", "U2").paused_reason is None  # type: ignore[union-attr]  # a None fails the test all the same
 
 
 def test_toggl_down_for_one_subscriber_does_not_stop_the_others(

@@ -35,7 +35,7 @@ def test_remind_at_a_time_then_off_even_without_a_connection(running: Running, a
     text = all_text(reply)
     assert "On workdays at 17:30 (Europe/Berlin)" in text and "The next check is Mon 23 Nov 2026, 17:30" in text
     running.service.accounts.disconnect("T1", "U1")
-    assert running.service.personal.get("T1", "U1", "reminder").paused_reason  # type: ignore[union-attr]
+    assert running.service.personal.get("T1", "U1", "reminder").paused_reason  # type: ignore[union-attr]  # a None fails the test all the same
     running.send.command("remind off")
     (_, off) = replies(running, 2)
     assert "Reminders are off" in all_text(off) and running.service.personal.all() == []
@@ -72,7 +72,7 @@ def test_the_home_tab_switches_them_and_picks_the_time(running: Running, ada: di
     )
     again = running.slack.wait_for_calls("views.publish", 3)[2].body["view"]
     assert "Workday reminder: at 18:15 (Europe/Berlin)" in all_text(again)
-    assert running.service.personal.get("T1", "U1", "reminder").at_time == "18:15"  # type: ignore[union-attr]
+    assert running.service.personal.get("T1", "U1", "reminder").at_time == "18:15"  # type: ignore[union-attr]  # a None fails the test all the same
     off = buttons.encode(buttons.SetReminder(at=None))
     running.send.home_button("home_remind_off", off)
     final = running.slack.wait_for_calls("views.publish", 4)[3].body["view"]
@@ -85,4 +85,4 @@ def test_disconnecting_says_the_personal_messages_pause(running: Running, ada: d
     running.send.command("disconnect")
     (_, reply) = replies(running, 2)
     assert "Your personal messages are paused too" in all_text(reply) and "`connect` resumes them" in all_text(reply)
-    assert running.service.personal.get("T1", "U1", "summary").paused_reason  # type: ignore[union-attr]
+    assert running.service.personal.get("T1", "U1", "summary").paused_reason  # type: ignore[union-attr]  # a None fails the test all the same
