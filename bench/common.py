@@ -5,17 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 
 from bot.store import Database
-from tests.fakes.server import free_port
+from tests.fakes.server import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,13 +41,7 @@ def served_app(env: dict[str, str], workdir: Path) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=workdir, env=full, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_healthy(base, timeout=60)
         yield base + "/slack/events"
     finally:
         process.terminate()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fakes.server import free_port
+from tests.fakes.server import free_port, wait_healthy
 from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
@@ -37,13 +37,7 @@ def test_sigterm_answers_every_acknowledged_command_then_exits(
     server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=log)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        assert wait_healthy(url), "toggl-bot serve did not start"
         sender = SlackSender(url + "/slack/events", fake_slack.hook())
         sender.command(f"connect {world['token']}", response_url=fake_slack.hook("connect"))
         fake_slack.wait_for_calls("/hooks/connect", timeout=20)

@@ -26,7 +26,7 @@ from bot.views.tasks import PICK_ACTION
 from bot.work import WorkPool
 from tests.blockkit import all_text
 from tests.fakes.app import Running, settings_for
-from tests.fakes.server import WSGILoopback, free_port
+from tests.fakes.server import WSGILoopback, free_port, wait_healthy
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
@@ -50,13 +50,7 @@ def served(fake_slack: FakeSlack, fake_toggl: FakeToggl, tmp_path: Path) -> Iter
         cwd=tmp_path, env=env, stdout=log, stderr=log,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_healthy(f"http://127.0.0.1:{port}")
         yield f"http://127.0.0.1:{port}/slack/events"
     finally:
         server.terminate()

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography.fernet import Fernet
 
 from bot.clock import FrozenClock
@@ -26,7 +25,7 @@ from bot.service import Service
 from bot.store import Store
 from bot.toggl import TogglClients
 from tests.blockkit import all_text
-from tests.fakes.server import free_port
+from tests.fakes.server import free_port, wait_healthy
 from tests.fakes.signing import SIGNING_SECRET, SlackSender
 from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
@@ -63,14 +62,7 @@ def instances(database_url: str, fake_toggl: FakeToggl, fake_slack: FakeSlack, t
             processes.append((subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=log), log))
             urls.append(f"http://127.0.0.1:{port}")
         for n, url in enumerate(urls):
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
-            else:
+            if not wait_healthy(url):
                 pytest.fail(f"instance {n} did not start: {(tmp_path / f'web{n}.log').read_text()[-3000:]}")
         yield urls
     finally:

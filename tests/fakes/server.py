@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer, ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import requests
 
 DEFAULT_LIFETIME = 900.0
 POLL_INTERVAL = 0.01
@@ -20,6 +23,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_healthy(base_url: str, timeout: float = 30) -> bool:
+    """Poll `{base_url}/healthz` until it answers 200 (a server another process is starting); False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return True
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return False
 
 
 class _Server(ThreadingHTTPServer):
