@@ -22,6 +22,10 @@ class Clock:
     datetime.timezone.utc
     """
 
+    reads_wall = True
+    """True for a clock that reads this host's wall clock: what several processes must agree on is judged by the
+    database's clock instead (`bot.store.dbclock`). A test's `FrozenClock` is its own judge."""
+
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
@@ -44,6 +48,8 @@ class FrozenClock(Clock):
     >>> clock.advance(minutes=5).now().minute
     5
     """
+
+    reads_wall = False
 
     def __init__(self, at: dt.datetime) -> None:
         if at.tzinfo is None:

@@ -6,7 +6,8 @@ Every kind needs the same guarantees, so they live here once. Each runner (a sch
 any number of runners post each slot once. A runner that dies leaves its claim to run out, and the next
 run takes the slot over; a slot that killed its runners `MAX_ATTEMPTS` times, or whose time has passed,
 is given up and said so. A slot missed by more than the grace period (the app was down) is skipped, once,
-and logged.
+and logged; a slot the clock jumped over while the runner kept looking is still posted. Due and lease times
+are judged by the database's clock, which every scheduler shares (`bot.store.dbclock`).
 
 A `Job` says what differs: which schedules there are, how to post the slots claimed for it, and what
 to tell whom when a schedule cannot run or a slot is given up. While it posts:
@@ -29,7 +30,7 @@ import datetime as dt
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -125,16 +126,21 @@ class Claims:
         grace: dt.timedelta = GRACE,
         lease_seconds: float = LEASE_SECONDS,
         logger: logging.Logger = log,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.leases = leases
+        self.leases = leases.judged_by(clock)
         self.clock = clock
-        """The clock the store stamps rows with too: slots and rows agree."""
+        """What says whether a slot is due and whose lease ran out: in production the database's clock
+        (`Service.schedule_clock`), so that schedulers on hosts whose clocks differ agree."""
         self.grace = grace
         self.lease_seconds = lease_seconds
         self.log = logger
         """Where skipped and given-up slots are logged: the job's own module, so its lines keep their logger."""
         self.owner = runner_name()
         """This runner, as the owner of the slots it claims."""
+        self._monotonic = monotonic
+        self._last_look: tuple[dt.datetime, float] | None = None
+        """The clock's time and the monotonic time of this runner's previous look for due slots."""
 
     def __repr__(self) -> str:
         return f"Claims({self.owner!r})"
@@ -156,7 +162,9 @@ class Claims:
 
     def _claim_batch(self, job: Job[S, R]) -> tuple[list[R], list[Due[S]]]:
         """Settle what is to be settled, and claim up to `CLAIM_BATCH` due slots for the job to post."""
-        now = self.clock.now()
+        now, ticks = self.clock.now(), self._monotonic()
+        watched = self._watched_since(ticks)
+        self._last_look = (now, ticks)
         outcomes: list[R] = []
         latest: list[Due[S]] = []
         for schedule in job.schedules():
@@ -175,7 +183,7 @@ class Claims:
             if len(due) >= CLAIM_BATCH:
                 break
             schedule, key = current.schedule, current.key
-            late = now - current.slot > self.grace
+            late = now - current.slot > self.grace and not (watched is not None and current.slot > watched)
             record = records.get((schedule.id, key))
             if record is None:
                 done = None if late else self.done_that_day(schedule, current.slot)
@@ -200,6 +208,15 @@ class Claims:
                     self.log.warning("The %s %s may not have been posted: %s (at most once)", key, job.named(schedule), why)
                     outcomes.append(job.outcome(schedule, "uncertain", why))
         return outcomes, due
+
+    def _watched_since(self, ticks: float) -> dt.datetime | None:
+        """Since when this runner has been looking without a break: the time of its previous look, if that was
+        less than the grace ago by the monotonic clock. A slot after it was not missed while the app was down,
+        whatever the clock now says: the clock jumped over it (an NTP step, say), and it is still posted."""
+        if self._last_look is None:
+            return None
+        seen_at, then = self._last_look
+        return seen_at if ticks - then < self.grace.total_seconds() else None
 
     def done_that_day(self, schedule: Schedule, slot: dt.datetime) -> str | None:
         """One post a day: a slot on a local day that already had one (posted, sent, skipped, or possibly posted)

@@ -97,7 +97,9 @@ class DigestRunner(Job[Subscription, Outcome]):
         self.slack = slack
         self.clock = service.clock
         """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
-        self.claims = Claims(self.subscriptions.leases, self.clock, grace=grace, lease_seconds=lease_seconds, logger=log)
+        self.claims = Claims(
+            self.subscriptions.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log
+        )
 
     def __repr__(self) -> str:
         return f"DigestRunner({self.claims.owner!r})"

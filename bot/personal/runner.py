@@ -90,7 +90,9 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
         self.personal = service.personal
         self.slack = slack
         self.clock = service.clock
-        self.claims = Claims(self.personal.leases, self.clock, grace=grace, lease_seconds=lease_seconds, logger=log)
+        self.claims = Claims(
+            self.personal.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log
+        )
 
     def __repr__(self) -> str:
         return f"PersonalRunner({self.claims.owner!r})"

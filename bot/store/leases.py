@@ -66,6 +66,14 @@ class Leases:
         self._table = table
         self._key = table.c[key]
 
+    def judged_by(self, clock: Clock) -> Leases:
+        """These leases, stamped and judged by `clock`: the database's, so that schedulers agree (`bot.store.dbclock`)."""
+        return Leases(self._db, clock, self._table, self._key.name)
+
+    def time(self) -> float:
+        """Now, by the clock these leases are judged by."""
+        return self._clock.time()
+
     def claim(self, key: int, slot: str, owner: str, lease_seconds: float) -> bool:
         """Take the right to post this slot, as a lease. True for exactly one caller across processes.
 

@@ -15,7 +15,7 @@ from bot import buttons
 from bot.clock import FrozenClock
 from bot.digest.runner import DigestRunner
 from bot.figures import moment
-from bot.scheduled import LEASE_SECONDS
+from bot.scheduled import LEASE_SECONDS, Claims
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.slots import latest_slot, slot_key
@@ -436,3 +436,37 @@ def test_a_digest_whose_time_is_moved_after_its_post_posts_once_that_day(
     assert [s.detail for s in service.subscriptions.leases.slots(sub)][-1] == "already posted that day (the time was moved)"
     service.clock.set(berlin(monday, 1, "10:30"))  # type: ignore[attr-defined]  # FrozenClock; the next day
     assert [o.status for o in runner.run_due()] == ["posted"] and len(posts(fake_slack, "C1")) == 2
+
+
+def test_a_slot_the_clock_jumps_over_while_the_runner_looks_is_posted_not_skipped(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """An NTP step of two and a half hours, seconds after the runner's last look, used to skip the 09:00 slot
+    for good as "missed while down". The monotonic clock tells a jump from downtime."""
+    subscribe(service)
+    runner = runner_for(service, fake_slack, berlin(monday, 0, "08:59"))
+    ticks = [1000.0]
+    runner.claims = Claims(runner.subscriptions.leases, service.clock, monotonic=lambda: ticks[0])
+    assert runner.run_due() == []
+    ticks[0] += 60
+    service.clock.set(berlin(monday, 0, "11:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    (outcome,) = runner.run_due()
+    assert outcome.status == "posted"
+    assert len(posts(fake_slack, "C1")) == 1
+
+
+def test_a_runner_stopped_past_the_grace_still_skips_what_it_missed(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    """The other side: a runner that looked at 08:59 and was then stopped for 2 h 31 min (SIGSTOP, a suspended
+    host) missed the slot while down, as the monotonic clock says: skipped, as after any downtime."""
+    subscribe(service)
+    runner = runner_for(service, fake_slack, berlin(monday, 0, "08:59"))
+    ticks = [1000.0]
+    runner.claims = Claims(runner.subscriptions.leases, service.clock, monotonic=lambda: ticks[0])
+    assert runner.run_due() == []
+    ticks[0] += (2 * 60 + 31) * 60
+    service.clock.set(berlin(monday, 0, "11:30"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    (outcome,) = runner.run_due()
+    assert outcome.status == "skipped"
+    assert posts(fake_slack, "C1") == []
