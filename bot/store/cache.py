@@ -60,6 +60,7 @@ class Cache:
         owner = {"team_id": team_id, "user_id": user_id, "workspace_id": workspace_id, "scope": scope}
         where = _owner(cache_items, team_id, user_id, workspace_id, scope)
         with self._db.write() as conn:
+            self._db.take_turns(conn, f"cache:{team_id}:{user_id}:{workspace_id}:{scope}")
             if replace:
                 conn.execute(sa.delete(cache_items).where(where))
             if deletes:

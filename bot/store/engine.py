@@ -171,6 +171,15 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def take_turns(self, conn: Connection, name: str) -> None:
+        """Make transactions that write the same thing (`name`) take turns, until this one ends.
+
+        Two refreshes of one person's project list, each deleting and re-inserting the same rows in its own
+        order, deadlocked on PostgreSQL; a transaction-scoped advisory lock on the name serializes them. SQLite
+        has one writer at a time already."""
+        if self.is_postgres:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
+
     def insert(self, table: sa.Table) -> Any:
         """An INSERT that can say `ON CONFLICT … DO NOTHING / DO UPDATE … RETURNING` on either engine."""
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
