@@ -22,6 +22,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
+from bot.handover import Handover
 from bot.personal.runner import PersonalRunner
 from bot.scheduled import Runner
 from bot.service import Service
@@ -79,9 +80,15 @@ def slack_wiring(settings: Settings, service: Service) -> SlackWiring:
 
 
 def create_app(
-    settings: Settings, *, service: Service | None = None, pool: WorkPool | None = None, side: WorkPool | None = None
+    settings: Settings,
+    *,
+    service: Service | None = None,
+    pool: WorkPool | None = None,
+    side: WorkPool | None = None,
+    handover: Handover | None = None,
 ) -> App:
-    """The Bolt app with every listener registered; `service` and the pools can be given by tests."""
+    """The Bolt app with every listener registered; `service`, the pools and the hand-over can be given (by
+    `serve`, which sweeps with the same hand-over, and by tests)."""
     service = service or Service.from_settings(settings)
     wiring = slack_wiring(settings, service)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -100,6 +107,7 @@ def create_app(
         pool=pool or WorkPool(workers=WORK_THREADS),
         side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING),
         installations=wiring.installations,
+        handover=handover or Handover(service.held, service.cipher),
     )
     register_all(app, deps)
     app.error(_log_error)

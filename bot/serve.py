@@ -22,13 +22,16 @@ from typing import Any
 
 from waitress.server import BaseWSGIServer, create_server
 
-from bot.app import WORK_THREADS, create_app, start_scheduler
+from bot.app import WORK_THREADS, create_app, slack_wiring, start_scheduler
 from bot.doors import wsgi_app
 from bot.doors.door import MAX_BODY_BYTES
+from bot.handover import Handover
 from bot.service import Service
 from bot.settings import Settings
+from bot.ticker import every
 from bot.work import WorkPool
-from handlers.deps import SIDE_PENDING, SIDE_THREADS
+from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
+from handlers.handover import sweep
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +80,15 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     raise_file_limit()
     service = Service.from_settings(settings)
     pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING)
-    app = wsgi_app(create_app(settings, service=service, pool=pool, side=side), service, settings)
+    handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
+    app = wsgi_app(create_app(settings, service=service, pool=pool, side=side, handover=handover), service, settings)
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket
     stopping = threading.Event()
+    deps, gateway = Deps(service, pool, side, handover=handover), slack_wiring(settings, service).gateway
+    sweeper = every(handover.lease_seconds / 3, lambda: sweep(deps, gateway, taking=not stopping.is_set()))
+    sweeper.start()
 
     def stop(signum: int, _frame: object) -> None:
         """SIGTERM (a deploy): take no new connections, let requests already read be acknowledged, then leave
@@ -106,6 +113,9 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
         if not stopping.is_set():
             raise
     drain(pool, side, ticker)
+    sweeper.shutdown(wait=False)
+    if handed := handover.hand_back():
+        log.warning("Handed %d unanswered request(s) over to the other instances", handed)
 
 
 def _interrupt_after(seconds: float) -> None:

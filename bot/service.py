@@ -30,6 +30,8 @@ from bot.reports_reader import ReportsReader
 from bot.settings import Settings
 from bot.slack import SlackGateway
 from bot.store import MEMORY_URL, Store
+from bot.store.dbclock import DatabaseClock
+from bot.store.held import HeldAnswers
 from bot.toggl_reader import CachePolicy, TogglReader
 
 
@@ -49,6 +51,9 @@ class Service:
         self.clients = clients
         self.clock = store.clock
         """The one clock: the store stamps rows with it, the cache and the quota reserve read it."""
+        self.schedule_clock = DatabaseClock(store.db) if store.clock.reads_wall else store.clock
+        """What decides whether a slot is due and whose lease has run out: the database's clock, which every
+        scheduler shares whatever its host's clock says (a test's frozen clock stands in for it)."""
         self.policy = policy or CachePolicy()
         self.reader = TogglReader(store.cache, clients, store.clock, self.policy)
         self.reports = ReportsReader(self.reader)
@@ -56,6 +61,8 @@ class Service:
         self.subscriptions = store.subscriptions
         self.personal = store.personal
         self.seen = store.seen
+        self.held = HeldAnswers(store.db, self.schedule_clock)
+        """Requests acknowledged and not yet answered, under leases judged by the database's clock (`bot.handover`)."""
         self.slack_state = store.slack
         self.database = store.db
         """The database itself, for what speaks to it directly: the health check, Slack's installation stores."""

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     """Only for `toggl-bot ask`: a token to use instead of a stored person."""
     digest_lease_seconds: float = 300
     """How long a digest runner holds a slot before another may take it over (if the first one died)."""
+    handover_lease_seconds: float = Field(default=30, ge=1)
+    """How long an instance's hold on an acknowledged request lasts unrenewed: if it dies, another instance
+    answers the request about this long after (`bot.handover`). Renewed every third of it."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much every command logs; the libraries that log bodies stay at INFO or above whatever it says
     (see `bot.logs`)."""

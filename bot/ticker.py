@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 
@@ -36,7 +37,7 @@ def _add_ticks(scheduler: BaseScheduler, ticks: Sequence[Callable[[], object]], 
         )
 
 
-__all__ = ["TICK_SECONDS", "BackgroundScheduler", "background_scheduler", "blocking_scheduler"]
+__all__ = ["TICK_SECONDS", "BackgroundScheduler", "background_scheduler", "blocking_scheduler", "every"]
 
 
 def background_scheduler(ticks: Sequence[Callable[[], object]], clock: Clock) -> BackgroundScheduler:
@@ -50,4 +51,11 @@ def blocking_scheduler(ticks: Sequence[Callable[[], object]], clock: Clock) -> B
     """The scheduler alone (`toggl-bot scheduler`, the Procfile's clock process); `.start()` blocks."""
     scheduler = BlockingScheduler(timezone=dt.UTC)
     _add_ticks(scheduler, ticks, clock)
+    return scheduler
+
+
+def every(seconds: float, job: Callable[[], object]) -> BackgroundScheduler:
+    """A scheduler thread running `job` every `seconds`, never two at once (the hand-over's sweep); `.start()`."""
+    scheduler = BackgroundScheduler(timezone=dt.UTC)
+    scheduler.add_job(job, IntervalTrigger(seconds=seconds), max_instances=1, coalesce=True, misfire_grace_time=None)
     return scheduler

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.answers import answer
 from bot.commands import Connect, DigestSubscribe, parse
+from bot.handover import Request
 from bot.identity import Asker
 from handlers.deps import Deps, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form
@@ -38,8 +39,14 @@ def register(app: App, deps: Deps) -> None:
                 response_url=command.get("response_url"),
             )
             return
+        response_url = command.get("response_url")
+        held = deps.hold(asker, Request(command.get("text") or "", "respond", asker.channel_id, response_url))
         deps.later(
-            lambda: answer(words, asker, deps.service), via_respond(respond), via_dm(client, user_id), team_id=asker.team_id
+            lambda: answer(words, asker, deps.service),
+            via_respond(respond),
+            via_dm(client, user_id),
+            team_id=asker.team_id,
+            held=held,
         )
 
     app.command(COMMAND)(toggl_command)

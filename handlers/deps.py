@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.answers import Reply
+from bot.handover import Handover, Request
+from bot.identity import Asker
 from bot.service import Service
 from bot.slack import BOT_REFUSED, describe, error_code, note_refusal
 from bot.store.slack_state import SlackState
@@ -51,17 +53,33 @@ class Deps:
     """Quick Slack calls after the ack; its own threads, so a queue of Toggl work never delays opening a form."""
     installations: InstallationStore | None = None
     """Set in OAuth mode: each workspace's installation, forgotten when it uninstalls the app."""
+    handover: Handover | None = None
+    """Where acknowledged requests are held until answered, so that another instance answers them if this one
+    dies (`bot.handover`); None in tests that do not ask for it."""
 
-    def later(self, job: Callable[[], Reply], send: Send, fallback: Send | None = None, team_id: str | None = None) -> None:
+    def hold(self, asker: Asker, request: Request) -> str | None:
+        """Write the request down before the ack (see `bot.handover`); its id for `later(held=…)`."""
+        return self.handover.hold(asker, request) if self.handover is not None else None
+
+    def later(
+        self,
+        job: Callable[[], Reply],
+        send: Send,
+        fallback: Send | None = None,
+        team_id: str | None = None,
+        held: str | None = None,
+    ) -> None:
         """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
 
-        `team_id` names the workspace the replies go to, so that Slack refusing its bot is noted once.
+        `team_id` names the workspace the replies go to, so that Slack refusing its bot is noted once. `held`
+        is the request's hold (`hold`), released once the answer is delivered.
         """
-        refusals = Delivery(self.service.slack_state, team_id)
+        refusals = Delivery(self.service.slack_state, team_id, self.handover, held)
         if self.pool.will_queue:
             self.soon(deliver, WORKING, send, fallback, refusals)
         if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals):
             self.soon(deliver, TOO_BUSY, send, fallback, refusals)
+            refusals.answered()
 
     def soon(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Run a quick Slack call right after the ack, off the request thread; failures are logged."""
@@ -92,13 +110,20 @@ def _logged(call: Callable[..., object], *args: object, **kwargs: object) -> Non
 
 @dataclass(frozen=True)
 class Delivery:
-    """Where a reply's workspace's refusals are noted: Slack refusing the bot is logged once, not per reply."""
+    """Where a reply's workspace's refusals are noted (Slack refusing the bot is logged once, not per reply), and
+    the request's hold, released once it is answered."""
 
     refusals: SlackState | None = None
     team_id: str | None = None
+    handover: Handover | None = None
+    held: str | None = None
 
     def refused(self, error: str) -> None:
         note_refusal(self.refusals if self.team_id else None, self.team_id or "(unknown)", error)
+
+    def answered(self) -> None:
+        if self.handover is not None:
+            self.handover.done(self.held)
 
 
 def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None, delivery: Delivery) -> None:
@@ -109,6 +134,7 @@ def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None
         messages = [unexpected_error()]
     for message in messages:
         deliver(message, send, fallback, delivery)
+    delivery.answered()  # delivered, or refused for good: either way nobody else should answer it
 
 
 def deliver(message: Message, send: Send, fallback: Send | None = None, delivery: Delivery | None = None) -> bool:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.answers import answer
 from bot.commands import Connect, parse
+from bot.handover import Request
 from bot.identity import Asker
 from bot.tokens import contains_token
 from bot.views.account import connect_in_private
@@ -37,10 +38,14 @@ def register(app: App, deps: Deps) -> None:
             return
         if not deps.first_time(body.get("event_id")):
             return
-        words = parse(without_mentions_of(event.get("text") or "", context.bot_user_id))
+        text = without_mentions_of(event.get("text") or "", context.bot_user_id)
+        words = parse(text)
         team_id = body.get("team_id") or context.team_id
         asker = Asker(team_id=team_id, user_id=event["user"], channel_id=event["channel"], typed_in_dm=True)
-        deps.later(lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=team_id)
+        held = deps.hold(asker, Request(text, "dm", event["channel"]))
+        deps.later(
+            lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=team_id, held=held
+        )
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not is_from_a_person(event, context.bot_user_id) or not event.get("channel"):
@@ -53,12 +58,14 @@ def register(app: App, deps: Deps) -> None:
         if contains_token(text):  # a token posted in a channel is public now: never used, never echoed
             deps.soon(deliver, connect_in_private(), send, fallback)
             return
-        words = parse(without_mentions_of(text, context.bot_user_id))
+        text = without_mentions_of(text, context.bot_user_id)
+        words = parse(text)
         if isinstance(words, Connect) and words.token is not None:
             deps.soon(deliver, connect_in_private(), send, fallback)  # even when it is not token-shaped
             return
         asker = Asker(team_id=body.get("team_id") or context.team_id, user_id=user_id, channel_id=channel)
-        deps.later(lambda: answer(words, asker, deps.service), send, fallback, team_id=asker.team_id)
+        held = deps.hold(asker, Request(text, "ephemeral", channel))
+        deps.later(lambda: answer(words, asker, deps.service), send, fallback, team_id=asker.team_id, held=held)
 
     app.event("message")(direct_message)
     app.event("app_mention")(mention)

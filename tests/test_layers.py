@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("views", ["bot.buttons", "bot.matching", "bot.views"]),
     ("services", ["bot.toggl_reader", "bot.reports_reader", "bot.accounts", "bot.tracking", "bot.service", "bot.rotation"]),
     ("features", ["bot.scheduled", "bot.browse", "bot.timers", "bot.mytime", "bot.home", "bot.digest", "bot.personal"]),
-    ("answers", ["bot.answers"]),
+    ("answers", ["bot.answers", "bot.handover"]),
     ("doors", ["handlers", "bot.doors"]),
     ("entry", ["bot.app", "bot.serve", "bot.doctor", "bot.__main__"]),
 ]

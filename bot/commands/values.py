@@ -243,3 +243,21 @@ Command = (
     | WeeklySummary
     | Reminder
 )
+
+READ_ONLY = (
+    Help,
+    Greet,
+    Invalid,
+    ShowMe,
+    ListWorkspaces,
+    ListProjects,
+    ListTasks,
+    PickProject,
+    ShowTimer,
+    MyTime,
+    DigestList,
+    DigestPreview,
+)
+"""Commands that only read: run twice, they answer twice and change nothing. So they run even when the database
+cannot record their signature (a person asking for `help` during an outage gets it), and an instance taking
+over a dead one's work runs them again rather than saying it cannot tell whether they happened."""

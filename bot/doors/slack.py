@@ -38,21 +38,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.commands import (
-    DigestList,
-    DigestPreview,
-    Greet,
-    Help,
-    Invalid,
-    ListProjects,
-    ListTasks,
-    ListWorkspaces,
-    MyTime,
-    PickProject,
-    ShowMe,
-    ShowTimer,
-    parse,
-)
+from bot.commands import READ_ONLY, parse
 from bot.doors.door import Refused, Request, json_answer, plain
 from bot.store import SeenRequests, Unrecorded
 
@@ -61,22 +47,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 """Where Slack posts commands, events and interactivity (the manifest names it)."""
-HARMLESS_TWICE = (
-    Help,
-    Greet,
-    Invalid,
-    ShowMe,
-    ListWorkspaces,
-    ListProjects,
-    ListTasks,
-    PickProject,
-    ShowTimer,
-    MyTime,
-    DigestList,
-    DigestPreview,
-)
-"""Slash commands that only read: run twice, they answer twice and change nothing, so they run even when the
-database cannot record their signature (a person asking for `help` during an outage gets it)."""
 TROUBLE = "A moment of trouble on our side: I could not take that request. Please try again in a moment."
 
 
@@ -127,7 +97,7 @@ class SlackDoor:
         try:
             first = self._seen.first_time(f"sig:{signature}")
         except Unrecorded:
-            if kind == "command" and isinstance(parse(_command_text(text)), HARMLESS_TWICE):
+            if kind == "command" and isinstance(parse(_command_text(text)), READ_ONLY):
                 log.warning("Ran a read-only command whose signature the database could not record")
                 return True
             log.error(

@@ -9,6 +9,7 @@ One small interface per concern, each over the same `Database`:
 | `store.personal`      | a person's weekly summary and reminder, and their slots      |
 | `store.cache`         | each person's Toggl data, and the latest quota reading       |
 | `store.seen`          | event ids and request signatures already handled             |
+| (`bot.store.held`)    | requests acknowledged and not yet answered, under a lease    |
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
@@ -98,6 +99,7 @@ class Store:
         """
         with self.db.write() as conn:
             personal = self.personal.forget_team(conn, team_id)
+            conn.execute(sa.delete(schema.held_answers).where(schema.held_answers.c.team_id == team_id))
             subs = schema.subscriptions
             ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
             conn.execute(sa.delete(schema.digest_slots).where(schema.digest_slots.c.subscription_id.in_(ids)))

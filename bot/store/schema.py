@@ -165,3 +165,18 @@ personal_slots = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
 )
 """Each personal message's slots, claimed as leases like `digest_slots`."""
+
+held_answers = sa.Table(
+    "held_answers",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("team_id", Id, nullable=False, index=True),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("request_ciphertext", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("owner", sa.String(80), nullable=False),
+    sa.Column("lease_expires_at", sa.Double, nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+"""Requests acknowledged and not yet answered, held by the instance answering them: if it dies, another
+answers (`bot.handover`). The request (its words and where the answer goes) is encrypted like a token."""
