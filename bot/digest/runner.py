@@ -120,6 +120,9 @@ class DigestRunner(Job[Subscription, Outcome]):
     def named(self, schedule: Subscription) -> str:
         return f"digest of subscription {schedule.id}"
 
+    def group(self, schedule: Subscription) -> str:
+        return f"{schedule.team_id}:{schedule.user_id}"
+
     def outcome(self, schedule: Subscription, status: str, detail: str = "") -> Outcome:
         return Outcome(schedule.id, schedule.channel_id, status, detail)
 
