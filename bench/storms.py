@@ -47,7 +47,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from bench.common import ROOT, database
-from bot.clock import FrozenClock
+from handlers.deps import WORKING
+from bot.clock import SYSTEM, FrozenClock
 from bot.crypto import TokenCipher
 from bot.store import Store
 from bot.store.engine import engine_url
@@ -330,13 +331,19 @@ def count_digests(row: Row, world: DigestWorld, slack: FakeSlack, engine: sa.Eng
         row.notes.append(f"falsely failed: {uncertain_posted} recorded `uncertain` although Slack had the post")
 
 
+def quiet(slack: FakeSlack) -> FakeSlack:
+    """No traceback on the bench's output when a killed process leaves the fake Slack writing to a closed socket."""
+    slack.server._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]  # socketserver's hook for exactly this
+    return slack
+
+
 @contextmanager
 def digest_storm(args: argparse.Namespace, server: Postgres, logs: Path, name: str, **env: str) -> Iterator[Any]:
     """A fresh database with the digest world, the fakes, and two schedulers; yields (world, slack, engine,
     schedulers), and stops the processes and drops the database afterwards."""
     with (
         FakeToggl() as toggl,
-        FakeSlack() as slack,
+        quiet(FakeSlack()) as slack,
         database(server.url, logs) as url,
     ):
         slack.delays["chat.postMessage"] = args.slack_delay
@@ -443,12 +450,12 @@ def two_instances(server: Postgres, logs: Path, name: str, people: int, **env: s
     """A fresh database with `people` connected people, the fakes, and two web instances on it."""
     with (
         FakeToggl() as toggl,
-        FakeSlack() as slack,
+        quiet(FakeSlack()) as slack,
         database(server.url, logs) as url,
     ):
         key = Fernet.generate_key()
         cipher = TokenCipher([key])
-        store = Store(url)
+        store = Store(url, clock=SYSTEM)
         store.migrate()
         tokens = {}
         for n in range(people):
@@ -477,12 +484,21 @@ def two_instances(server: Postgres, logs: Path, name: str, people: int, **env: s
 
 
 def answered(slack: FakeSlack, hooks: list[str]) -> set[str]:
-    return {call.path.rsplit("/", 1)[-1] for call in slack.calls if call.path.startswith("/hooks/")} & set(hooks)
+    """The hooks that got an answer: "Working on it" (sent when a pool is busy) is a promise, not an answer."""
+    working = WORKING["text"]
+    found = {c.path.rsplit("/", 1)[-1] for c in slack.calls if c.path.startswith("/hooks/") and c.body.get("text") != working}
+    return found & set(hooks)
 
 
 def wait_answers(slack: FakeSlack, hooks: list[str], timeout: float) -> set[str]:
     wait_until(lambda: len(answered(slack, hooks)) == len(hooks), timeout, every=0.1)
     return answered(slack, hooks)
+
+
+def apologies(slack: FakeSlack, prefix: str) -> int:
+    """Answers that are an apology rather than what was asked for: answered, but worth a note."""
+    texts = [json.dumps(c.body) for c in slack.calls if c.path.startswith(f"/hooks/{prefix}")]
+    return sum("went wrong" in t or "try again" in t.lower() or "could not answer" in t for t in texts)
 
 
 def timers(toggl: FakeToggl) -> Counter[str]:
@@ -520,6 +536,8 @@ def sigterm_under_load(args: argparse.Namespace, server: Postgres, logs: Path) -
         )
         got = wait_answers(web.slack, hooks, timeout=args.answer_wait)
         row.posted, row.unanswered = len(got), people - len(got)
+        if sorry := apologies(web.slack, "p"):
+            row.notes.append(f"{sorry} answered with an apology")
     return row
 
 
@@ -558,6 +576,8 @@ def killed_instance(args: argparse.Namespace, server: Postgres, logs: Path) -> R
             row.notes.append(f"{uncertain} `start` answered \"cannot tell whether it was done\" (never run twice)")
         row.posted, row.unanswered = len(got), people - len(got)
         row.twice = sum(1 for n in timers(web.toggl).values() if n > 1)
+        if sorry := apologies(web.slack, "k"):
+            row.notes.append(f"{sorry} answered with an apology")
     return row
 
 
@@ -655,7 +675,7 @@ def main() -> None:
             row = experiment(args, server, logs)
             row.notes.append(f"{time.monotonic() - began:.0f} s")
             rows.append(row)
-            print(f"  {row.name}: done in {time.monotonic() - began:.0f} s", file=sys.stderr)
+            print(f"  {render([row]).splitlines()[-1]}  {'; '.join(row.notes)}", file=sys.stderr)
         print(
             f"Storms, replayed: PostgreSQL {server.bin.parent.name} restarted by the bench, two schedulers or two web "
             f"instances; {platform.platform()}, {os.cpu_count()} cores; {time.monotonic() - started:.0f} s in all\n"
