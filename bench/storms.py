@@ -47,14 +47,14 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from bench.common import ROOT, database
-from handlers.deps import WORKING
 from bot.clock import SYSTEM, FrozenClock
 from bot.crypto import TokenCipher
 from bot.store import Store
 from bot.store.engine import engine_url
+from handlers.deps import WORKING
 from tests.fakes.server import free_port, wait_healthy
 from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
-from tests.fakes.slack import Call, FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl, standard_world
 
 DONE = ("posted", "skipped", "failed", "uncertain")
@@ -68,6 +68,8 @@ class Row:
     """One experiment's line of the table, and what it noticed on the way (printed under the table)."""
 
     name: str
+    key: str
+    """The experiment's name on the command line (`--only`), and its logs' prefix."""
     posted: int = 0
     twice: int = 0
     lost: int = 0
@@ -120,7 +122,9 @@ class Postgres:
     can restart mid-run; `stop` removes it whatever state it is in."""
 
     def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)])
+        found = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: [int(x) for x in re.findall(r"\d+", p.parent.name)]
+        )
         if not found or not (found[-1] / "initdb").exists():
             raise SystemExit("bench.storms needs PostgreSQL's server binaries (apt-get install postgresql)")
         self.bin = found[-1]
@@ -333,7 +337,7 @@ def count_digests(row: Row, world: DigestWorld, slack: FakeSlack, engine: sa.Eng
 
 def quiet(slack: FakeSlack) -> FakeSlack:
     """No traceback on the bench's output when a killed process leaves the fake Slack writing to a closed socket."""
-    slack.server._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]  # socketserver's hook for exactly this
+    slack.server._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # socketserver's hook for exactly this
     return slack
 
 
@@ -365,7 +369,7 @@ def digest_storm(args: argparse.Namespace, server: Postgres, logs: Path, name: s
 
 
 def postgres_restart(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("PostgreSQL restart mid-run")
+    row = Row("PostgreSQL restart mid-run", "restart")
     with digest_storm(args, server, logs, "restart") as (world, slack, engine, _):
         half = world.subscriptions // 2
         wait_until(lambda: len(slack.of("chat.postMessage")) >= half, timeout=120)
@@ -378,25 +382,30 @@ def postgres_restart(args: argparse.Namespace, server: Postgres, logs: Path) -> 
     return row
 
 
-def _running_scheduler(schedulers: list[Scheduler], engine: sa.Engine, timeout: float) -> tuple[Scheduler, int] | None:
-    """The first scheduler seen with a slot marked `posting`: mid-post, the moment to hit it."""
+def _running_scheduler(
+    schedulers: list[Scheduler], engine: sa.Engine, in_flight: int, timeout: float
+) -> tuple[Scheduler, int] | None:
+    """A scheduler mid-post, the moment to hit it: the first seen with `in_flight` slots marked `posting` (or,
+    failing that within `timeout`, with one)."""
     found: list[tuple[Scheduler, int]] = []
 
-    def look() -> bool:
+    def look(at_least: int) -> bool:
         for scheduler in schedulers:
             process = scheduler.current
-            if process is not None and process.poll() is None and posting_by(engine, process.pid):
+            if process is not None and process.poll() is None and posting_by(engine, process.pid) >= at_least:
                 found.append((scheduler, process.pid))
                 return True
         return False
 
-    return found[0] if wait_until(look, timeout, every=0.01) else None
+    if wait_until(lambda: look(in_flight), timeout, every=0.01) or wait_until(lambda: look(1), timeout, every=0.01):
+        return found[0]
+    return None
 
 
 def paused_scheduler(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("SIGSTOP of a scheduler mid-post")
+    row = Row("SIGSTOP of a scheduler mid-post", "sigstop")
     with digest_storm(args, server, logs, "sigstop") as (world, slack, engine, schedulers):
-        caught = _running_scheduler(schedulers, engine, timeout=120)
+        caught = _running_scheduler(schedulers, engine, args.in_flight, timeout=60)
         if caught is None:
             row.notes.append("no scheduler was seen mid-post")
         else:
@@ -416,9 +425,9 @@ def paused_scheduler(args: argparse.Namespace, server: Postgres, logs: Path) -> 
 
 
 def killed_scheduler(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("kill -9 of a scheduler mid-post")
+    row = Row("kill -9 of a scheduler mid-post", "kill")
     with digest_storm(args, server, logs, "kill") as (world, slack, engine, schedulers):
-        caught = _running_scheduler(schedulers, engine, timeout=120)
+        caught = _running_scheduler(schedulers, engine, args.in_flight, timeout=60)
         if caught is None:
             row.notes.append("no scheduler was seen mid-post")
         else:
@@ -486,7 +495,9 @@ def two_instances(server: Postgres, logs: Path, name: str, people: int, **env: s
 def answered(slack: FakeSlack, hooks: list[str]) -> set[str]:
     """The hooks that got an answer: "Working on it" (sent when a pool is busy) is a promise, not an answer."""
     working = WORKING["text"]
-    found = {c.path.rsplit("/", 1)[-1] for c in slack.calls if c.path.startswith("/hooks/") and c.body.get("text") != working}
+    found = {
+        c.path.rsplit("/", 1)[-1] for c in slack.calls if c.path.startswith("/hooks/") and c.body.get("text") != working
+    }
     return found & set(hooks)
 
 
@@ -508,7 +519,7 @@ def timers(toggl: FakeToggl) -> Counter[str]:
 
 
 def sigterm_under_load(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("SIGTERM of a web instance under load")
+    row = Row("SIGTERM of a web instance under load", "sigterm")
     people = args.commands
     with two_instances(server, logs, "sigterm", people) as web:
         web.toggl.fail("/projects", kind="slow", delay=args.toggl_delay, times=10 * people)
@@ -542,7 +553,7 @@ def sigterm_under_load(args: argparse.Namespace, server: Postgres, logs: Path) -
 
 
 def killed_instance(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("kill -9 of a web instance")
+    row = Row("kill -9 of a web instance", "kill-web")
     people = args.commands
     lease = 3
     with two_instances(server, logs, "kill-web", people, HANDOVER_LEASE_SECONDS=str(lease)) as web:
@@ -573,7 +584,7 @@ def killed_instance(args: argparse.Namespace, server: Postgres, logs: Path) -> R
             "cannot tell whether it was done" in json.dumps(c.body) for c in web.slack.calls if c.path.startswith("/hooks/k")
         )
         if uncertain:
-            row.notes.append(f"{uncertain} `start` answered \"cannot tell whether it was done\" (never run twice)")
+            row.notes.append(f'{uncertain} `start` answered "cannot tell whether it was done" (never run twice)')
         row.posted, row.unanswered = len(got), people - len(got)
         row.twice = sum(1 for n in timers(web.toggl).values() if n > 1)
         if sorry := apologies(web.slack, "k"):
@@ -582,12 +593,15 @@ def killed_instance(args: argparse.Namespace, server: Postgres, logs: Path) -> R
 
 
 def duplicate_requests(args: argparse.Namespace, server: Postgres, logs: Path) -> Row:
-    row = Row("the same request to both instances")
+    row = Row("the same request to both instances", "duplicates")
     people = args.duplicates
     with two_instances(server, logs, "duplicates", people) as web:
         sender = SlackSender(web.urls[0] + "/slack/events", web.slack.hook())
         hooks = [f"s{n}" for n in range(people)]
-        bodies = [sender.command_body(f"start Review {n}", user=f"U{n}", response_url=web.slack.hook(hooks[n])) for n in range(people)]
+        bodies = [
+            sender.command_body(f"start Review {n}", user=f"U{n}", response_url=web.slack.hook(hooks[n]))
+            for n in range(people)
+        ]
         gate = threading.Barrier(2)
 
         def send(base: str, body: str, headers: dict[str, str]) -> int:
@@ -629,26 +643,35 @@ def render(rows: list[Row]) -> str:
         "| --- | " + " | ".join("---:" for _ in header[1:]) + " |",
     ]
     for row in rows:
-        cells = [row.name, row.posted, row.twice, row.lost, row.falsely_failed, "–" if row.unanswered is None else row.unanswered]
+        cells = [
+            row.name,
+            row.posted,
+            row.twice,
+            row.lost,
+            row.falsely_failed,
+            "–" if row.unanswered is None else row.unanswered,
+        ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
-def log_lines(logs: Path, pattern: str = r"ERROR|WARNING|Traceback", limit: int = 12) -> list[str]:
-    """The first WARNING and ERROR lines of the subprocesses' logs, to say why a count is not 0."""
-    found = []
-    for path in sorted(logs.glob("*.log")):
+def log_lines(logs: Path, key: str, limit: int = 10) -> list[str]:
+    """One experiment's WARNING and ERROR lines, each message once (its first time), to say why a count is not 0."""
+    found: dict[str, str] = {}
+    for path in sorted(p for p in logs.glob("*.log") if re.fullmatch(rf"{re.escape(key)}-(scheduler|web)-\d+\.log", p.name)):
         for line in path.read_text(errors="replace").splitlines():
-            if re.search(pattern, line):
-                found.append(f"{path.name}: {line[:300]}")
-    return found[:limit]
+            if re.search(r" (ERROR|WARNING) |Traceback", line):
+                message = re.sub(r"\d", "#", line[24:])  # without its time, and numbers alike
+                found.setdefault(message, f"{path.name}: {line[:300]}")
+    return list(found.values())[:limit]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscriptions", type=int, default=300, help="digests due at once in each digest experiment")
-    parser.add_argument("--per-person", type=int, default=10, help="digests owned by each person")
-    parser.add_argument("--slack-delay", type=float, default=0.05, help="seconds the fake Slack takes per post")
+    parser.add_argument("--per-person", type=int, default=2, help="digests owned by each person")
+    parser.add_argument("--slack-delay", type=float, default=0.2, help="seconds the fake Slack takes per post")
+    parser.add_argument("--in-flight", type=int, default=5, help="hit a scheduler once it has this many posts under way")
     parser.add_argument("--lease", type=float, default=8.0, help="DIGEST_LEASE_SECONDS of the schedulers")
     parser.add_argument("--pause-extra", type=float, default=6.0, help="SIGSTOP lasts the lease and this much more")
     parser.add_argument("--commands", type=int, default=60, help="acknowledged commands in the web experiments")
@@ -684,10 +707,11 @@ def main() -> None:
         print()
         for row in rows:
             print(f"- {row.name}: " + "; ".join(row.notes))
-        if not all(row.clean for row in rows):
-            print("\nWARNING and ERROR lines of the processes (first 12):")
-            for line in log_lines(logs):
-                print("  " + line)
+        for row in rows:
+            if not row.clean:
+                print(f"\nWARNING and ERROR lines of {row.name} (each message once):")
+                for line in log_lines(logs, row.key):
+                    print("    " + line)
 
 
 if __name__ == "__main__":
