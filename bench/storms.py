@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import requests
 import sqlalchemy as sa
@@ -335,10 +335,13 @@ def count_digests(row: Row, world: DigestWorld, slack: FakeSlack, engine: sa.Eng
         row.notes.append(f"falsely failed: {uncertain_posted} recorded `uncertain` although Slack had the post")
 
 
-def quiet(slack: FakeSlack) -> FakeSlack:
-    """No traceback on the bench's output when a killed process leaves the fake Slack writing to a closed socket."""
-    slack.server._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # socketserver's hook for exactly this
-    return slack
+Fake = TypeVar("Fake", FakeSlack, FakeToggl)
+
+
+def quiet(fake: Fake) -> Fake:
+    """No traceback on the bench's output when a killed process leaves a fake writing to a closed socket."""
+    fake.server._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # socketserver's hook for exactly this
+    return fake
 
 
 @contextmanager
@@ -346,7 +349,7 @@ def digest_storm(args: argparse.Namespace, server: Postgres, logs: Path, name: s
     """A fresh database with the digest world, the fakes, and two schedulers; yields (world, slack, engine,
     schedulers), and stops the processes and drops the database afterwards."""
     with (
-        FakeToggl() as toggl,
+        quiet(FakeToggl()) as toggl,
         quiet(FakeSlack()) as slack,
         database(server.url, logs) as url,
     ):
@@ -458,7 +461,7 @@ class Web:
 def two_instances(server: Postgres, logs: Path, name: str, people: int, **env: str) -> Iterator[Web]:
     """A fresh database with `people` connected people, the fakes, and two web instances on it."""
     with (
-        FakeToggl() as toggl,
+        quiet(FakeToggl()) as toggl,
         quiet(FakeSlack()) as slack,
         database(server.url, logs) as url,
     ):
