@@ -1,4 +1,7 @@
-"""Run every benchmark in turn: `python -m bench`. Each prints a table; none is part of the test run."""
+"""Run every benchmark in turn: `python -m bench`. Each prints a table; none is part of the test run.
+
+Run on their own: `python -m bench.storms` (the storm trial replayed on a PostgreSQL server it starts and restarts;
+about 4 minutes, needs PostgreSQL's server binaries), `bench.hostile`, `bench.burst`."""
 
 from __future__ import annotations
 

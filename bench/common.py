@@ -57,7 +57,7 @@ def database(url: str | None, workdir: Path) -> Iterator[str]:
         return
     server = sa.make_url(Database(url).url)
     name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # survives a restart mid-bench
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
