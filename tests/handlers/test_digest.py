@@ -99,6 +99,15 @@ def test_disconnect_pauses_the_digests_and_they_can_still_be_removed(running: Ru
     assert running.service.subscriptions.of_channel("T1", "C1") == []
 
 
+def test_someone_else_reads_who_disconnected(running: Running, ada: dict) -> None:
+    """Trial: Bo's `digest list` said "paused: you disconnected your Toggl account" about Ada's digest."""
+    say(running, "digest subscribe weekdays")
+    say(running, "disconnect", count=2)
+    assert "paused: you disconnected your Toggl account" in say(running, "digest list", count=3)
+    seen_by_bo = say(running, "digest list", user="U2", hook="bo")
+    assert "paused: <@U1> disconnected their Toggl account" in seen_by_bo and "you disconnected" not in seen_by_bo
+
+
 def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> None:
     say(running, "digest subscribe weekdays")
     say(running, "disconnect", count=2)
