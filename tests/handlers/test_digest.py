@@ -137,6 +137,18 @@ def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running
     assert sub is not None and sub.threshold == 75
 
 
+def test_the_form_names_its_channel_when_it_edits_a_digest(running: Running, ada: dict) -> None:
+    """Trial: the Edit form did not say which channel's digest it changes."""
+    running.send.command("digest subscribe", channel="C7")
+    (first,) = running.slack.wait_for_calls("views.open")
+    assert "A budget digest for <#C7>." in all_text(first.body["view"])
+    say(running, "digest subscribe weekdays at 10:00", hook="r2")
+    running.send.command("digest subscribe")
+    edit = running.slack.wait_for_calls("views.open", 2)[1].body["view"]
+    assert_valid_view(edit)
+    assert "Your budget digest in <#C1>." in all_text(edit) and edit["submit"]["text"] == "Save"
+
+
 def test_mute_with_many_matches_is_a_menu_not_a_paragraph(running: Running, ada: dict) -> None:
     """`digest mute client work` listed 10 matches in one 600-character sentence."""
     for n in range(10):
