@@ -124,7 +124,7 @@ def test_a_workspace_without_an_installation_is_asked_to_reinstall_and_given_not
     # Bolt's stock text was ":warning: We apologize, … Please reinstall this app into your workspace :bow:".
     text = reply.body["text"]
     assert ":bow:" not in text and "no longer installed in this workspace" in text
-    assert "reinstall it: <https://toggl-bot.example.com/slack/install|Add Toggl to Slack>" in text
+    assert "reinstall it at https://toggl-bot.example.com/slack/install." in text
     assert "Here is what I understand" not in all_text(reply.body)
     assert oauth.slack.of("chat.postMessage") == []
 
