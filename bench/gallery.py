@@ -46,7 +46,7 @@ from bot.views import account, errors, timers
 from bot.views.common import message, section
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
-from bot.views.mytime import reminder
+from bot.views.mytime import ProjectTime, period_title, reminder, time_report
 from bot.views.tasks import menu_options
 from handlers.deps import TOO_BUSY, WORKING
 from tests.fakes.slack import FakeSlack
@@ -360,6 +360,9 @@ def render() -> tuple[str, Gallery]:
         gallery.part("My time")
         say("Today", "today")
         say("This week", "week")
+        free = [ProjectTime(p, p.id, 5400, None) for p in service.reader.cached_projects("T1", "UDANA", 4001)[:1]]
+        free_plan = time_report(period_title("today", NOW.date(), NOW.date()), free, workspace_id=4001)
+        gallery.message("Today, when the report has no billable split", "today, on Toggl's free plan", free_plan)
         say("The weekly summary, on", "summary weekly on", DANA_DM, "summary weekly on (a direct message)")
         say("A workday reminder, on", "remind at 17:30", DANA_DM, "remind at 17:30 (a direct message)")
         dana = service.accounts.account(DANA)
@@ -383,6 +386,8 @@ def render() -> tuple[str, Gallery]:
         gallery.message("Our own failure", "a bug, logged", errors.unexpected_error())
         gallery.message("Many people asking at once", "while every worker is busy", WORKING)
         gallery.message("Too many waiting", "past 500 waiting commands", TOO_BUSY)
+        gone = errors.not_installed(True, "https://toggl-bot.example.com/slack/install")
+        gallery.message("A workspace that removed the app", "any request from it, in OAuth mode", {"text": gone})
         fake.people[TOKEN].quota_left = 3
         clock.advance(seconds=61)
         service.reader.projects(service.accounts.account(DANA), 4001)  # this refresh leaves 2 requests: the reserve
@@ -393,6 +398,8 @@ def render() -> tuple[str, Gallery]:
             how="/toggl projects (2 requests left this hour)",
         )
         say("Disconnecting, with digests", "disconnect")
+        bo = Asker(team_id="T1", user_id="UBO", channel_id="CPROJECTS")
+        say("This channel's digests, seen by someone else", "digest list", bo)
         say("Unsubscribing without a connection", "digest unsubscribe")
         say("The weekly summary, off (without a connection)", "summary weekly off")
     return gallery.markdown(), gallery

@@ -264,8 +264,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         print(f"toggl-bot serve: {problem}", file=sys.stderr)
         return 2
+    from bot.serve import announce, run
+
+    announce(settings, args.host)
     _preflight(settings)
-    from bot.serve import run
 
     run(settings, scheduler=not args.no_scheduler, host=args.host)
     return 0

@@ -26,18 +26,18 @@ from bot.handover import Handover
 from bot.personal.runner import PersonalRunner
 from bot.scheduled import Runner
 from bot.service import Service
-from bot.settings import Settings
+from bot.settings import INSTALL_PATH, Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.slack.retries import retry_handlers
 from bot.ticker import BackgroundScheduler, background_scheduler
+from bot.views.errors import not_installed
 from bot.work import WorkPool
 from handlers import register_all
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
 
 log = logging.getLogger(__name__)
 
-INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
 """The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
@@ -96,6 +96,8 @@ def create_app(
         client=slack_client(settings),
         oauth_settings=_oauth_settings(settings, service, wiring) if wiring.installations is not None else None,
         signing_secret=signing_secret,
+        # For a workspace without an installation (it removed the app), in our words instead of Bolt's stock ":bow:".
+        user_facing_authorize_error_message=not_installed(settings.oauth, settings.install_url),
         # Listeners only parse, ack and hand the Toggl work to the WorkPool, so they run on the request thread
         # itself: no hop to Bolt's 5-thread listener executor, and no 10 ms polling for the ack.
         process_before_response=True,

@@ -79,7 +79,9 @@ def projects_answer(command: ListProjects, asker: Asker, account: Account, servi
         shown = [p for p in shown if (used_percent(p, figures) or 0) >= threshold]
     _, start, end = page_bounds(len(shown), command.page, PAGE_SIZE)
     visible = sort_projects(shown, effective_sort(command), figures)[start:end]
-    missing = [p for p in visible if p.recurring and p.id not in figures]
+    # The page's recurring projects first, then those the "At or over" button counts, which `projects over` lists:
+    # left out, a recurring project over its period's estimate on another page was missing from the count.
+    missing = list({p.id: p for p in [*visible, *recurring] if p.recurring and p.id not in figures}.values())
     figures |= service.reports.period_figures(account, missing, limit=PERIOD_FIGURES_AT_ONCE)
     at_risk = 0 if command.over else sum(1 for p in shown if (used_percent(p, figures) or 0) >= threshold)
     today = local_today(account, service)

@@ -125,7 +125,7 @@ def _tokens(database: Database, cipher: TokenCipher, forget_unreadable: bool) ->
 def _slack_installations(settings: Settings, database: Database | None, cipher: TokenCipher | None) -> Check:
     """OAuth mode: how many workspaces' bot tokens the keys decrypt; each one that does not is a workspace the
     app cannot answer (Bolt tells its people to reinstall). The tokens themselves are never printed."""
-    from bot.app import INSTALL_PATH
+    from bot.settings import INSTALL_PATH
     from bot.slack.installations import EncryptedInstallationStore
 
     if database is None:

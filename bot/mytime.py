@@ -52,7 +52,7 @@ def profile_zone(profile: Me, account: Account) -> ZoneInfo:
 
 
 def rows_for(
-    service: Service, account: Account, workspace_id: int, per_project: dict[int | None, tuple[int, int]]
+    service: Service, account: Account, workspace_id: int, per_project: dict[int | None, tuple[int, int | None]]
 ) -> list[ProjectTime]:
     """Each project's figures with the project, named from the copy (refreshed once if one is missing)."""
     known: dict[int, Project] = {}

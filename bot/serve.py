@@ -27,7 +27,8 @@ from bot.doors import wsgi_app
 from bot.doors.door import MAX_BODY_BYTES
 from bot.handover import Handover
 from bot.service import Service
-from bot.settings import Settings
+from bot.settings import INSTALL_PATH, Settings
+from bot.store.engine import engine_url, sqlite_path
 from bot.ticker import every
 from bot.work import WorkPool
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
@@ -137,6 +138,42 @@ def drain(pool: WorkPool, side: WorkPool, ticker: Any, grace: float = GRACE_SECO
     else:
         log.warning("Stopped with work unfinished after %.0f s: %r, %r", grace, pool, side)
     return answered and quick
+
+
+def startup_lines(settings: Settings, host: str = "0.0.0.0") -> list[str]:
+    """What this `serve` is, for its first log lines: the mode, where it talks to Slack and Toggl, which database,
+    and in OAuth mode where "Add to Slack" starts. No secret: a PostgreSQL user and password are left out."""
+    mode = "OAuth, many workspaces (SLACK_CLIENT_ID)" if settings.oauth else "one workspace (SLACK_BOT_TOKEN)"
+    if settings.slack_app_token is not None:
+        transport = "Socket Mode (SLACK_APP_TOKEN)"
+    else:
+        transport = f"HTTP on {host}:{settings.port}, Slack posts to /slack/events"
+    lines = [
+        f"Mode: {mode}; {transport}",
+        f"Slack API: {settings.slack_api_url} · Toggl API: {settings.toggl_api_url}",
+        f"Database: {database_kind(settings.database_url)}",
+    ]
+    if settings.oauth:
+        if settings.install_url:
+            lines.append(f"Install (Add to Slack): {settings.install_url}")
+        else:
+            lines.append(f"Install (Add to Slack): {INSTALL_PATH} at this app's public address (set PUBLIC_URL to log it)")
+    return lines
+
+
+def database_kind(database_url: str) -> str:
+    """`SQLite, file /srv/toggl_bot.db` or `PostgreSQL on db:5432, database app`: never the password."""
+    url = engine_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(database_url)
+        return f"SQLite, file {path.resolve()}" if path is not None else "SQLite, in memory"
+    return f"PostgreSQL on {url.host or 'localhost'}:{url.port or 5432}, database {url.database or '(default)'}"
+
+
+def announce(settings: Settings, host: str = "0.0.0.0") -> None:
+    """Log `startup_lines` (before migrating, so they come first even when the database then fails)."""
+    for line in startup_lines(settings, host):
+        log.info("%s", line)
 
 
 def run(settings: Settings, *, scheduler: bool, host: str = "0.0.0.0") -> None:

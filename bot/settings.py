@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.store.engine import MAX_OVERFLOW, POOL_SIZE, engine_url, sqlite_path
 
+INSTALL_PATH = "/slack/install"
+"""Where "Add to Slack" starts in OAuth mode (Bolt serves it)."""
+
 
 class Settings(BaseSettings):
     """Read once at start and passed down; nothing else in the app reads `os.environ`."""
@@ -32,6 +35,9 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     """Both set: OAuth mode, many workspaces install the app with "Add to Slack"; `SLACK_BOT_TOKEN` is not needed."""
     port: int = 3000
+    public_url: str | None = None
+    """The app's public base URL, such as `https://toggl-bot.example.com`: with it, messages can link to the
+    install page (`install_url`)."""
     cache_fresh_seconds: float = 60
     """Within this many seconds of a fetch, commands answer from the cache without asking Toggl."""
     quota_reserve: int = 2
@@ -61,7 +67,7 @@ class Settings(BaseSettings):
         """`SLACK_SIGNING_SECRET=` (a blank line in .env) is no secret: treat it as unset, so serve says so."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("slack_client_id", mode="before")
+    @field_validator("slack_client_id", "public_url", mode="before")
     @classmethod
     def _blank_id_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -87,6 +93,13 @@ class Settings(BaseSettings):
     def oauth(self) -> bool:
         """True when the app is installed by many workspaces through OAuth ("Add to Slack")."""
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def install_url(self) -> str | None:
+        """The full "Add to Slack" address in OAuth mode when `PUBLIC_URL` says where the app lives, else None."""
+        if not (self.oauth and self.public_url):
+            return None
+        return self.public_url.rstrip("/") + INSTALL_PATH
 
     def missing_for_serve(self) -> str | None:
         """One line saying what `serve` lacks and where to get it, or None when it can start."""

@@ -237,9 +237,10 @@ REPORTS = "mytime:"
 
 def tracked(
     reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
-) -> dict[int | None, tuple[int, int]]:
+) -> dict[int | None, tuple[int, int | None]]:
     """(seconds, billable seconds) per project the person tracked from `start` to `end`, both days included, in
-    one Reports request; kept as the document `name` for the freshness window. Running entries are not in it."""
+    one Reports request; kept as the document `name` for the freshness window. Running entries are not in it.
+    The billable seconds are None where the report gives no billable split (a free plan's reports)."""
     key = f"{workspace_id}:{start.isoformat()}:{end.isoformat()}"
     found = reader.doc(account, name, reader.policy.fresh_seconds)
     if found is not None:

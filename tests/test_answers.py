@@ -223,6 +223,40 @@ def test_the_85_percent_project_is_not_lost_on_page_12(fake_toggl: FakeToggl, se
     assert "Zz nearly there" in by_risk["blocks"][2]["text"]["text"].split("\n")[0]
 
 
+def test_the_at_risk_button_counts_what_projects_over_lists(fake_toggl: FakeToggl, service: Service) -> None:
+    """Trial: the button said (2) and `projects over` listed 3: the recurring project, on page 2, was left out."""
+    world = standard_world(fake_toggl, projects=60)
+    wid = world["wid"]
+    for project in fake_toggl.projects[wid].values():  # nothing else at risk
+        project["actual_seconds"] = 60
+    fake_toggl.add_project(wid, "Brand refresh", client_name="Acme & Sons", estimated_seconds=36_000, actual_seconds=34_000)
+    fake_toggl.add_project(wid, "Mobile app", estimated_seconds=36_000, actual_seconds=40_000)
+    retainer = fake_toggl.add_project(
+        wid,
+        "Zz retainer",
+        recurring=True,
+        recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
+        current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+    )
+    fake_toggl.report_seconds[(wid, retainer["id"])] = 34_000  # 94% of this period
+    service.accounts.connect("T1", "U1", world["token"])
+    first = answer(parse("projects"), ADA, service).messages[0]
+    assert "Zz retainer" not in all_text(first)  # on page 2
+    (risky,) = [
+        e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "show_at_risk"
+    ]
+    over = say(service, "projects over")
+    assert "1–3 of 3 active projects at or over 80%" in over and "Zz retainer" in over
+    assert risky["text"]["text"] == "At or over 80% (3)"
+    # The button opens the list it counted: with a filter, the same filter.
+    acme = answer(parse("projects client:Acme"), ADA, service).messages[0]
+    (acme_risky,) = [
+        e for b in acme["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "show_at_risk"
+    ]
+    assert acme_risky["text"]["text"] == "At or over 80% (1)"
+    assert buttons.decode(acme_risky["value"]) == buttons.ProjectsPage(ws=wid, client="Acme", over=True, sort="risk")
+
+
 def test_a_recurring_project_in_the_list_shows_this_period(world: dict, fake_toggl: FakeToggl, service: Service) -> None:
     """A recurring project said "see `tasks` for this period's time"; at most five Reports requests a page."""
     wid = world["wid"]

@@ -151,3 +151,31 @@ def test_a_blank_signing_secret_is_no_secret(fake_slack: FakeSlack, tmp_path: Pa
     result = run(["serve"], tmp_path, **env)
     assert result.returncode == 2 and "SLACK_SIGNING_SECRET is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_first_says_its_mode_urls_database_and_install_link(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """Trial: nothing said which mode `serve` ran in, where it talked to, or where "Add to Slack" was. Both
+    runs stop at an unreachable database, after the first lines (which never show its password)."""
+    database = "postgresql://bot:s3cret-pw@127.0.0.1:1/toggl"
+    oauth = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": "signing",
+        "SLACK_API_URL": fake_slack.api_url,
+        "TOGGL_API_URL": "http://127.0.0.1:9/toggl",
+        "DATABASE_URL": database,
+        "PUBLIC_URL": "https://toggl-bot.example.com",
+        "PORT": "3999",
+    }
+    result = run(["serve"], tmp_path, **oauth)
+    assert result.returncode == 2 and "s3cret-pw" not in result.stderr
+    first = result.stderr.splitlines()[:4]
+    assert "Mode: OAuth, many workspaces (SLACK_CLIENT_ID); HTTP on 0.0.0.0:3999" in first[0]
+    assert f"Slack API: {fake_slack.api_url} · Toggl API: http://127.0.0.1:9/toggl" in first[1]
+    assert "Database: PostgreSQL on 127.0.0.1:1, database toggl" in first[2]
+    assert "Install (Add to Slack): https://toggl-bot.example.com/slack/install" in first[3]
+    single = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "signing", "SLACK_API_URL": fake_slack.api_url}
+    result = run(["serve", "--host", "127.0.0.1"], tmp_path, **single, DATABASE_URL=database)
+    first = result.stderr.splitlines()[:3]
+    assert result.returncode == 2 and "Mode: one workspace (SLACK_BOT_TOKEN); HTTP on 127.0.0.1:3000" in first[0]
+    assert "Toggl API: https://api.track.toggl.com" in first[1] and "Install" not in result.stderr

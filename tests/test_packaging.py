@@ -70,3 +70,26 @@ def test_the_version_is_written_once(wheel: Path) -> None:
 
     assert f"-{__version__}-" in wheel.name
     assert not re.search(r'(?m)^version\s*=\s*"', (ROOT / "pyproject.toml").read_text()), "pyproject.toml names a version"
+
+
+def test_the_readme_starts_with_two_commands_that_work_from_any_directory() -> None:
+    """Trial: the first command was `python -m pip install .`, which works only inside a clone nobody said to make."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    app, tests = commands
+    assert app.startswith('python -m pip install "git+https://') and app.endswith("&& toggl-bot serve")
+    assert tests.startswith("git clone https://") and tests.endswith('python -m pip install ".[test]" && python -m pytest')
+
+
+def test_every_command_of_the_cli_is_in_the_readme() -> None:
+    """`toggl-bot doctor` was missing from the README's command table."""
+    import argparse
+
+    from bot.__main__ import _parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (commands,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert [name for name in commands.choices if f"`toggl-bot {name}" not in readme] == []
+    assert "\n| `toggl-bot doctor` |" in readme  # a row of the command table

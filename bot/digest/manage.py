@@ -68,7 +68,7 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account | None,
         case DigestList():
             assert asker.channel_id
             subs = service.subscriptions.of_channel(asker.team_id, asker.channel_id)
-            return [views.subscription_list(subs, lambda s: _next_slot(s, service))]
+            return [views.subscription_list(subs, lambda s: _next_slot(s, service), asker.user_id)]
         case DigestPreview():
             return [preview(asker, _needed(account), service)]
     target = _target(command, asker, service)

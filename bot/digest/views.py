@@ -272,12 +272,16 @@ def channel_announcement(subscription: Subscription) -> Message:
     )
 
 
-def subscription_list(subscriptions: list[Subscription], next_at: Callable[[Subscription], dt.datetime | None]) -> Message:
+def subscription_list(
+    subscriptions: list[Subscription], next_at: Callable[[Subscription], dt.datetime | None], viewer_id: str | None = None
+) -> Message:
+    """The channel's digests as `viewer_id` sees them: a pause reason told in the subscriber's voice ("you
+    disconnected") names the subscriber to anyone else."""
     if not subscriptions:
         return notice("This channel has no digest. `/toggl digest subscribe` starts one.")
     lines = []
     for number, sub in enumerate(subscriptions[:40], start=1):
-        state = f" · :double_vertical_bar: paused: {escape(sub.paused_reason)}" if sub.paused_reason else ""
+        state = f" · :double_vertical_bar: paused: {paused_reason(sub, viewer_id)}" if sub.paused_reason else ""
         muted = f" · muted: {', '.join(name(m.get('name')) for m in sub.muted[:10])}" if sub.muted else ""
         empty = " · skips empty digests" if sub.skip_empty else ""
         when = None if sub.paused_reason else next_at(sub)
@@ -288,6 +292,19 @@ def subscription_list(subscriptions: list[Subscription], next_at: Callable[[Subs
         f"This channel has {plural(len(subscriptions), 'digest subscription')}",
         [*pack("*Digests in this channel*", lines), context("Only the subscriber or a workspace admin can change one.")],
     )
+
+
+def paused_reason(sub: Subscription, viewer_id: str | None) -> str:
+    """Why `sub` is paused, escaped, for `viewer_id`.
+
+    Reasons are stored as the subscriber reads them; only the disconnect reason speaks to them ("you
+    disconnected your Toggl account"), so anyone else reads "<@owner> disconnected their Toggl account".
+    """
+    reason = sub.paused_reason or ""
+    if viewer_id != sub.user_id and reason.startswith("you "):
+        reason = reason[4:].replace("your ", "their ")
+        return f"<@{sub.user_id}> {escape(reason)}"
+    return escape(reason)
 
 
 def digest_failed(channel_ids: list[str], reason: str) -> Message:

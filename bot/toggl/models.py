@@ -8,6 +8,7 @@ our own cache (already seconds) goes through `Task.model_validate` and is never 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -209,8 +210,12 @@ class SummarySubGroup(TogglModel):
     rates: list[SummaryRate] | None = None
 
     @property
-    def billable_seconds(self) -> int:
-        return sum(rate.billable_seconds or 0 for rate in self.rates or [])
+    def billable_seconds(self) -> int | None:
+        """Billable seconds, or None when the row carries no `rates`: Toggl gives no billable split there (billable
+        time is a paid-plan feature, so a free workspace's reports carry none), which is not the same as none billable."""
+        if self.rates is None:
+            return None
+        return sum(rate.billable_seconds or 0 for rate in self.rates)
 
 
 class SummaryGroup(TogglModel):
@@ -224,8 +229,9 @@ class SummaryGroup(TogglModel):
         return sum(sub.seconds for sub in self.sub_groups or [])
 
     @property
-    def billable_seconds(self) -> int:
-        return sum(sub.billable_seconds for sub in self.sub_groups or [])
+    def billable_seconds(self) -> int | None:
+        """The rows' billable seconds; None when no row gives a billable split."""
+        return _known_sum(sub.billable_seconds for sub in self.sub_groups or [])
 
 
 class SummaryReport(TogglModel):
@@ -236,13 +242,20 @@ class SummaryReport(TogglModel):
 
     groups: list[SummaryGroup] | None = None
 
-    def per_project(self) -> dict[int | None, tuple[int, int]]:
-        """(seconds, billable seconds) by project id; None holds the time tracked without a project."""
-        found: dict[int | None, tuple[int, int]] = {}
+    def per_project(self) -> dict[int | None, tuple[int, int | None]]:
+        """(seconds, billable seconds) by project id; None holds the time tracked without a project. The billable
+        seconds are None where the report gives no billable split (see `SummarySubGroup.billable_seconds`)."""
+        found: dict[int | None, tuple[int, int | None]] = {}
         for group in self.groups or []:
-            seconds, billable = found.get(group.id, (0, 0))
-            found[group.id] = (seconds + group.seconds, billable + group.billable_seconds)
+            seconds, billable = found.get(group.id, (0, None))
+            found[group.id] = (seconds + group.seconds, _known_sum([billable, group.billable_seconds]))
         return found
+
+
+def _known_sum(values: Iterable[int | None]) -> int | None:
+    """The sum of the known values, or None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 class Quota(TogglModel):

@@ -15,7 +15,7 @@ from typing import Any
 from bot import buttons
 from bot.commands import DigestSubscribe, is_number
 from bot.timewords import DAYS, find_timezone
-from bot.views.common import Message, actions, button, context, message, option, plain_text, section
+from bot.views.common import Message, actions, button, channel_ref, context, message, option, plain_text, section
 
 DIGEST_CALLBACK = "digest_modal"
 OPEN_ACTION = "digest_form_open"
@@ -72,7 +72,10 @@ def digest_modal(defaults: DigestDefaults) -> dict[str, Any]:
     metadata = {"channel": defaults.channel_id, "home": defaults.from_home}
     private = json.dumps({k: v for k, v in metadata.items() if v})
     blocks: list[dict[str, Any]] = []
-    if defaults.channel_id is None:
+    if defaults.channel_id is not None:  # the form says which channel it sets up: a modal shows no channel of its own
+        where = channel_ref(defaults.channel_id)
+        blocks.append(section(f"Your budget digest in {where}." if defaults.editing else f"A budget digest for {where}."))
+    else:
         blocks.append(
             _input(
                 CHANNEL_BLOCK,

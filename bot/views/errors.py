@@ -62,6 +62,23 @@ def unexpected_error() -> Message:
     return notice("Sorry, something went wrong on our side. It is logged; please try again.")
 
 
+def not_installed(oauth: bool, install_url: str | None) -> str:
+    """For a workspace Slack sends requests from but the app has no installation for (it was removed), or, with one
+    workspace, whose bot token Slack refuses. Plain text (Bolt sends it as the whole message, so it is also the
+    notification): `install_url` appears bare, and Slack links it."""
+    if not oauth:
+        return (
+            ":electric_plug: Toggl for Slack cannot answer here: Slack no longer accepts its bot token (the app was "
+            "removed from this workspace, or reinstalled with a new token). Whoever runs it must reinstall it and set "
+            "the new SLACK_BOT_TOKEN."
+        )
+    where = f"at {install_url}" if install_url else "from the app's /slack/install page"
+    return (
+        ":electric_plug: Toggl for Slack is no longer installed in this workspace, so I cannot answer here. "
+        f"Anyone allowed to add apps can reinstall it {where}."
+    )
+
+
 def unreadable_button() -> Message:
     """A button or menu value we did not make: an old message from before an update, or a damaged one."""
     return notice(

@@ -17,6 +17,9 @@ from bot.views.common import Message, context, escape, header, message, name, no
 LINES_SHOWN = 40
 SUMMARY_OFF = "`summary weekly off` stops it."
 REMIND_OFF = "`remind off` stops it."
+BILLABLE_UNKNOWN = "billable share unknown (Toggl's report gave no billable split)"
+"""When no row of the report carries `rates`: on Toggl's free plan billable time is not a feature, so the report
+cannot say how much was billable."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class ProjectTime:
     project: Project | None
     project_id: int | None
     seconds: int
-    billable_seconds: int
+    billable_seconds: int | None
+    """None when Toggl's report gives no billable split for it (not the same as none billable)."""
 
 
 def _line(row: ProjectTime, workspace_id: int) -> str:
@@ -42,11 +46,16 @@ def _line(row: ProjectTime, workspace_id: int) -> str:
 
 
 def _total(rows: list[ProjectTime]) -> str:
+    """The time and its billable share; the share is unknown, never "none", when the report gives no split at all."""
     seconds = sum(r.seconds for r in rows)
-    billable = sum(r.billable_seconds for r in rows)
-    share = (
-        f" · {duration(billable)} billable ({percent(billable, seconds)}%)" if billable and seconds else " · none billable"
-    )
+    known = [r.billable_seconds for r in rows if r.billable_seconds is not None]
+    billable = sum(known)
+    if not known:
+        share = f" · {BILLABLE_UNKNOWN}"
+    elif billable and seconds:
+        share = f" · {duration(billable)} billable ({percent(billable, seconds)}%)"
+    else:
+        share = " · none billable"
     return f"*{duration(seconds)}* tracked{share}"
 
 

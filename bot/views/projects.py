@@ -188,7 +188,8 @@ def projects_page(
     following = buttons.encode(buttons.projects_page(command, workspace_id, page + 1)) if end < total else None
     elements = paging(previous, following, start, end, total, "projects")
     if at_risk and not command.over:
-        risky = ListProjects(status=command.status, over=True, sort="risk")
+        # The same filters, so the list opened is the one counted (`projects client:Acme` counts Acme's projects).
+        risky = ListProjects(status=command.status, client=command.client, text=command.text, over=True, sort="risk")
         value = buttons.encode(buttons.projects_page(risky, workspace_id, 1))
         elements.append(button(f"At or over {threshold}% ({at_risk:,})", "show_at_risk", value, style="danger"))
     if elements:

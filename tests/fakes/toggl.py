@@ -16,7 +16,8 @@ while running, `stop` null then; `GET /me/time_entries/current` answers the runn
 `PATCH …/{id}/stop` answers 409 for an entry already stopped. Everything under `/me` draws on a
 user quota of its own (30 an hour, as on every plan), answering 402 when spent, apart from the
 workspace quota. Reports v3 `summary/time_entries` groups stopped entries by project (`groups`,
-each with `sub_groups` per description carrying `seconds` and `rates[].billable_seconds`), the
+each with `sub_groups` per description carrying `seconds` and `rates[].billable_seconds`; `rates` is null
+where nothing is billable, and always in a workspace without `premium`, where billable time is no feature), the
 days read in each entry's owner's Toggl time zone, both ends included. Time entries use the fake's
 `now` (give it the test's clock), not the wall clock.
 """
@@ -575,11 +576,14 @@ class FakeToggl:
                 billable + (entry["duration"] if entry["billable"] else 0),
             ]
         answer = []
+        premium = bool(self.workspaces.get(wid, {}).get("premium"))  # billable time is a paid-plan feature
         for pid, rows in sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or 0)):
             subs = []
             for title, (seconds, billable) in sorted(rows.items()):
                 rates = (
-                    [{"billable_seconds": billable, "currency": "EUR", "hourly_rate_in_cents": 5000}] if billable else None
+                    [{"billable_seconds": billable, "currency": "EUR", "hourly_rate_in_cents": 5000}]
+                    if billable and premium
+                    else None
                 )
                 subs.append({"id": None, "title": title, "seconds": seconds, "ids": None, "rates": rates})
             answer.append(

@@ -99,6 +99,15 @@ def test_disconnect_pauses_the_digests_and_they_can_still_be_removed(running: Ru
     assert running.service.subscriptions.of_channel("T1", "C1") == []
 
 
+def test_someone_else_reads_who_disconnected(running: Running, ada: dict) -> None:
+    """Trial: Bo's `digest list` said "paused: you disconnected your Toggl account" about Ada's digest."""
+    say(running, "digest subscribe weekdays")
+    say(running, "disconnect", count=2)
+    assert "paused: you disconnected your Toggl account" in say(running, "digest list", count=3)
+    seen_by_bo = say(running, "digest list", user="U2", hook="bo")
+    assert "paused: <@U1> disconnected their Toggl account" in seen_by_bo and "you disconnected" not in seen_by_bo
+
+
 def test_reconnecting_resumes_paused_digests(running: Running, ada: dict) -> None:
     say(running, "digest subscribe weekdays")
     say(running, "disconnect", count=2)
@@ -126,6 +135,18 @@ def test_bare_subscribe_opens_the_form_and_saving_it_subscribes(running: Running
     assert "every Fri at 16:30 (America/New_York)" in all_text(reply.body) and "warns from 75%" in all_text(reply.body)
     sub = running.service.subscriptions.get("T1", "C1", "U1")
     assert sub is not None and sub.threshold == 75
+
+
+def test_the_form_names_its_channel_when_it_edits_a_digest(running: Running, ada: dict) -> None:
+    """Trial: the Edit form did not say which channel's digest it changes."""
+    running.send.command("digest subscribe", channel="C7")
+    (first,) = running.slack.wait_for_calls("views.open")
+    assert "A budget digest for <#C7>." in all_text(first.body["view"])
+    say(running, "digest subscribe weekdays at 10:00", hook="r2")
+    running.send.command("digest subscribe")
+    edit = running.slack.wait_for_calls("views.open", 2)[1].body["view"]
+    assert_valid_view(edit)
+    assert "Your budget digest in <#C1>." in all_text(edit) and edit["submit"]["text"] == "Save"
 
 
 def test_mute_with_many_matches_is_a_menu_not_a_paragraph(running: Running, ada: dict) -> None:

@@ -54,6 +54,22 @@ def test_today_per_project_with_the_billable_share_from_one_report(running: Runn
     assert request.body["user_ids"] == [ada["person"].me["id"]] and me_requests(running) == []
 
 
+def test_a_report_without_a_billable_split_says_the_share_is_unknown(running: Running, ada: dict) -> None:
+    """Trial, on the free plan: "none billable", though Toggl's report had no billable figures to give."""
+    running.toggl.workspaces[ada["wid"]]["premium"] = False
+    track(running, ada, "Design", berlin_today(running, 9), 2, project_id=ada["website"]["id"], billable=True)
+    running.send.command("projects")  # the copy of the projects names them
+    replies(running)
+    running.toggl.requests.clear()
+    running.send.command("today", response_url=running.slack.hook("today"))
+    text = all_text(replies(running, hook="today")[0])
+    assert "*2 h* tracked · billable share unknown" in text and "none billable" not in text and "% billable" not in text
+    assert [r.path.rsplit("/", 1)[-1] for r in running.toggl.requests] == ["time_entries"]  # still one Reports request
+    running.toggl.workspaces[ada["wid"]]["premium"] = True  # a paid plan: the split comes in the same request
+    running.send.command("week", response_url=running.slack.hook("week"))
+    assert "*2 h* tracked · 2 h billable (100%)" in all_text(replies(running, hook="week")[0])
+
+
 def test_week_follows_the_toggl_week_start(running: Running, ada: dict) -> None:
     running.toggl.people[ada["token"]].me["beginning_of_week"] = 0  # weeks from Sunday
     running.service.accounts.connect("T1", "U1", ada["token"])  # the profile is read again

@@ -28,13 +28,19 @@ from tests.fakes.toggl import FakeToggl, standard_world
 from tests.stored import all_stored_text, count_rows
 
 CLIENT_ID = "1111.2222"
+PUBLIC_URL = "https://toggl-bot.example.com/"
 
 
 @pytest.fixture
 def oauth(fake_slack: FakeSlack, fake_toggl: FakeToggl, service: Service, database_url: str) -> Iterator[Running]:
     """The production app in OAuth mode: no SLACK_BOT_TOKEN, a client id and secret instead."""
     settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
-        update={"slack_bot_token": None, "slack_client_id": CLIENT_ID, "slack_client_secret": SecretStr("client-secret")}
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": SecretStr("client-secret"),
+            "public_url": PUBLIC_URL,
+        }
     )
     pool, side = WorkPool(workers=4), WorkPool(workers=4)
     app = create_app(settings, service=service, pool=pool, side=side)
@@ -114,8 +120,12 @@ def test_each_workspace_is_answered_with_its_own_token_and_authorised_once(oauth
 def test_a_workspace_without_an_installation_is_asked_to_reinstall_and_given_nothing_else(oauth: Running) -> None:
     answer = sender(oauth, "T9").command("help")
     assert answer.status_code in (200, 401)
-    (reply,) = oauth.slack.wait_for_calls("/hooks/hook-T9")  # Bolt's own answer for a missing installation
-    assert "reinstall" in reply.body["text"] and "Here is what I understand" not in all_text(reply.body)
+    (reply,) = oauth.slack.wait_for_calls("/hooks/hook-T9")
+    # Bolt's stock text was ":warning: We apologize, … Please reinstall this app into your workspace :bow:".
+    text = reply.body["text"]
+    assert ":bow:" not in text and "no longer installed in this workspace" in text
+    assert "reinstall it at https://toggl-bot.example.com/slack/install." in text
+    assert "Here is what I understand" not in all_text(reply.body)
     assert oauth.slack.of("chat.postMessage") == []
 
 

@@ -112,7 +112,8 @@ def test_the_summary_is_one_post_with_time_per_project(fake_toggl: FakeToggl, cl
     report = client_for(fake_toggl).summary(
         wid, now.date() - dt.timedelta(days=1), now.date(), user_ids=[world["person"].me["id"]]
     )
-    assert report.per_project() == {pid: (3 * H, 2 * H), None: (H // 2, 0)}  # the running one is not counted
+    # the running one is not counted; the no-project row carries no `rates`, so no billable split (None, not 0)
+    assert report.per_project() == {pid: (3 * H, 2 * H), None: (H // 2, None)}
     (request,) = fake_toggl.requests
     assert request.path == f"/reports/api/v3/workspace/{wid}/summary/time_entries"
     assert request.body["user_ids"] == [world["person"].me["id"]]

@@ -237,3 +237,9 @@ def test_every_other_message_is_valid_and_escaped(message: dict) -> None:
 
 def test_quota_message_says_when_it_resets() -> None:
     assert "resets in 13 min" in errors.toggl_error_message(toggl.QuotaExceeded("x", resets_in=754))["text"]
+
+
+def test_the_not_installed_text_without_a_public_url_or_in_one_workspace_mode() -> None:
+    assert "reinstall it from the app's /slack/install page." in errors.not_installed(True, None)
+    single = errors.not_installed(False, None)
+    assert "SLACK_BOT_TOKEN" in single and ":bow:" not in single and "/slack/install" not in single
