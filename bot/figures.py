@@ -17,9 +17,12 @@ BAR_WIDTH = 10
 
 
 def duration(seconds: float | None) -> str:
-    """`5 h 30 min`, `45 min`, `0 min`; rounds to the nearest minute."""
+    """`5 h 30 min`, `45 min`, `0 min`; rounds to the nearest minute, but a few seconds read `under a minute`:
+    "after 0 min (15:28–15:28)" for a timer that ran 12 s read as if nothing had run."""
     if seconds is None:
         return "n/a"
+    if 0 < seconds < 30:
+        return "under a minute"
     minutes = round(max(0, seconds) / 60)
     hours, minutes = divmod(minutes, 60)
     if not hours:

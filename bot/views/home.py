@@ -92,7 +92,7 @@ def _status(data: HomeData) -> list[dict[str, Any]]:
     person = data.person
     if person is None:
         return [
-            section("You have not connected Toggl yet. Connect once with your API token; only you see your data."),
+            section("Toggl is not connected. Connect once with your API token; only you see your data."),
             actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
         ]
     if not person.token_valid:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.commands import MAX_DESCRIPTION
-from bot.figures import duration, moment
+from bot.figures import day, duration, moment
 from bot.toggl.models import Project, TimeEntry
 from bot.views.common import (
     Message,
@@ -66,9 +66,48 @@ def restart_button(entry: TimeEntry) -> dict[str, Any]:
     return button("Restart", RESTART_ACTION, buttons.encode(value), style="primary")
 
 
-def started(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime) -> Message:
+def started(
+    entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime, *, notes: list[str] | None = None
+) -> Message:
+    """Started, with Stop; `notes` (each a sentence) say what else happened: the timer it stopped, a missing
+    description, an ended project."""
     text = f":arrow_forward: Started {what(entry, project)} at {at(entry.start, zone, now.astimezone(zone).date())}."
-    return message(text, [section(text), actions(stop_button(entry), block_id="timer")])
+    blocks = [section(text), actions(stop_button(entry), block_id="timer")]
+    if notes:
+        blocks.append(context(" ".join(notes)))
+    return message(text, blocks)
+
+
+NO_DESCRIPTION = "It has no description, so Toggl shows it as “(no description)”: next time `start <description>`."
+
+
+def replaced(
+    previous: TimeEntry, project: Project | None, zone: ZoneInfo, started_at: dt.datetime, *, seen: dt.datetime | None
+) -> str:
+    """The timer a start stopped, and after how long. `seen`: when the app last saw it run, if that is past the
+    freshness window (it may have been stopped in Toggl since, so the sentence says "if it still ran")."""
+    today = started_at.astimezone(zone).date()
+    ran = duration((started_at - previous.start).total_seconds())
+    span = f"{at(previous.start, zone, today)}–{at(started_at, zone, today)}"
+    doubt = f", if it still ran: I last saw it at {at(seen, zone, today)}" if seen is not None else ""
+    return f":stop_button: Toggl stopped {what(previous, project)} after {ran} ({span}){doubt}."
+
+
+def ended_project(project: Project) -> str:
+    """A timer on an ended project: Toggl takes it, but its time lands after the project's end."""
+    when = f" on {project.end_date:%a} {day(project.end_date)}" if project.end_date is not None else ""
+    if project.status == "ended" and not when:
+        return f":checkered_flag: *{name(project.name)}* has ended in Toggl; the time counts on it all the same."
+    return f":checkered_flag: *{name(project.name)}* ended{when}; the time counts on it all the same."
+
+
+def keeps_running(entry: TimeEntry, project: Project | None, *, stale: bool = False) -> str:
+    """Said at a disconnect: the app cannot stop this timer any more."""
+    known = "When I last looked, " if stale else ""
+    return (
+        f":stopwatch: {known}{what(entry, project)} {'was' if stale else 'is'} running: it keeps running in Toggl. "
+        "Stop it there, or `connect` again and `stop`."
+    )
 
 
 def stopped(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime) -> Message:
