@@ -30,6 +30,12 @@ def duration(seconds: float | None) -> str:
     return f"{hours:,} h" + (f" {minutes} min" if minutes else "")
 
 
+def elapsed(seconds: float) -> str:
+    """How long a timer ran: `duration`, but `under a minute` from 0 s (a timer stopped in the second it
+    started ran, however briefly; "0 min" reads as if it never did)."""
+    return "under a minute" if seconds < 30 else duration(seconds)
+
+
 def percent(tracked: float, estimate: float) -> int:
     """Whole percent of the estimate used (rounded down, so 99.6% is not shown as done)."""
     return int(100 * tracked // estimate) if estimate > 0 else 0

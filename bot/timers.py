@@ -19,7 +19,7 @@ import logging
 from bot import buttons, toggl, tracking
 from bot.budget import is_ended
 from bot.commands import ShowTimer, StartTimer, StopTimer
-from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.matching import find_project
 from bot.service import Service
 from bot.timer import TimerState
@@ -87,7 +87,7 @@ def keeps_running(asker: Asker, service: Service) -> str:
     try:
         account = service.accounts.account(asker)
         state = tracking.timer_state(service.reader, account, want_last=False)
-    except (NotConnected, ReconnectNeeded, toggl.TogglError) as err:
+    except (NotConnected, ReconnectNeeded, KeyMissing, toggl.TogglError) as err:  # the disconnect goes ahead
         log.info("Could not tell whether a timer runs before a disconnect: %s", type(err).__name__)
         return ""
     if state.running is None:

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot import buttons
-from bot.figures import day, duration, moment, percent, plural
+from bot.figures import day, duration, elapsed, moment, percent, plural
 from bot.toggl.models import Project
 from bot.views.common import (
     Message,
@@ -105,7 +105,7 @@ REPORTS_NOTE = "From Toggl's reports, which count a timer once it stops."
 
 
 def running_note(description: str | None, since: str, ran: int) -> str:
-    return f"Not counted yet: *{name(description, '(no description)')}*, running since {since} ({duration(ran)})."
+    return f"Not counted yet: *{name(description, '(no description)')}*, running since {since} ({elapsed(ran)})."
 
 
 START_ACTION = RESTART_ACTION

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.commands import MAX_DESCRIPTION
-from bot.figures import day, duration, moment
+from bot.figures import day, elapsed, moment
 from bot.toggl.models import Project, TimeEntry
 from bot.views.common import (
     Message,
@@ -87,7 +87,7 @@ def replaced(
     """The timer a start stopped, and after how long. `seen`: when the app last saw it run, if that is past the
     freshness window (it may have been stopped in Toggl since, so the sentence says "if it still ran")."""
     today = started_at.astimezone(zone).date()
-    ran = duration((started_at - previous.start).total_seconds())
+    ran = elapsed((started_at - previous.start).total_seconds())
     span = f"{at(previous.start, zone, today)}–{at(started_at, zone, today)}"
     doubt = f", if it still ran: I last saw it at {at(seen, zone, today)}" if seen is not None else ""
     return f":stop_button: Toggl stopped {what(previous, project)} after {ran} ({span}){doubt}."
@@ -112,7 +112,7 @@ def keeps_running(entry: TimeEntry, project: Project | None, *, stale: bool = Fa
 
 def stopped(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime) -> Message:
     today = now.astimezone(zone).date()
-    ran = duration(entry.seconds_at(now))
+    ran = elapsed(entry.seconds_at(now))
     span = f"{at(entry.start, zone, today)}–{at(entry.stop or now, zone, today)}"
     text = f":stop_button: Stopped {what(entry, project)} after {ran} ({span})."
     return message(text, [section(text), actions(restart_button(entry), block_id="timer")])
@@ -121,7 +121,7 @@ def stopped(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.d
 def running(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime, note: str = "") -> Message:
     """What runs: since when, and for how long by `now` (from its start, so a remembered entry is exact)."""
     today = now.astimezone(zone).date()
-    text = f":stopwatch: {what(entry, project)} · since {at(entry.start, zone, today)} ({duration(entry.seconds_at(now))})"
+    text = f":stopwatch: {what(entry, project)} · since {at(entry.start, zone, today)} ({elapsed(entry.seconds_at(now))})"
     blocks = [section(text), actions(stop_button(entry), block_id="timer")]
     if note:
         blocks.append(context(note))
@@ -141,7 +141,7 @@ def nothing_running(
         return message(lead, blocks)
     today = now.astimezone(zone).date()
     span = f"{at(last.start, zone, today)}–{at(last.stop or now, zone, today)}"
-    text = f"{lead} Your last entry: {what(last, project)}, {span} ({duration(last.seconds_at(now))})."
+    text = f"{lead} Your last entry: {what(last, project)}, {span} ({elapsed(last.seconds_at(now))})."
     blocks = [section(text), actions(restart_button(last), block_id="timer")]
     if note:
         blocks.append(context(note))
