@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 
 from bench.common import ROOT
 from bot import buttons, toggl
+from bot import timers as timer_answers
 from bot.answers import answer
 from bot.clock import FrozenClock
 from bot.commands import parse
@@ -58,6 +59,8 @@ H = 3600
 TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 DANA = Asker(team_id="T1", user_id="UDANA", channel_id="CPROJECTS")
 DANA_DM = Asker(team_id="T1", user_id="UDANA", channel_id="DDANA", typed_in_dm=True)
+ELI_TOKEN = "eeee1111eeee2222eeee3333eeee4444"
+ELI = Asker(team_id="T1", user_id="UELI", channel_id="CPROJECTS")
 STRANGER = Asker(team_id="T1", user_id="USTRANGER", channel_id="CPROJECTS")
 
 
@@ -350,6 +353,18 @@ def render() -> tuple[str, Gallery]:
         say("No project fits", "start Writing copy project:nosuchprojectxyz")
         say("An archived project", "start Digging project:old archive")
         say("Started, with Stop", "start Client call project:brand")
+        # A second person, so that these starts spend nothing of Dana's hour and move no clock of hers.
+        before = clock.now()
+        fake.add_person(ELI_TOKEN, name="Eli New", workspaces=[4001])
+        service.accounts.connect("T1", "UELI", ELI_TOKEN)
+        answer(parse("start Design notes project:internal"), ELI, service)
+        clock.advance(minutes=40)
+        say("Started on an ended project, while another ran", "start Final report project:q3 audit", ELI)
+        clock.advance(seconds=20)
+        say("A start without a description", "start", ELI)
+        running = timer_answers.keeps_running(ELI, service)
+        gallery.message("Disconnecting while a timer runs", "/toggl disconnect", account.disconnected(True, timer=running))
+        clock.set(before)
         gallery.message("A Stop button from an older message", "Stop on a timer that had stopped", timers.already_stopped())
         gallery.message(
             "Toggl's user quota is spent",
@@ -368,7 +383,9 @@ def render() -> tuple[str, Gallery]:
         dana = service.accounts.account(DANA)
         (summary,) = [s for s in service.personal.of_person("T1", "UDANA") if s.kind == "summary"]
         gallery.message("The weekly summary", "a direct message, Monday 09:00", weekly_summary(service, dana, summary, NOW))
-        gallery.message("The reminder", "a direct message, on a workday with nothing tracked", reminder(NOW.date(), "17:30"))
+        gallery.message(
+            "The reminder", "a direct message, on a workday with nothing tracked", reminder(NOW.date(), "17:30", 4001)
+        )
         say("Turning the reminder off", "remind off")
 
         gallery.part("The Home tab")

@@ -104,8 +104,9 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
                 return Reply([notice("There is no stored connection to delete when a token is given directly.")])
             digests = service.subscriptions.of_person(asker.team_id, asker.user_id)
             own = len(service.personal.of_person(asker.team_id, asker.user_id))
+            timer = timers.keeps_running(asker, service)  # asked before the token is gone
             had_token = service.accounts.disconnect(asker.team_id, asker.user_id)
-            return Reply([account_views.disconnected(had_token, digests, own)])
+            return Reply([account_views.disconnected(had_token, digests, own, timer)])
         case DigestSubscribe() if command.bare and asker.channel_id:
             if service.accounts.person(asker.team_id, asker.user_id) is None and asker.token is None:
                 raise NotConnected("a digest needs the asker's Toggl data")

@@ -32,7 +32,8 @@ def forecasts_for(
     """Each running project's crossing of its estimate at its recent pace, by id; only those that have one.
 
     A recurring project is forecast within its current period, from this period's figure; the others from
-    all their time. `today` is the day in the reader's time zone.
+    all their time, and never past their end date (a project that ends first gets no forecast).
+    `today` is the day in the reader's time zone.
     """
     found: dict[int, Forecast] = {}
     for project in projects:
@@ -41,8 +42,8 @@ def forecasts_for(
             continue
         tracked, estimate, _ = usage(project, period_tracked)
         period = project.current_period if project.recurring else None
-        end = period.end_date if period is not None else None
-        if project.recurring and end is None:
+        end = period.end_date if period is not None else project.end_date
+        if project.recurring and (period is None or period.end_date is None):
             continue  # no period to forecast within
         crossing = forecast(tracked, estimate, per_day, today, period_end=end)
         if crossing is not None:

@@ -17,14 +17,23 @@ BAR_WIDTH = 10
 
 
 def duration(seconds: float | None) -> str:
-    """`5 h 30 min`, `45 min`, `0 min`; rounds to the nearest minute."""
+    """`5 h 30 min`, `45 min`, `0 min`; rounds to the nearest minute, but a few seconds read `under a minute`:
+    "after 0 min (15:28–15:28)" for a timer that ran 12 s read as if nothing had run."""
     if seconds is None:
         return "n/a"
+    if 0 < seconds < 30:
+        return "under a minute"
     minutes = round(max(0, seconds) / 60)
     hours, minutes = divmod(minutes, 60)
     if not hours:
         return f"{minutes} min"
     return f"{hours:,} h" + (f" {minutes} min" if minutes else "")
+
+
+def elapsed(seconds: float) -> str:
+    """How long a timer ran: `duration`, but `under a minute` from 0 s (a timer stopped in the second it
+    started ran, however briefly; "0 min" reads as if it never did)."""
+    return "under a minute" if seconds < 30 else duration(seconds)
 
 
 def percent(tracked: float, estimate: float) -> int:

@@ -3,7 +3,8 @@
 "At this pace, over on 14 Dec" tells a team before it happens, which budget alerts sent after the
 threshold cannot. The pace is the time tracked on the project in the last `PACE_DAYS` days, per day,
 from one Reports API request per workspace (`bot.service`). A recurring project is forecast within its
-current period: if it will not cross before the period ends, nothing is said.
+current period: if it will not cross before the period ends, nothing is said. The same holds for any project
+with an end date: a crossing after the project ends is no crossing at all.
 
 Nothing is said either for a project without an estimate, without recent time, already over (the
 digest lists it as over), or whose crossing is more than `HORIZON_DAYS` away.
@@ -19,6 +20,9 @@ PACE_DAYS = 28
 """The window the pace is measured over: four weeks, so one quiet week does not swing it."""
 HORIZON_DAYS = 365
 """A crossing further away than this is no forecast worth showing."""
+DIGEST_HORIZON_DAYS = 28
+"""The digest's "heading over" lists only crossings within four weeks: the next few digests, whatever their
+cadence (weekly at most), can still act on them; a crossing months away is news for the project list, not a channel."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,8 @@ def forecast(
 ) -> Forecast | None:
     """When `tracked_seconds` reaches `estimate_seconds` at `pace_seconds_per_day`, counting from `today`.
 
-    `today` is the day in the reader's time zone (the caller decides). `period_end` bounds a recurring
-    project's forecast to its current period, the last day included.
+    `today` is the day in the reader's time zone (the caller decides). `period_end` bounds the forecast, the
+    last day included: a recurring project's current period, or any project's end date.
 
     >>> forecast(30 * 3600, 40 * 3600, 3600, dt.date(2026, 12, 1)).crossing
     datetime.date(2026, 12, 11)

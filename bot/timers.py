@@ -4,22 +4,31 @@ A project named after `project:` is found in the person's current workspace the 
 by id, exact name, a unique part, a close spelling; several fitting get the usual chooser, whose
 buttons carry the description, and an archived project is refused (Toggl would refuse it too).
 See `bot.tracking` for what each costs of the `/me` quota.
+
+What a `start` says beside "Started": the timer it stopped (Toggl stops the running entry when a new one starts),
+named from what the app remembers, with no request: with its length when the app saw it run within the freshness
+window, else as "when I last looked"; that a bare `start` shows as "(no description)" in Toggl (the timer starts
+all the same: a moment spent asking for a description is time not tracked); and that the project has ended.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from bot import buttons, toggl, tracking
+from bot.budget import is_ended
 from bot.commands import ShowTimer, StartTimer, StopTimer
-from bot.identity import Account
+from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.matching import find_project
 from bot.service import Service
 from bot.timer import TimerState
-from bot.toggl.models import Project
+from bot.toggl.models import Project, TimeEntry
 from bot.views import timers as views
 from bot.views.common import MAX_OPTION_VALUE, Message, context, escape, message, name, notice
 from bot.views.tasks import BUTTONS_AT_MOST, chooser, no_project
+
+log = logging.getLogger(__name__)
 
 MAX_BLOCK_ID = 255
 """Slack's limit on a block id, where a type-ahead menu carries what choosing does (and here, the description)."""
@@ -33,6 +42,7 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
         if not isinstance(found, tuple):
             return found
         project, workspace_id = found
+    before = tracking.remembered(service.reader, account)
     try:
         entry = tracking.start_timer(
             service.reader,
@@ -49,7 +59,41 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
             "Toggl did not answer in time, so I cannot tell whether the timer started.",
             "`now` shows what runs; starting it again might make two entries.",
         )
-    return views.started(entry, project, service.reader.zone(account), service.clock.now())
+    zone = service.reader.zone(account)
+    now = service.clock.now()
+    notes = [_replaced(before, entry, account, service)]
+    if not command.description:
+        notes.append(views.NO_DESCRIPTION)
+    if project is not None and is_ended(project, now.astimezone(zone).date()):
+        notes.append(views.ended_project(project))
+    return views.started(entry, project, zone, now, notes=[n for n in notes if n])
+
+
+def _replaced(before: TimerState | None, entry: TimeEntry, account: Account, service: Service) -> str:
+    """What the new entry stopped, as far as the app knew before starting it ("" when nothing ran)."""
+    previous = before.running if before is not None else None
+    if before is None or previous is None or previous.id == entry.id:
+        return ""
+    project = tracking.project_of(service.reader, account, previous.workspace_id, previous.project_id)
+    zone = service.reader.zone(account)
+    seen = dt.datetime.fromtimestamp(before.as_of, zone)
+    fresh = service.clock.time() - before.as_of < service.reader.policy.fresh_seconds
+    return views.replaced(previous, project, zone, entry.start, seen=None if fresh else seen)
+
+
+def keeps_running(asker: Asker, service: Service) -> str:
+    """Before a disconnect: the timer that will keep running in Toggl, which the app can then no longer stop
+    ("" when none runs or it cannot be told). From what the app remembers while fresh, else one `/me` request."""
+    try:
+        account = service.accounts.account(asker)
+        state = tracking.timer_state(service.reader, account, want_last=False)
+    except (NotConnected, ReconnectNeeded, KeyMissing, toggl.TogglError) as err:  # the disconnect goes ahead
+        log.info("Could not tell whether a timer runs before a disconnect: %s", type(err).__name__)
+        return ""
+    if state.running is None:
+        return ""
+    project = tracking.project_of(service.reader, account, state.running.workspace_id, state.running.project_id)
+    return views.keeps_running(state.running, project, stale=bool(state.stale))
 
 
 def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:

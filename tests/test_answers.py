@@ -151,7 +151,7 @@ def test_me_and_unknown_words(world: dict, service: Service) -> None:
 def test_disconnect_deletes_the_token(world: dict, service: Service) -> None:
     assert "deleted" in say(service, "disconnect")
     assert service.store.people.get("T1", "U1") is None
-    assert "not connected your Toggl account" in say(service, "projects")
+    assert "Your Toggl account is not connected" in say(service, "projects")
 
 
 def test_tokens_are_encrypted_at_rest_and_absent_from_logs(
@@ -218,7 +218,7 @@ def test_the_85_percent_project_is_not_lost_on_page_12(fake_toggl: FakeToggl, se
     ]
     assert risky["text"]["text"] == "At or over 80% (1)"
     over = say(service, "projects over")
-    assert "1 of 1 active projects at or over 80% of their estimate" in over and "Zz nearly there" in over
+    assert "1 active project at or over 80% of its estimate" in over and "Zz nearly there" in over
     by_risk = answer(parse("projects by risk"), ADA, service).messages[0]
     assert "Zz nearly there" in by_risk["blocks"][2]["text"]["text"].split("\n")[0]
 

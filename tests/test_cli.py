@@ -65,7 +65,7 @@ def test_ask_for_a_stored_person(fake_toggl: FakeToggl, tmp_path: Path) -> None:
     shown = run(["ask", "me", "--team", "T1", "--user", "U1"], tmp_path, **env)
     assert "ada@example.com" in shown.stdout
     other = run(["ask", "me", "--team", "T1", "--user", "U2"], tmp_path, **env)
-    assert "not connected your Toggl account" in other.stdout
+    assert "Your Toggl account is not connected" in other.stdout
 
 
 def test_ask_without_anyone_to_ask_as_explains(tmp_path: Path) -> None:

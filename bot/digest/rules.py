@@ -15,8 +15,9 @@ against the period estimate in `recurring_parameters`, never the recurring `trac
 
 Forecasts (`bot.forecast`): with each project's pace over the last four weeks, a running project with an
 estimate that is not yet over gets the day it crosses its estimate at that pace (within its current
-period, for a recurring one; nothing beyond a year, nothing without a pace). Approaching projects carry
-theirs; those below the threshold that have one are listed as heading over, soonest first.
+period, for a recurring one; never after its end date; nothing beyond a year, nothing without a pace).
+Approaching projects carry theirs; those below the threshold that cross within `DIGEST_HORIZON_DAYS` (four
+weeks) are listed as heading over, soonest first. Later crossings are left to the project list.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 from bot.budget import forecasts_for, is_ended, is_gone
 from bot.figures import percent, usage
-from bot.forecast import Forecast
+from bot.forecast import DIGEST_HORIZON_DAYS, Forecast
 from bot.toggl.models import Project, Task
 
 NEW_WHEN_NO_PREVIOUS = dt.timedelta(days=7)
@@ -63,7 +64,8 @@ class Report:
     tasks_over: list[TaskFinding] = field(default_factory=list)
     unknown: list[Finding] = field(default_factory=list)
     heading_over: list[Finding] = field(default_factory=list)
-    """Below the threshold, but at the pace of the last four weeks they cross their estimate (soonest first)."""
+    """Below the threshold, but at the pace of the last four weeks they cross their estimate within
+    `DIGEST_HORIZON_DAYS` (soonest first)."""
     judged: int = 0
     """Running projects (not ended, archived, deleted or muted) that have an estimate."""
     without_estimate: int = 0
@@ -111,7 +113,7 @@ def judge(
             report.over.append(Finding(project, tracked, estimate, used))
         elif used is not None and used >= threshold:
             report.approaching.append(Finding(project, tracked, estimate, used, forecast=ahead.get(project.id)))
-        elif project.id in ahead:
+        elif project.id in ahead and ahead[project.id].days <= DIGEST_HORIZON_DAYS:
             report.heading_over.append(Finding(project, tracked, estimate, used, forecast=ahead[project.id]))
     task_holders = {p.id: p for p in running if not p.recurring}
     for task in tasks:

@@ -16,7 +16,7 @@ from typing import Any
 from bot import buttons
 from bot.digest.rules import Finding, Report, TaskFinding
 from bot.figures import day, day_span, moment, plural
-from bot.forecast import in_words
+from bot.forecast import DIGEST_HORIZON_DAYS, in_words
 from bot.slots import describe
 from bot.store import Subscription
 from bot.toggl.models import Project
@@ -42,6 +42,8 @@ from bot.views.common import (
 )
 
 ITEMS_PER_CATEGORY = 25
+_HORIZON = plural(DIGEST_HORIZON_DAYS // 7, "week") if DIGEST_HORIZON_DAYS % 7 == 0 else plural(DIGEST_HORIZON_DAYS, "day")
+"""The digest's forecast horizon in words ("4 weeks"), said wherever heading over is."""
 LINE_ACTION = "digest_line"
 
 
@@ -138,7 +140,7 @@ def counts(report: Report, threshold: int) -> str:
         f"{len(report.approaching):,} approaching (≥{threshold}%)" if report.approaching else "",
         plural(len(report.tasks_over), "task over estimate", "tasks over estimate") if report.tasks_over else "",
         f"{len(report.unknown):,} unknown this period" if report.unknown else "",
-        f"{len(report.heading_over):,} heading over at this pace" if report.heading_over else "",
+        f"{len(report.heading_over):,} heading over within {_HORIZON}" if report.heading_over else "",
     ]
     found = ", ".join(p for p in parts if p)
     if not found:
@@ -234,7 +236,7 @@ def digest_message(
             ),
             *_category(":grey_question: Unknown this period", report.unknown, "unknown", cap, project_line, where),
             *_category(
-                ":crystal_ball: Heading over at the last four weeks' pace",
+                f":crystal_ball: Heading over within {_HORIZON} at the last four weeks' pace",
                 report.heading_over,
                 "heading over",
                 cap,

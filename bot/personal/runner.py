@@ -191,7 +191,7 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
             return None
         if client.current_entry() is not None:
             return None
-        return reminder(today, sched.at_time)
+        return reminder(today, sched.at_time, account.workspace_id)
 
     def _pause(self, sched: PersonalSchedule, key: str, reason: str) -> PersonalOutcome:
         """Pause the person's messages until they connect again, and say so once (this is their DM)."""

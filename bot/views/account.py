@@ -100,11 +100,19 @@ def connected(me: Me, workspace: Workspace | None, *, token_in_dm: bool = False,
     return notice(f"Connected to Toggl as *{escape(me.fullname or me.email or me.id)}*.{where}", detail)
 
 
-def disconnected(had_token: bool, digests: list[Subscription] | None = None, personal: int = 0) -> Message:
+def disconnected(had_token: bool, digests: list[Subscription] | None = None, personal: int = 0, timer: str = "") -> Message:
     """Disconnected, and what becomes of the person's digests (and own messages): paused, with how to resume or
-    remove them."""
+    remove them; `timer` says what still runs in Toggl (`bot.views.timers.keeps_running`), which the app can no
+    longer stop."""
     if not had_token:
         return notice("You were not connected, so there was nothing to delete.")
+    told = _disconnected(digests, personal)
+    if timer:
+        told["blocks"].append(context(timer))
+    return told
+
+
+def _disconnected(digests: list[Subscription] | None, personal: int) -> Message:
     digests = digests or []
     mine = " Your weekly summary and reminder are paused too." if personal > 1 else " Your personal messages are paused too."
     if not digests:
@@ -126,11 +134,12 @@ def disconnected(had_token: bool, digests: list[Subscription] | None = None, per
 
 
 def welcome(person_name: str | None, connected_now: bool) -> Message:
-    """A greeting gets a short welcome: the three most useful words, and buttons for them."""
+    """A greeting gets a short welcome: the most useful words (timers among them), and buttons for some."""
     hello = f"Hi {escape(person_name.split()[0])}!" if person_name else "Hi!"
     words = (
         "• `projects`: your projects against their estimates (`projects over` for those at risk)\n"
         "• `tasks <project>`: a project's tasks\n"
+        "• `start <description>` and `stop`: a Toggl timer (`now` shows what runs)\n"
         "• `digest subscribe`: a budget digest in a channel"
     )
     if connected_now:
@@ -139,19 +148,24 @@ def welcome(person_name: str | None, connected_now: bool) -> Message:
             button("At risk", "run_suggested_over", buttons.encode(buttons.Suggested(words="projects over"))),
             button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help"))),
         ]
-        intro = f"{hello} I show your Toggl Track projects here, privately. Three words get you far:"
+        intro = f"{hello} I show your Toggl Track projects here, privately, and run your timer. A few words get you far:"
     else:
         elements = [
             button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary"),
             button("All I understand", "run_suggested_help", buttons.encode(buttons.Suggested(words="help"))),
         ]
-        intro = f"{hello} I show your Toggl Track projects here, privately, once you connect. Then three words get you far:"
-    return message(f"{hello} Try projects, tasks or digest subscribe.", [section(f"{intro}\n{words}"), actions(*elements)])
+        intro = (
+            f"{hello} I show your Toggl Track projects here, privately, and run your timer, once you connect. "
+            "Then a few words get you far:"
+        )
+    return message(
+        f"{hello} Try projects, tasks, start or digest subscribe.", [section(f"{intro}\n{words}"), actions(*elements)]
+    )
 
 
 def not_connected(reason: str = "") -> Message:
     """Ask the person to connect, with a button that opens the connect modal."""
-    text = reason or "You have not connected your Toggl account yet."
+    text = reason or "Your Toggl account is not connected."  # true for one who never did and one who disconnected
     blocks = [
         section(f"{text}\nConnect once with your Toggl API token; only you see your data. {TOKEN_HELP}"),
         actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),

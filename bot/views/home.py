@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons
-from bot.figures import duration, moment, plural, used_percent, weekday_name
+from bot.figures import elapsed, moment, plural, used_percent, weekday_name
 from bot.slots import describe
 from bot.store import Person, PersonalSchedule, Subscription
 from bot.timer import TimerState
@@ -92,7 +92,7 @@ def _status(data: HomeData) -> list[dict[str, Any]]:
     person = data.person
     if person is None:
         return [
-            section("You have not connected Toggl yet. Connect once with your API token; only you see your data."),
+            section("Toggl is not connected. Connect once with your API token; only you see your data."),
             actions(button("Connect Toggl", CONNECT_ACTION, CONNECT_VALUE, style="primary")),
         ]
     if not person.token_valid:
@@ -124,7 +124,7 @@ def _timer(data: HomeData) -> list[dict[str, Any]]:
     note = f"Timer as of {as_of:%H:%M}" + (" (Toggl could not be asked just now)" if state.stale else "")
     if state.running is not None:
         entry = state.running
-        since = f"since {at(entry.start, timer.zone, today)} ({duration(entry.seconds_at(now))})"
+        since = f"since {at(entry.start, timer.zone, today)} ({elapsed(entry.seconds_at(now))})"
         text = f":stopwatch: {what(entry, timer.project)} · {since}"
         return [divider(), section(text, accessory=stop_button(entry)), context(f"{note} · `stop` or `now` anywhere.")]
     if state.last is not None:

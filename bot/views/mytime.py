@@ -10,9 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.figures import day, duration, moment, percent, plural
+from bot import buttons
+from bot.figures import day, duration, elapsed, moment, percent, plural
 from bot.toggl.models import Project
-from bot.views.common import Message, context, escape, header, message, name, notice, pack, project_link, section
+from bot.views.common import (
+    Message,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    message,
+    name,
+    notice,
+    pack,
+    project_link,
+    section,
+)
+from bot.views.timers import RESTART_ACTION
 
 LINES_SHOWN = 40
 SUMMARY_OFF = "`summary weekly off` stops it."
@@ -99,13 +114,24 @@ REPORTS_NOTE = "From Toggl's reports, which count a timer once it stops."
 
 
 def running_note(description: str | None, since: str, ran: int) -> str:
-    return f"Not counted yet: *{name(description, '(no description)')}*, running since {since} ({duration(ran)})."
+    return f"Not counted yet: *{name(description, '(no description)')}*, running since {since} ({elapsed(ran)})."
 
 
-def reminder(today: dt.date, at_time: str) -> Message:
+START_ACTION = RESTART_ACTION
+"""The reminder's Start button is a Restart of nothing: a second press starts no second timer, as with every Start
+button."""
+
+
+def reminder(today: dt.date, at_time: str, workspace_id: int | None = None) -> Message:
+    """Nothing tracked today; with `workspace_id`, a Start button that starts a timer there at once (without a
+    description, which the person can add in Toggl or by typing `start <description>` instead)."""
     text = f"You have not tracked any time today ({today:%a} {day(today)})."
     detail = "`start <what you are working on> [project:<name>]` starts a timer; or add the time in Toggl."
-    blocks = [section(f":alarm_clock: {text}\n{detail}"), context(f"A reminder on workdays at {at_time}. {REMIND_OFF}")]
+    blocks = [section(f":alarm_clock: {text}\n{detail}")]
+    if workspace_id is not None:
+        value = buttons.encode(buttons.Restart(ws=workspace_id))
+        blocks.append(actions(button("Start a timer", START_ACTION, value, style="primary"), block_id="timer"))
+    blocks.append(context(f"A reminder on workdays at {at_time}. {REMIND_OFF}"))
     return message(text, blocks)
 
 

@@ -125,16 +125,16 @@ def effective_sort(command: ListProjects) -> str:
     return "risk" if command.over else command.sort
 
 
-def describe_filter(command: ListProjects, threshold: int) -> str:
-    """`active projects of client “Acme” matching “web” at or over 80%`."""
+def describe_filter(command: ListProjects, threshold: int, *, one: bool = False) -> str:
+    """`active projects of client “Acme” matching “web” at or over 80%`; `one`: for a single project."""
     status = {"active": "active", "archived": "archived", "all": "active and archived"}[command.status]
-    parts = [f"{status} projects"]
+    parts = [f"{status} {'project' if one else 'projects'}"]
     if command.client:
         parts.append(f"of client “{escape(command.client)}”")
     if command.text:
         parts.append(f"matching “{escape(command.text)}”")
     if command.over:
-        parts.append(f"at or over {threshold}% of their estimate")
+        parts.append(f"at or over {threshold}% of {'its' if one else 'their'} estimate")
     return " ".join(parts)
 
 
@@ -168,8 +168,10 @@ def projects_page(
         return message(text, [section(f"{text}\n{hint}")])
     page, start, end = page_bounds(total, command.page, PAGE_SIZE)
     shown = sort_projects(projects, effective_sort(command), figures)[start:end]
-    count = span_of(start, end, total)
-    order = " · riskiest first" if effective_sort(command) == "risk" else ""
+    count = span_of(start, end, total) if total > 1 else "1"  # "1 of 1 active projects" read oddly
+    if total == 1:
+        described = describe_filter(command, threshold, one=True)
+    order = " · riskiest first" if effective_sort(command) == "risk" and total > 1 else ""
     blocks: list[Block] = [
         header("Projects"),
         context(f"{count} {described}{where}{order}"),
@@ -194,7 +196,7 @@ def projects_page(
         elements.append(button(f"At or over {threshold}% ({at_risk:,})", "show_at_risk", value, style="danger"))
     if elements:
         blocks.append(actions(*elements, block_id="paging"))
-    return message(f"Projects {count}{where}", blocks)
+    return message(f"Projects {count}{where}" if total > 1 else f"Projects: 1 {described}{where}", blocks)
 
 
 def _unchecked_note(unchecked: int) -> str:

@@ -73,9 +73,9 @@ def tasks_page(
         blocks.append(context(f"No {scope} in this project{where}{more}."))
         return message(f"No {scope} in {name(project.name)}", blocks)
     page, start, end = page_bounds(total, page, PAGE_SIZE)
-    count = span_of(start, end, total)
+    count = span_of(start, end, total) if total > 1 else "1"  # "1 of 1 active tasks" read oddly
     more = "" if include_done else " · add `all` for done ones"
-    blocks.append(context(f"{count} {scope}{where}{more}"))
+    blocks.append(context(f"{count} {scope if total > 1 else scope[:-1]}{where}{more}"))
     blocks += pack("", [task_line(t, recurring=project.recurring) for t in ordered[start:end]])
     if project.recurring:
         blocks.append(context(RECURRING_NOTE))
@@ -88,7 +88,7 @@ def tasks_page(
     )
     if elements:
         blocks.append(actions(*elements, block_id="paging"))
-    return message(f"Tasks of {name(project.name)}: {count}", blocks)
+    return message(f"Tasks of {name(project.name)}: {count}" + ("" if total > 1 else f" {scope[:-1]}"), blocks)
 
 
 def choice_label(project: Project) -> str:

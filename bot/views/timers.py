@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot import buttons
 from bot.commands import MAX_DESCRIPTION
-from bot.figures import duration, moment
+from bot.figures import day, elapsed, moment
 from bot.toggl.models import Project, TimeEntry
 from bot.views.common import (
     Message,
@@ -66,14 +66,53 @@ def restart_button(entry: TimeEntry) -> dict[str, Any]:
     return button("Restart", RESTART_ACTION, buttons.encode(value), style="primary")
 
 
-def started(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime) -> Message:
+def started(
+    entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime, *, notes: list[str] | None = None
+) -> Message:
+    """Started, with Stop; `notes` (each a sentence) say what else happened: the timer it stopped, a missing
+    description, an ended project."""
     text = f":arrow_forward: Started {what(entry, project)} at {at(entry.start, zone, now.astimezone(zone).date())}."
-    return message(text, [section(text), actions(stop_button(entry), block_id="timer")])
+    blocks = [section(text), actions(stop_button(entry), block_id="timer")]
+    if notes:
+        blocks.append(context(" ".join(notes)))
+    return message(text, blocks)
+
+
+NO_DESCRIPTION = "It has no description, so Toggl shows it as “(no description)”: next time `start <description>`."
+
+
+def replaced(
+    previous: TimeEntry, project: Project | None, zone: ZoneInfo, started_at: dt.datetime, *, seen: dt.datetime | None
+) -> str:
+    """The timer a start stopped, and after how long. `seen`: when the app last saw it run, if that is past the
+    freshness window (it may have been stopped in Toggl since, so the sentence says "if it still ran")."""
+    today = started_at.astimezone(zone).date()
+    ran = elapsed((started_at - previous.start).total_seconds())
+    span = f"{at(previous.start, zone, today)}–{at(started_at, zone, today)}"
+    doubt = f", if it still ran: I last saw it at {at(seen, zone, today)}" if seen is not None else ""
+    return f":stop_button: Toggl stopped {what(previous, project)} after {ran} ({span}){doubt}."
+
+
+def ended_project(project: Project) -> str:
+    """A timer on an ended project: Toggl takes it, but its time lands after the project's end."""
+    when = f" on {project.end_date:%a} {day(project.end_date)}" if project.end_date is not None else ""
+    if project.status == "ended" and not when:
+        return f":checkered_flag: *{name(project.name)}* has ended in Toggl; the time counts on it all the same."
+    return f":checkered_flag: *{name(project.name)}* ended{when}; the time counts on it all the same."
+
+
+def keeps_running(entry: TimeEntry, project: Project | None, *, stale: bool = False) -> str:
+    """Said at a disconnect: the app cannot stop this timer any more."""
+    known = "When I last looked, " if stale else ""
+    return (
+        f":stopwatch: {known}{what(entry, project)} {'was' if stale else 'is'} running: it keeps running in Toggl. "
+        "Stop it there, or `connect` again and `stop`."
+    )
 
 
 def stopped(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime) -> Message:
     today = now.astimezone(zone).date()
-    ran = duration(entry.seconds_at(now))
+    ran = elapsed(entry.seconds_at(now))
     span = f"{at(entry.start, zone, today)}–{at(entry.stop or now, zone, today)}"
     text = f":stop_button: Stopped {what(entry, project)} after {ran} ({span})."
     return message(text, [section(text), actions(restart_button(entry), block_id="timer")])
@@ -82,7 +121,7 @@ def stopped(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.d
 def running(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.datetime, note: str = "") -> Message:
     """What runs: since when, and for how long by `now` (from its start, so a remembered entry is exact)."""
     today = now.astimezone(zone).date()
-    text = f":stopwatch: {what(entry, project)} · since {at(entry.start, zone, today)} ({duration(entry.seconds_at(now))})"
+    text = f":stopwatch: {what(entry, project)} · since {at(entry.start, zone, today)} ({elapsed(entry.seconds_at(now))})"
     blocks = [section(text), actions(stop_button(entry), block_id="timer")]
     if note:
         blocks.append(context(note))
@@ -102,7 +141,7 @@ def nothing_running(
         return message(lead, blocks)
     today = now.astimezone(zone).date()
     span = f"{at(last.start, zone, today)}–{at(last.stop or now, zone, today)}"
-    text = f"{lead} Your last entry: {what(last, project)}, {span} ({duration(last.seconds_at(now))})."
+    text = f"{lead} Your last entry: {what(last, project)}, {span} ({elapsed(last.seconds_at(now))})."
     blocks = [section(text), actions(restart_button(last), block_id="timer")]
     if note:
         blocks.append(context(note))

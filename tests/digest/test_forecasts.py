@@ -87,7 +87,7 @@ def test_the_digest_shows_forecasts_from_one_pace_request_per_workspace(
     text = all_text(digest)
     crossing = dt.date.fromisoformat(day(base_time, 5))  # 4 h 30 min left at an hour a day
     assert ":crystal_ball: Heading over" in text and f"at this pace, over on {crossing:%a %-d %b}" in text
-    assert "1 heading over at this pace" in text
+    assert "1 heading over within 4 weeks" in text and "Heading over within 4 weeks" in text
 
 
 def test_the_project_list_shows_forecasts_and_keeps_the_pace_an_hour(
@@ -105,3 +105,45 @@ def test_the_project_list_shows_forecasts_and_keeps_the_pace_an_hour(
     service.clock.advance(minutes=30)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
     answer(parse("projects"), asker, service)
     assert fake_toggl.count("/summary/time_entries") == 1
+
+
+def test_a_crossing_after_the_end_date_is_never_forecast_and_the_digest_looks_four_weeks_ahead(
+    fake_toggl: FakeToggl, service: Service, base_time: dt.datetime
+) -> None:
+    """The trial's digest said "Healthy project · 20% · at this pace, over in about 5 months" under heading over,
+    though the project ends in 90 days: a crossing after the end is no forecast, and five months is no news for
+    a digest that comes again next week."""
+    world = standard_world(fake_toggl)
+    wid, token = world["wid"], world["token"]
+    ending = fake_toggl.add_project(wid, "Healthy project", actual_seconds=20 * H, estimated_seconds=100 * H,
+                                    end_date=day(base_time, 90))  # fmt: skip
+    open_ended = fake_toggl.add_project(wid, "Long haul", actual_seconds=20 * H, estimated_seconds=100 * H)
+    for pid in (ending["id"], open_ended["id"]):  # 15 h in four weeks: 80 h left take about 5 months
+        for n in range(1, 16):
+            start = berlin(base_time, -n, "10:00")
+            fake_toggl.add_time_entry(token, wid, "Work", start, start + dt.timedelta(hours=1), project_id=pid)
+    service.accounts.connect("T1", "U1", token)
+    asker = Asker(team_id="T1", user_id="U1", channel_id="C1")
+    (digest,) = answer(parse("digest preview"), asker, service).messages
+    assert_valid_message(digest)
+    text = all_text(digest)
+    assert "Healthy project" not in text and "Long haul" not in text  # neither crosses within four weeks
+    (listing,) = answer(parse("projects"), asker, service).messages
+    lines = all_text(listing).splitlines()
+    (healthy,) = [line for line in lines if "Healthy project" in line]
+    (long_haul,) = [line for line in lines if "Long haul" in line]
+    assert "at this pace" not in healthy  # it ends before it would cross
+    assert "at this pace, over in about 5 months" in long_haul  # a list may look further ahead than a digest
+
+
+def test_forecasts_stop_at_the_end_date_and_the_digest_horizon_is_four_weeks() -> None:
+    ends = dt.date(2026, 12, 20)
+    soon = project(1, "Ends soon", 5 * H, 10 * H, end_date=ends)
+    assert forecasts_for([soon], {}, {1: 1 * H}, TODAY)[1].crossing == dt.date(2026, 11, 28)  # before its end
+    assert forecasts_for([soon], {}, {1: 0.1 * H}, TODAY) == {}  # would cross on 12 Jan, after its end
+    far = project(2, "Far", 0, 40 * H)
+    assert forecasts_for([far], {}, {2: 1 * H}, TODAY)[2].days == 40  # a list may show it
+    assert judge([far], [], {}, threshold=80, today=TODAY, pace={2: 1 * H}).heading_over == []  # the digest does not
+    near = project(3, "Near", 0, 28 * H)
+    report = judge([near], [], {}, threshold=80, today=TODAY, pace={3: 1 * H})
+    assert [f.project.name for f in report.heading_over] == ["Near"]  # 28 days: the last day within

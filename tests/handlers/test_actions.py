@@ -107,7 +107,7 @@ def test_a_button_answers_for_whoever_pressed_it(running: Running, ada: dict) ->
     value = buttons.encode(buttons.TasksPage(ws=ada["wid"], pid=ada["website"]["id"]))
     running.send.button("page_next", value, user="U9")
     (reply,) = replies(running)
-    assert "not connected your Toggl account" in all_text(reply)
+    assert "Your Toggl account is not connected" in all_text(reply)
     assert running.toggl.count() == 0
 
 

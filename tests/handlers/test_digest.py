@@ -77,7 +77,7 @@ def test_mistakes_get_a_reason_and_the_usage(running: Running, ada: dict) -> Non
 
 
 def test_digest_words_need_a_connected_account(running: Running) -> None:
-    assert "not connected your Toggl account" in say(running, "digest subscribe", user="U9")
+    assert "Your Toggl account is not connected" in say(running, "digest subscribe", user="U9")
 
 
 def test_times_and_zones_as_people_write_them(running: Running, ada: dict) -> None:

@@ -167,7 +167,7 @@ def test_a_quick_action_answers_in_the_messages_tab(running: Running, ada: dict)
     (mine,) = [e for e in elements_of(home) if e.get("text", {}).get("text") == "My projects"]
     running.send.home_button(mine["action_id"], mine["value"])
     (post,) = running.slack.wait_for_calls("chat.postMessage")
-    assert post.body["channel"] == "U1" and "1 of 1 active projects" in all_text(post.body)
+    assert post.body["channel"] == "U1" and "1 active project" in all_text(post.body)
 
 
 def test_a_new_digest_from_home_asks_for_the_channel_and_redraws(running: Running, ada: dict) -> None:

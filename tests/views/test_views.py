@@ -85,10 +85,11 @@ def test_one_line_per_project_without_a_repeated_status() -> None:
     assert sum("· archived" in line for line in lines) == 1
 
 
-def test_a_single_project_is_1_of_1() -> None:
-    """It said "1–1 of 1"."""
+def test_a_single_project_reads_as_one() -> None:
+    """It said "1–1 of 1", then "1 of 1 active projects"."""
     message = projects_page(projects(1), ListProjects(), workspace_id=7)
-    assert "1 of 1 active projects" in all_text(message) and "1–1" not in all_text(message)
+    assert "1 active project" in all_text(message) and "1 of 1" not in all_text(message)
+    assert "1–1" not in all_text(message) and "active projects" not in all_text(message)
 
 
 def test_every_project_name_links_to_toggl_with_the_label_escaped() -> None:
