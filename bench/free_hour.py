@@ -5,8 +5,8 @@ page, tasks of 3 projects, 4 start/stop pairs, `now` x4, today, week, Home x2. E
 the same code as Slack (`bot.answers.answer`, and `bot.home.home_for` for the Home tab) against the fake
 Toggl on loopback, on a frozen clock moved as a person would: spread over the hour, and again played in two
 minutes. Requests are counted by the fake, per quota: the workspace's (Free: 30 an hour) and the user
-quota of everything under `/me` (30 an hour on every plan). The person has just connected (the profile and
-the workspaces are known, as `connect` fetched them; that costs 2 under `/me`, counted apart).
+quota of everything under `/me` (30 an hour on every plan). The hour starts with `connect`
+(the profile and the workspaces: 2 under `/me`).
 
     python -m bench.free_hour
 """
@@ -98,6 +98,7 @@ def play(pace: float) -> tuple[list[tuple[str, Count]], Count]:
     with tempfile.TemporaryDirectory() as tmp, FakeToggl(now=clock.now) as toggl:
         world = standard_world(toggl, projects=429)  # and 20 projects of 4 clients below: 450 in all
         token, wid = world["token"], world["wid"]
+        world["person"].quota_left = 30  # the free plan: 30 an hour on the workspace quota (and 30 under /me)
         for client in ("Acme", "Acme Labs", "Globex", "Initech"):
             for k in range(5):
                 toggl.add_project(wid, f"{client} job {k}", client_name=client, estimated_seconds=3600 * (k + 1))
@@ -114,10 +115,9 @@ def play(pace: float) -> tuple[list[tuple[str, Count]], Count]:
         store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         store.migrate()
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))
-        service.accounts.connect("T1", "U1", token)
         rows: list[tuple[str, Count]] = []
         total = Count()
-        for gap, name, run in HOUR:
+        for gap, name, run in [(0.0, "connect", lambda s: s.accounts.connect("T1", "U1", token)), *HOUR]:
             clock.advance(minutes=gap * pace)
             before = len(toggl.requests)
             run(service)

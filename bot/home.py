@@ -45,7 +45,7 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
     try:
         workspaces = service.reader.known_workspaces(account)
         workspace_id = service.reader.workspace_id(account)
-        max_age = None if refresh else service.policy.home_seconds
+        max_age = service.policy.fresh_seconds if refresh else service.reader.home_freshness(account)
         snapshot = service.reader.projects(account, workspace_id, max_age=max_age)
     except toggl.TokenRejected:
         service.accounts.token_rejected(account)

@@ -19,6 +19,8 @@ class TimerState:
     stale: str | None = None
     """None, "quota" (see `retry_in`) or "unavailable": why this is what the app remembered, not Toggl's word."""
     retry_in: int | None = None
+    written: bool = False
+    """True when this is what the app itself started or stopped (trusted longer: `CachePolicy.own_timer_seconds`)."""
 
 
 @dataclass(frozen=True)

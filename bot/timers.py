@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import buttons, toggl, tracking
+from bot.budget import is_gone
 from bot.commands import ShowTimer, StartTimer, StopTimer
 from bot.identity import Account
 from bot.matching import find_project
@@ -55,9 +56,13 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
 def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:
     """(the project, its workspace), or the message asking which one (or saying none fits)."""
     assert command.project is not None
-    projects = service.reader.projects(account, workspace_id).items
+    kept = service.reader.kept_projects(account, workspace_id)  # names change seldom: the copy finds most
+    projects = (kept or service.reader.projects(account, workspace_id)).items
     live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
     match = find_project(command.project, [p for p in live if not p.is_archived])
+    if kept is not None and match.project is None and not match.choices:  # made (or unarchived) since the copy
+        live = [p for p in service.reader.projects(account, workspace_id).items if not is_gone(p)]
+        match = find_project(command.project, [p for p in live if not p.is_archived])
     if match.project is not None and _named_outright(command.project, match.project):
         return match.project, match.project.workspace_id or workspace_id
     if match.project is not None:  # only a close spelling: a timer is a write, so ask rather than guess

@@ -54,6 +54,7 @@ def remembered(reader: TogglReader, account: Account) -> TimerState | None:
             last=_entry(data.get("last")),
             as_of=found[1],
             last_known=bool(data.get("last_known")),
+            written=bool(data.get("written")),
         )
     except (ValueError, TypeError, AttributeError, ValidationError):  # an unreadable copy is no copy
         return None
@@ -61,7 +62,12 @@ def remembered(reader: TogglReader, account: Account) -> TimerState | None:
 
 def remember(reader: TogglReader, account: Account, state: TimerState) -> TimerState:
     """Keep `state` (stamped with its `as_of`) for the next `now`, on every instance; returns it."""
-    data = {"running": _dump(state.running), "last": _dump(state.last), "last_known": state.last_known}
+    data = {
+        "running": _dump(state.running),
+        "last": _dump(state.last),
+        "last_known": state.last_known,
+        "written": state.written,
+    }
     reader.put_doc(account, TIMER, json.dumps(data), at=state.as_of)
     return state
 
@@ -76,6 +82,8 @@ def timer_state(
     """
     memory = remembered(reader, account)
     window = reader.policy.fresh_seconds if max_age is None else max_age
+    if memory is not None and memory.written:  # what the app started or stopped itself
+        window = max(window, reader.policy.own_timer_seconds)
     if memory is not None and reader.clock.time() - memory.as_of < window:
         if memory.running is not None or memory.last_known or not want_last:
             return memory
@@ -109,7 +117,8 @@ def start_timer(
     memory = remembered(reader, account)
     idle = memory is not None and memory.running is None
     last = memory.last if memory is not None and idle else None
-    remember(reader, account, TimerState(entry, last, reader.clock.time(), idle and bool(memory and memory.last_known)))
+    known = idle and bool(memory and memory.last_known)
+    remember(reader, account, TimerState(entry, last, reader.clock.time(), known, written=True))
     _reports_changed(reader, account)
     return entry
 
@@ -178,7 +187,7 @@ def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> Tim
 
 
 def _stopped(reader: TogglReader, account: Account, entry: TimeEntry) -> TimeEntry:
-    remember(reader, account, TimerState(None, entry, reader.clock.time(), True))
+    remember(reader, account, TimerState(None, entry, reader.clock.time(), True, written=True))
     _reports_changed(reader, account)
     return entry
 

@@ -248,14 +248,18 @@ class TogglClient:
         project_id: int | None = None,
         active: bool | str = "both",
         since: int | None = None,
+        page_limit: int | None = None,
     ) -> Listing:
-        """Every task of a workspace (or of one project), fetching all pages; times in seconds."""
+        """Every task of a workspace (or of one project), fetching all pages (at most `page_limit`: then
+        `next_page` says whether there were more); times in seconds."""
         params: dict[str, Any] = {"per_page": TASKS_PER_PAGE, "active": _flag(active), "sort_field": "name"}
         if project_id is not None:
             params["pid"] = project_id
         if since is not None:
             params["since"] = since
-        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/tasks", params, TASKS_PER_PAGE, _tasks_of)
+        return self._all_pages(
+            f"/api/v9/workspaces/{workspace_id}/tasks", params, TASKS_PER_PAGE, _tasks_of, page_limit=page_limit
+        )
 
     def project_tracked_seconds(self, workspace_id: int, project_id: int, start: dt.date, end: dt.date) -> int:
         """Seconds tracked on a project from `start` to `end` (inclusive days), from the Reports API v3.
