@@ -44,7 +44,7 @@ from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
 from bot.views.common import Message, notice
 from bot.views.digest_form import digest_form_prompt
-from bot.views.errors import toggl_error_message, unexpected_error
+from bot.views.errors import toggl_error_message, unexpected_error, write_refused
 from bot.views.help import did_you_mean, help_message
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
         )
     except toggl.TogglError as err:
         log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
+        if isinstance(err, toggl.QuotaExceeded) and isinstance(command, StartTimer | StopTimer):
+            return Reply([write_refused(err, "start" if isinstance(command, StartTimer) else "stop")])
         return Reply([toggl_error_message(err)])
     except Exception:
         log.exception("Unexpected failure answering a %s command", type(command).__name__)

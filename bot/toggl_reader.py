@@ -83,7 +83,8 @@ class Snapshot(Generic[T]):
     items: list[T]
     as_of: float
     stale: str | None = None
-    """None, "quota" (the hourly limit; see `retry_in`), "unavailable" (Toggl down or rate limiting) or
+    """None, "quota" (the hourly limit; see `retry_in`), "reserve" (the last requests of it, kept for timers),
+    "unavailable" (Toggl down or rate limiting) or
     "partial" (a large list, fetched so far only in part; the rest comes with the next answers)."""
     retry_in: int | None = None
 
@@ -362,11 +363,11 @@ class TogglReader:
             # kept longer only to spare the quota: at the reserve, the answer says how old it is
             spared = now - state.fetched_at >= self.policy.fresh_seconds
             wait = self.quota_wait(account) if spared else None
-            return cached(state) if wait is None else cached(state, "quota", wait)
+            return cached(state) if wait is None else cached(state, "reserve", wait)
         wait = self.quota_wait(account)
         if wait is not None:
             if state is not None:
-                return cached(state, "quota", wait)
+                return cached(state, "reserve", wait)
             raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
         try:
             since = int(state.server_time - self.policy.overlap_seconds) if state is not None and not full else None

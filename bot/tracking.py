@@ -91,7 +91,7 @@ def timer_state(
     if memory is not None:
         wait = reader.quota_wait(account, "me")
         if wait is not None:
-            return dataclasses.replace(memory, stale="quota", retry_in=wait)
+            return dataclasses.replace(memory, stale="reserve", retry_in=wait)
     return _fallback(memory, lambda: _refresh(reader, account, memory, want_last))
 
 

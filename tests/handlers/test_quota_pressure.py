@@ -1,0 +1,73 @@
+"""Toggl's hourly limit nearly or wholly spent, end to end through signed requests: reads come from the app's
+copy saying how old it is, the last requests go to starting and stopping, and a refused write says it did
+not happen and when to try again."""
+
+from __future__ import annotations
+
+from bot import buttons
+from tests.blockkit import all_text
+from tests.fakes.app import Running
+from tests.handlers.test_home import open_home
+from tests.handlers.test_timers import advance, replies
+
+
+def down_to_two(running: Running, ada: dict, count: int) -> None:
+    """After one `projects` that fills the copy: the next refresh leaves 2 requests (the reserve) on the quota."""
+    running.toggl.age()  # long-lived projects: the `since` refresh is one page
+    ada["person"].quota_left = 3
+    running.toggl.quota_resets_in = 1200
+    advance(running, minutes=2)
+    running.send.command("projects over")  # past the minute: one `since` refresh, and the reading says 2 left
+    replies(running, count)
+
+
+def test_with_two_requests_left_projects_come_from_the_copy_and_start_really_starts(running: Running, ada: dict) -> None:
+    running.send.command("projects")
+    replies(running)
+    down_to_two(running, ada, 2)
+    advance(running, minutes=2)
+    before = running.toggl.count()
+    running.send.command("projects")
+    listed = all_text(replies(running, 3)[-1])
+    assert running.toggl.count() == before  # the last two are kept
+    assert "1–40 of 450" in listed and "From the app's copy, as of 09:32" in listed and "resets in 18 min" in listed
+    running.send.command("start Writing")
+    started = all_text(replies(running, 4)[-1])
+    assert "Started *Writing*" in started
+    assert running.toggl.running_entry(ada["token"])["description"] == "Writing"  # type: ignore[index]  # None fails all the same
+    running.send.command("stop")
+    assert "Stopped" in all_text(replies(running, 5)[-1]) and running.toggl.running_entry(ada["token"]) is None
+
+
+def test_with_nothing_left_start_says_it_did_not_start_and_when_to_try_again(running: Running, ada: dict) -> None:
+    ada["person"].quota_left = 0
+    running.toggl.quota_resets_in = 1200
+    running.send.command("start Writing")
+    text = all_text(replies(running)[-1])
+    assert "did *not* start" in text and "resets in 20 min" in text and "start` again then" in text
+    assert "Nothing is lost" not in text
+    assert running.toggl.running_entry(ada["token"]) is None
+
+
+def test_with_nothing_left_stop_says_the_timer_still_runs(running: Running, ada: dict) -> None:
+    running.send.command("start Writing")
+    replies(running)
+    ada["person"].quota_left = 0
+    running.toggl.quota_resets_in = 600
+    running.send.command("stop")
+    text = all_text(replies(running, 2)[-1])
+    assert "did *not* stop: it is still running" in text and "resets in 10 min" in text
+    assert "Nothing is lost" not in text and running.toggl.running_entry(ada["token"]) is not None
+
+
+def test_the_home_tabs_refresh_says_why_it_shows_the_copy(running: Running, ada: dict) -> None:
+    running.send.command("projects")
+    replies(running)
+    down_to_two(running, ada, 2)
+    open_home(running)
+    advance(running, minutes=2)
+    before = running.toggl.count("/projects")
+    running.send.home_button("home_refresh", buttons.encode(buttons.RefreshHome()))
+    view = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
+    assert running.toggl.count("/projects") == before  # (the timer is on the other quota, `/me`'s)
+    assert "From the app's copy, as of 09:32" in all_text(view) and "kept for starting and stopping" in all_text(view)
