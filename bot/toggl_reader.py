@@ -70,6 +70,9 @@ class CachePolicy:
     own_timer_seconds: float = 900
     """A timer the app started or stopped itself is known without asking `/me` for this long (unless changed
     in Toggl meanwhile, which the app cannot see; the answer says when it last knew)."""
+    slow_seconds: float = 1.5
+    """When Toggl has not answered a read within this, the answer from the app's copy goes first (saying how old
+    it is), and the fresh one replaces it when it comes (`handlers.deps.Deps.later`)."""
     pages_per_answer: int = 5
     """The most pages of 200 projects one answer fetches for a list it does not have yet. A workspace of 20,000
     projects needs 100 pages, more than a free plan's hourly quota: it is listed 1,000 at a time, kept as it
@@ -84,7 +87,7 @@ class Snapshot(Generic[T]):
     as_of: float
     stale: str | None = None
     """None, "quota" (the hourly limit; see `retry_in`), "reserve" (the last requests of it, kept for timers),
-    "unavailable" (Toggl down or rate limiting) or
+    "unavailable" (Toggl down or rate limiting), "slow" (sent first while Toggl is slow to answer) or
     "partial" (a large list, fetched so far only in part; the rest comes with the next answers)."""
     retry_in: int | None = None
 
@@ -376,6 +379,10 @@ class TogglReader:
             if state is None:
                 raise
             return cached(state, "quota", err.resets_in)
+        except toggl.NotAsked:  # the first answer while Toggl is slow: the copy alone
+            if state is None:
+                raise
+            return cached(state, "slow")
         except (toggl.TogglUnavailable, toggl.RateLimited):
             if state is None:
                 raise

@@ -180,6 +180,10 @@ def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> Tim
         if memory is None:
             raise
         return dataclasses.replace(memory, stale="quota", retry_in=err.resets_in)
+    except toggl.NotAsked:  # the first answer while Toggl is slow: the copy alone
+        if memory is None:
+            raise
+        return dataclasses.replace(memory, stale="slow")
     except (toggl.TogglUnavailable, toggl.RateLimited):
         if memory is None:
             raise

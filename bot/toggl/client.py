@@ -12,13 +12,15 @@ hour on every plan, the rest on the workspace's hourly quota ("org"). Each is ke
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json as jsonlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -35,6 +37,7 @@ from bot.toggl.errors import (
     BadResponse,
     Conflict,
     FeatureUnavailable,
+    NotAsked,
     NotFound,
     NoWorkspaceAccess,
     QuotaExceeded,
@@ -71,6 +74,21 @@ deeper than 32 is not Toggl's data, and past about 1,000 the JSON parser itself 
 CHUNK_BYTES = 64 * 1024
 
 TIMEOUT = (3.05, 4.0)
+
+_COPY_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("toggl_copy_only", default=False)
+
+
+@contextlib.contextmanager
+def copy_only() -> Iterator[None]:
+    """Within it, no request reaches Toggl: each raises `NotAsked`, so readers answer from the app's copy (for
+    the answer sent first while Toggl is slow). Per thread, as a context variable."""
+    token = _COPY_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _COPY_ONLY.reset(token)
+
+
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
 
 
@@ -400,6 +418,8 @@ class TogglClient:
         The body is streamed and read at most `MAX_BODY_BYTES` of it: a bigger one is refused (`AnswerTooLarge`)
         without the rest ever reaching memory, as is one nested deeper than `MAX_DEPTH`.
         """
+        if _COPY_ONLY.get():
+            raise NotAsked("answering from the app's copy alone", path=path)
         self._pace()
         try:
             response = self._session.request(

@@ -226,6 +226,11 @@ def stale_note(as_of: dt.datetime, why: str, retry_in: int | None) -> str:
         )
     if why == "quota":
         return f":hourglass: As of {as_of:%H:%M}; Toggl's hourly limit resets {when}."
+    if why == "slow":
+        return (
+            f":hourglass: From the app's copy, as of {as_of:%H:%M}: Toggl is slow to answer, so this comes first; "
+            "the fresh answer will replace it."
+        )
     return f":hourglass: As of {as_of:%H:%M}; Toggl is not answering right now."
 
 

@@ -71,3 +71,37 @@ def test_the_home_tabs_refresh_says_why_it_shows_the_copy(running: Running, ada:
     view = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
     assert running.toggl.count("/projects") == before  # (the timer is on the other quota, `/me`'s)
     assert "From the app's copy, as of 09:32" in all_text(view) and "kept for starting and stopping" in all_text(view)
+
+
+def test_a_slow_toggl_gets_the_copy_first_and_the_fresh_answer_replaces_it(running: Running, ada: dict) -> None:
+    running.toggl.age()
+    running.send.command("projects")
+    replies(running)
+    advance(running, minutes=2)  # past the freshness window: the next list asks Toggl
+    running.toggl.fail("/projects", kind="slow", delay=2.5)
+    running.send.command("projects")
+    first, fresh = replies(running, 3)[1:]
+    assert first["response_type"] == "ephemeral" and "replace_original" not in first
+    assert "1–40 of 450" in all_text(first) and "From the app's copy, as of 09:30: Toggl is slow" in all_text(first)
+    assert fresh["replace_original"] is True
+    assert "1–40 of 450" in all_text(fresh) and "slow" not in all_text(fresh)
+    running.settle()
+    assert len(running.slack.of("/hooks/r1")) == 3  # nothing else came
+
+
+def test_a_slow_toggl_with_no_copy_sends_the_answer_alone(running: Running, ada: dict) -> None:
+    running.toggl.fail("/projects", kind="slow", delay=2.0)
+    running.send.command("projects")
+    (only,) = replies(running)
+    assert "1–40 of 450" in all_text(only) and "replace_original" not in only
+    running.settle()
+    assert len(running.slack.of("/hooks/r1")) == 1
+
+
+def test_a_slow_start_gets_no_answer_from_the_copy(running: Running, ada: dict) -> None:
+    running.toggl.fail("/time_entries", kind="slow", delay=2.0)
+    running.send.command("start Writing")
+    (only,) = replies(running)
+    assert "Started *Writing*" in all_text(only)
+    running.settle()
+    assert len(running.slack.of("/hooks/r1")) == 1
