@@ -12,6 +12,7 @@ Documents (`doc`, `put_doc`) hold what is not a list: the profile, the workspace
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -372,9 +373,11 @@ class TogglReader:
             if state is not None:
                 return cached(state, "reserve", wait)
             raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        spare = state is not None and self.freshness(account) > self.policy.fresh_seconds
         try:
             since = int(state.server_time - self.policy.overlap_seconds) if state is not None and not full else None
-            fresh = fetch(since)
+            with toggl.sparing() if spare else contextlib.nullcontext():  # retries cost quota; the copy can answer
+                fresh = fetch(since)
         except toggl.QuotaExceeded as err:
             if state is None:
                 raise

@@ -116,3 +116,27 @@ def test_a_project_is_found_by_name_in_the_copy(
     fake_toggl.add_project(world["wid"], "Brand new")
     assert "started" in say(service, "start Kickoff project:Brand new").casefold()
     assert fake_toggl.count("/projects") == 1  # a name the copy lacks: one refresh
+
+
+def test_on_a_low_quota_a_failing_read_is_retried_once_and_the_copy_answers(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
+    say(service, "projects")
+    clock.advance(minutes=16)
+    fake_toggl.requests.clear()
+    fake_toggl.fail("/projects", status=503, times=10)
+    text = say(service, "projects")
+    assert "Toggl is not answering right now" in text and "1–40 of 450" in text
+    assert fake_toggl.count("/projects") == 2  # the request and one retry: each one is on the hourly quota
+
+
+def test_with_quota_to_spare_a_failing_read_is_retried_as_usual(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
+    world["person"].quota_left = 240
+    say(service, "projects")
+    clock.advance(minutes=2)
+    fake_toggl.requests.clear()
+    fake_toggl.fail("/projects", status=503, times=10)
+    assert "Toggl is not answering right now" in say(service, "projects")
+    assert fake_toggl.count("/projects") == 4

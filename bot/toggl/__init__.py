@@ -1,6 +1,6 @@
 """Everything that speaks to Toggl Track: the HTTP client, its models and its errors."""
 
-from bot.toggl.client import Listing, TogglClient, TogglClients, copy_only
+from bot.toggl.client import Listing, TogglClient, TogglClients, copy_only, sparing
 from bot.toggl.errors import (
     BadResponse,
     Conflict,
@@ -40,4 +40,5 @@ __all__ = [
     "TokenRejected",
     "Workspace",
     "copy_only",
+    "sparing",
 ]

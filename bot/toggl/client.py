@@ -92,9 +92,30 @@ def copy_only() -> Iterator[None]:
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
 
 
+_SPARING: contextvars.ContextVar[bool] = contextvars.ContextVar("toggl_sparing", default=False)
+
+
+@contextlib.contextmanager
+def sparing() -> Iterator[None]:
+    """Within it, a failed request is retried once at most: every retry is a request on the hourly quota, and
+    the caller has a copy to show instead (a read on a quota running low)."""
+    token = _SPARING.set(True)
+    try:
+        yield
+    finally:
+        _SPARING.reset(token)
+
+
+class _Retry(Retry):
+    """urllib3's Retry, retrying once at most within `sparing()` (it runs on the calling thread)."""
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or (_SPARING.get() and len(self.history) > 1)
+
+
 def default_retry(methods: Iterable[str] = ("GET",), backoff_factor: float = 0.3) -> Retry:
     """The retry policy for Toggl: 429 and 5xx retried with jittered backoff, all waits capped."""
-    return Retry(
+    return _Retry(
         total=4,
         connect=2,
         read=1,
