@@ -248,20 +248,52 @@ REPORTS = "mytime:"
 """The prefix of the documents `tracked` keeps its reports under."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """Why figures are the app's copy rather than Toggl's word just now (as `Snapshot.stale`), and from when."""
+
+    as_of: float
+    why: str
+    retry_in: int | None = None
+
+
 def tracked(
     reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
 ) -> dict[int | None, tuple[int, int]]:
     """(seconds, billable seconds) per project the person tracked from `start` to `end`, both days included, in
     one Reports request; kept as the document `name` for the freshness window. Running entries are not in it."""
+    return tracked_with_age(reader, account, workspace_id, start, end, name)[0]
+
+
+def tracked_with_age(
+    reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
+) -> tuple[dict[int | None, tuple[int, int]], Kept | None]:
+    """`tracked`, and when the figures are an older copy (the quota at its reserve, Toggl slow or away), why."""
     key = f"{workspace_id}:{start.isoformat()}:{end.isoformat()}"
-    found = reader.doc(account, name, reader.policy.fresh_seconds)
+    found = reader.doc(account, name)
+    kept = None
     if found is not None:
         data = json.loads(found[0])
         if data.get("key") == key:
-            return {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
+            kept = {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
+            if reader.clock.time() - found[1] < reader.policy.fresh_seconds:
+                return kept, None
+    wait = reader.quota_wait(account)
+    if wait is not None:
+        if kept is None or found is None:
+            raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        return kept, Kept(found[1], "reserve", wait)
     person = account.person
-    user_id = person.toggl_user_id if person is not None and person.toggl_user_id else reader.profile(account).id
-    per = reader.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    try:
+        user_id = person.toggl_user_id if person is not None and person.toggl_user_id else reader.profile(account).id
+        per = reader.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    except (toggl.QuotaExceeded, toggl.TogglUnavailable, toggl.RateLimited) as err:
+        if kept is None or found is None:
+            raise
+        why = (
+            "quota" if isinstance(err, toggl.QuotaExceeded) else "slow" if isinstance(err, toggl.NotAsked) else "unavailable"
+        )
+        return kept, Kept(found[1], why, err.resets_in if isinstance(err, toggl.QuotaExceeded) else None)
     rows = [[pid, seconds, billable] for pid, (seconds, billable) in per.items()]
     reader.put_doc(account, name, json.dumps({"key": key, "rows": rows}))
-    return per
+    return per, None

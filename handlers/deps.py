@@ -85,7 +85,7 @@ class Deps:
         first = None
         if early is not None and replace is not None:
             first = First(early, send, replace, refusals)
-            self.deadlines.after(self.service.policy.slow_seconds, functools.partial(self.soon, first.send_copy))
+            self.deadlines.after(self.service.policy.slow_seconds, functools.partial(first.due, self.soon))
         if self.pool.will_queue:
             self.soon(deliver, WORKING, send, fallback, refusals)
         if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals, first):
@@ -154,6 +154,13 @@ class First:
         self._lock = threading.Lock()
         self._state = "waiting"  # then "making" and "sent" or "none"; or "late" (the fresh answer came first)
         self._out = threading.Event()
+
+    def due(self, soon: Callable[[Callable[[], None]], None]) -> None:
+        """The deadline: have the copy sent (off the deadline thread) if the fresh answer has not come."""
+        with self._lock:
+            waiting = self._state == "waiting"
+        if waiting:
+            soon(self.send_copy)
 
     def send_copy(self) -> None:
         """At the deadline: make the answer from the copy and send it, unless the fresh one came first."""

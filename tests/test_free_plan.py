@@ -140,3 +140,17 @@ def test_with_quota_to_spare_a_failing_read_is_retried_as_usual(
     fake_toggl.fail("/projects", status=503, times=10)
     assert "Toggl is not answering right now" in say(service, "projects")
     assert fake_toggl.count("/projects") == 4
+
+
+def test_at_the_reserve_today_comes_from_the_copy_saying_so(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
+    say(service, "today")
+    world["person"].quota_left = 3
+    fake_toggl.quota_resets_in = 1200
+    service.reader.client(service.accounts.account(ADA)).clients(world["wid"])  # the reading: 2 left
+    clock.advance(minutes=5)
+    fake_toggl.requests.clear()
+    text = say(service, "today")
+    assert fake_toggl.count() == 0
+    assert "From the app's copy, as of 09:30" in text and "resets in 15 min" in text
