@@ -154,3 +154,14 @@ def test_at_the_reserve_today_comes_from_the_copy_saying_so(
     text = say(service, "today")
     assert fake_toggl.count() == 0
     assert "From the app's copy, as of 09:30" in text and "resets in 15 min" in text
+
+
+def test_an_archived_project_in_the_copy_is_refused_by_name_without_asking(
+    world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock
+) -> None:
+    fake_toggl.add_project(world["wid"], "Old archive", active=False, status="archived")
+    say(service, "projects")
+    clock.advance(minutes=20)
+    fake_toggl.requests.clear()
+    assert "archived" in say(service, "start Digging project:old archive")
+    assert fake_toggl.count() == 0 and fake_toggl.running_entry(world["token"]) is None
