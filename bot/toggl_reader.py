@@ -3,8 +3,11 @@
 - within the freshness window (`CachePolicy.fresh_seconds`) an answer makes no request at all;
 - after it, a refresh asks only for what changed (`since=` Toggl's clock at the last fetch, less
   an overlap) and merges it, dropping what comes back with `server_deleted_at`;
+- on a quota running low (the free plan's 30 an hour), the window is `thrifty_seconds` instead, and a
+  failing refresh is retried once at most (each retry is a request on the quota);
 - when the token's hourly quota is down to the reserve, or Toggl answers 402 or is down, the
-  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands.
+  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands;
+- within `toggl.copy_only()` (the first answer while Toggl is slow) nothing is asked: the copy, noted "slow".
 
 Documents (`doc`, `put_doc`) hold what is not a list: the profile, the workspaces, the timer
 (`bot.tracking`), report figures (`bot.reports_reader`). One time-zone rule for every answer is `zone`.

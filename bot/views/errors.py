@@ -68,6 +68,12 @@ def write_refused(error: toggl.QuotaExceeded, verb: str) -> Message:
     """A start or stop Toggl refused for its hourly limit: say plainly that it did not happen, and when to retry.
 
     Never "nothing is lost": for a timer that did not start, time is."""
+    if error.status is None:  # not spent: a read it needed (the project list, say) would take the last requests
+        return notice(
+            f"The timer did *not* {verb}: I have no copy of what it needs (your projects), and Toggl's last few "
+            f"requests this hour are kept for starting and stopping; the limit resets {minutes(error.resets_in)}.",
+            f"`{verb}` without `project:` works now; or ask again then.",
+        )
     which = "for your own data (timers, your profile)" if error.bucket == "me" else "for your account"
     did = {"start": "The timer did *not* start", "stop": "The timer did *not* stop: it is still running in Toggl"}
     return notice(

@@ -5,10 +5,13 @@ not happen and when to try again."""
 from __future__ import annotations
 
 from bot import buttons
+from bot.identity import Asker
 from tests.blockkit import all_text
 from tests.fakes.app import Running
 from tests.handlers.test_home import open_home
 from tests.handlers.test_timers import advance, replies
+
+ADA = Asker(team_id="T1", user_id="U1")
 
 
 def down_to_two(running: Running, ada: dict, count: int) -> None:
@@ -105,3 +108,14 @@ def test_a_slow_start_gets_no_answer_from_the_copy(running: Running, ada: dict) 
     assert "Started *Writing*" in all_text(only)
     running.settle()
     assert len(running.slack.of("/hooks/r1")) == 1
+
+
+def test_at_the_reserve_with_no_copy_of_the_projects_start_says_what_works_now(running: Running, ada: dict) -> None:
+    ada["person"].quota_left = 3
+    running.toggl.quota_resets_in = 1200
+    running.service.reader.client(running.service.accounts.account(ADA)).clients(ada["wid"])  # the reading: 2 left
+    running.send.command("start Writing project:website")
+    text = all_text(replies(running)[-1])
+    assert "did *not* start" in text and "without `project:` works now" in text and "resets in 20 min" in text
+    running.send.command("start Writing")
+    assert "Started *Writing*" in all_text(replies(running, 2)[-1])
