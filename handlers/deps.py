@@ -256,6 +256,25 @@ def via_channel(client: WebClient, channel: str) -> Send:
     return send
 
 
+def via_channel_replaceable(client: WebClient, channel: str) -> tuple[Send, Send]:
+    """A post that keeps its message's ts, and a send that updates that message (`chat.update`): for a DM's answer
+    from the app's copy, which the fresh answer replaces. With nothing posted yet, the second posts anew."""
+    posted: list[str] = []
+
+    def send(message: Message) -> None:
+        ts = client.chat_postMessage(channel=channel, **message).get("ts")
+        if isinstance(ts, str):
+            posted.append(ts)
+
+    def replace(message: Message) -> None:
+        if not posted:
+            send(message)
+        else:
+            client.chat_update(channel=channel, ts=posted[0], **message)
+
+    return send, replace
+
+
 def via_ephemeral(client: WebClient, channel: str, user_id: str) -> Send:
     def send(message: Message) -> None:
         client.chat_postEphemeral(channel=channel, user=user_id, **message)

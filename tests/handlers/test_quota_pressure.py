@@ -119,3 +119,19 @@ def test_at_the_reserve_with_no_copy_of_the_projects_start_says_what_works_now(r
     assert "did *not* start" in text and "without `project:` works now" in text and "resets in 20 min" in text
     running.send.command("start Writing")
     assert "Started *Writing*" in all_text(replies(running, 2)[-1])
+
+
+def test_in_a_dm_a_slow_toggl_gets_the_copy_first_and_the_fresh_answer_updates_it(running: Running, ada: dict) -> None:
+    running.toggl.age()
+    running.send.dm("projects", event_id="EvDm1")
+    running.slack.wait_for_calls("chat.postMessage", 1)
+    advance(running, minutes=2)
+    running.toggl.fail("/projects", kind="slow", delay=2.5)
+    running.send.dm("projects", event_id="EvDm2")
+    (update,) = running.slack.wait_for_calls("chat.update", 1)
+    first = running.slack.of("chat.postMessage")[1]
+    assert "Toggl is slow" in all_text(first.body) and "1–40 of 450" in all_text(first.body)
+    assert update.body["channel"] == "D1" and update.body["ts"] == "1700000000.000100"
+    assert "1–40 of 450" in all_text(update.body) and "slow" not in all_text(update.body)
+    running.settle()
+    assert len(running.slack.of("chat.postMessage")) == 2
