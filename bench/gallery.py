@@ -28,7 +28,7 @@ from slack_sdk import WebClient
 from bench.common import ROOT
 from bot import buttons, toggl
 from bot import timers as timer_answers
-from bot.answers import answer
+from bot.answers import answer, from_copy
 from bot.clock import FrozenClock
 from bot.commands import parse
 from bot.crypto import TokenCipher
@@ -400,6 +400,10 @@ def render() -> tuple[str, Gallery]:
             ("Token rejected", toggl.TokenRejected("x")),
         ]:
             gallery.message(title, "when Toggl answers so", errors.toggl_error_message(error))
+        spent = toggl.QuotaExceeded("x", resets_in=754)
+        for verb in ("start", "stop"):
+            refused = errors.write_refused(spent, verb)
+            gallery.message(f"A {verb} refused: the hourly limit used up", f"/toggl {verb}", refused)
         gallery.message("Our own failure", "a bug, logged", errors.unexpected_error())
         gallery.message("Many people asking at once", "while every worker is busy", WORKING)
         gallery.message("Too many waiting", "past 500 waiting commands", TOO_BUSY)
@@ -413,6 +417,15 @@ def render() -> tuple[str, Gallery]:
             "At the quota reserve: the cached list, with its age",
             "projects",
             how="/toggl projects (2 requests left this hour)",
+        )
+        fake.people[TOKEN].quota_left = None
+        clock.advance(minutes=31)  # the hour's limit has reset; the copy is older than the freshness window
+        first = from_copy(parse("projects"), DANA, service)
+        assert first is not None
+        gallery.message(
+            "Toggl slow: the copy first (the fresh answer replaces it)",
+            "/toggl projects (Toggl still silent after 1.5 s)",
+            first.messages[0],
         )
         say("Disconnecting, with digests", "disconnect")
         bo = Asker(team_id="T1", user_id="UBO", channel_id="CPROJECTS")

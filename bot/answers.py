@@ -44,12 +44,16 @@ from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
 from bot.views.common import Message, notice
 from bot.views.digest_form import digest_form_prompt
-from bot.views.errors import toggl_error_message, unexpected_error
+from bot.views.errors import toggl_error_message, unexpected_error, write_refused
 from bot.views.help import did_you_mean, help_message
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Reply", "answer", "connect", "filter_projects", "with_staleness"]
+__all__ = ["Reply", "answer", "connect", "filter_projects", "from_copy", "with_staleness"]
+
+READS = (ListProjects, ListTasks, PickProject, ShowTimer, MyTime, ShowMe, ListWorkspaces)
+"""Words that only read: answered first from the app's copy when Toggl is slow (never a write: a copy cannot
+start a timer)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +81,25 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
         )
     except toggl.TogglError as err:
         log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
+        if isinstance(err, toggl.QuotaExceeded) and isinstance(command, StartTimer | StopTimer):
+            return Reply([write_refused(err, "start" if isinstance(command, StartTimer) else "stop")])
         return Reply([toggl_error_message(err)])
     except Exception:
         log.exception("Unexpected failure answering a %s command", type(command).__name__)
         return Reply([unexpected_error()])
+
+
+def from_copy(command: Command, asker: Asker, service: Service) -> Reply | None:
+    """The answer made from the app's copy alone, asking Toggl nothing, for a read; None when it cannot be made
+    so (nothing kept, or not a read). Sent first while Toggl is slow; the fresh answer replaces it."""
+    if not isinstance(command, READS):
+        return None
+    try:
+        with toggl.copy_only():
+            return _answer(command, asker, service)
+    except Exception as err:  # nothing to show from the copy: the fresh answer alone will come
+        log.debug("No answer from the copy for a %s command: %s", type(command).__name__, err)
+        return None
 
 
 def _answer(command: Command, asker: Asker, service: Service) -> Reply:

@@ -155,10 +155,15 @@ def client_words(command: ListProjects, projects: list[Project]) -> ListProjects
 
 def tasks_answer(command: ListTasks, account: Account, service: Service) -> Message:
     workspace_id = command.workspace_id or service.reader.workspace_id(account)
-    projects = service.reader.projects(account, workspace_id)
+    kept = service.reader.kept_projects(account, workspace_id)  # names change seldom: the copy finds most
+    projects = kept or service.reader.projects(account, workspace_id)
     live = [p for p in projects.items if p.server_deleted_at is None and p.status != "deleted"]
-    label = workspace_label(account, service, workspace_id)
     match = find_project(command.project, live)
+    if kept is not None and match.project is None and not match.choices:  # made since the copy, perhaps
+        projects = service.reader.projects(account, workspace_id)
+        live = [p for p in projects.items if p.server_deleted_at is None and p.status != "deleted"]
+        match = find_project(command.project, live)
+    label = workspace_label(account, service, workspace_id)
     if match.choices:
         return project_chooser(command.project, match.choices, workspace_id=workspace_id, include_done=command.include_done)
     if match.project is None:

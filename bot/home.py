@@ -45,7 +45,7 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
     try:
         workspaces = service.reader.known_workspaces(account)
         workspace_id = service.reader.workspace_id(account)
-        max_age = None if refresh else service.policy.home_seconds
+        max_age = service.policy.fresh_seconds if refresh else service.reader.home_freshness(account)
         snapshot = service.reader.projects(account, workspace_id, max_age=max_age)
     except toggl.TokenRejected:
         service.accounts.token_rejected(account)
@@ -69,6 +69,8 @@ def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = F
         figures=figures,
         threshold=threshold,
         as_of=_local(snapshot.as_of, person.timezone),
+        stale=snapshot.stale,
+        retry_in=snapshot.retry_in,
         forecasts=forecasts_for(estimated, figures, pace, today),
         timer=_timer(account, service, refresh),
         personal=personal,

@@ -17,7 +17,7 @@ from bot.commands import MyTime
 from bot.identity import Account
 from bot.service import Service
 from bot.toggl.models import Me, Project
-from bot.views.common import Message
+from bot.views.common import Message, stale_note
 from bot.views.mytime import REPORTS_NOTE, ProjectTime, period_title, running_note, time_report
 
 MONDAY = 1
@@ -79,9 +79,12 @@ def my_time_answer(command: MyTime, account: Account, service: Service) -> Messa
     today = now.astimezone(zone).date()
     start, end = (today, today) if command.period == "today" else week_of(today, profile.beginning_of_week)
     workspace_id = service.reader.workspace_id(account)
-    per_project = tracking.tracked(service.reader, account, workspace_id, start, end, f"mytime:{command.period}")
+    name = f"mytime:{command.period}"
+    per_project, kept = tracking.tracked_with_age(service.reader, account, workspace_id, start, end, name)
     rows = rows_for(service, account, workspace_id, per_project)
     notes = [REPORTS_NOTE]
+    if kept is not None:  # the app's copy: say why, and from when
+        notes.append(stale_note(dt.datetime.fromtimestamp(kept.as_of, zone), kept.why, kept.retry_in))
     memory = tracking.remembered(service.reader, account)
     if (
         memory is not None

@@ -128,6 +128,8 @@ def _reason(error: toggl.TogglError) -> str:
             return "reports need a paid Toggl plan"
         case toggl.NoWorkspaceAccess():
             return "no access to reports"
+        case toggl.NotAsked():  # the copy's answer, sent first while Toggl is slow
+            return "Toggl is slow to answer"
         case _:
             return "Toggl's reports did not answer"
 

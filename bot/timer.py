@@ -17,8 +17,11 @@ class TimerState:
     last_known: bool = False
     """True when `last` was looked up (or stopped here) since anything else ran: it is the last entry."""
     stale: str | None = None
-    """None, "quota" (see `retry_in`) or "unavailable": why this is what the app remembered, not Toggl's word."""
+    """None, "quota" (see `retry_in`), "reserve" (the quota's last requests are kept for writes) or
+    "unavailable": why this is what the app remembered, not Toggl's word."""
     retry_in: int | None = None
+    written: bool = False
+    """True when this is what the app itself started or stopped (trusted longer: `CachePolicy.own_timer_seconds`)."""
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,13 @@ def keeps_running(asker: Asker, service: Service) -> str:
 def _project(command: StartTimer, account: Account, service: Service, workspace_id: int) -> tuple[Project, int] | Message:
     """(the project, its workspace), or the message asking which one (or saying none fits)."""
     assert command.project is not None
-    projects = service.reader.projects(account, workspace_id).items
-    live = [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
+    kept = service.reader.kept_projects(account, workspace_id)  # names change seldom: the copy finds most
+    live = _live((kept or service.reader.projects(account, workspace_id)).items)
     match = find_project(command.project, [p for p in live if not p.is_archived])
+    archived_too = find_project(command.project, [p for p in live if p.is_archived]).project
+    if kept is not None and match.project is None and not match.choices and archived_too is None:  # made since?
+        live = _live(service.reader.projects(account, workspace_id).items)
+        match = find_project(command.project, [p for p in live if not p.is_archived])
     if match.project is not None and _named_outright(command.project, match.project):
         return match.project, match.project.workspace_id or workspace_id
     if match.project is not None:  # only a close spelling: a timer is a write, so ask rather than guess
@@ -113,6 +117,11 @@ def _project(command: StartTimer, account: Account, service: Service, workspace_
         return views.archived_project(archived)
     missing = no_project(command.project, match.closest)
     return {**missing, "blocks": [*missing["blocks"], context(views.NOT_STARTED)]}
+
+
+def _live(projects: list[Project]) -> list[Project]:
+    """Projects not deleted (archived ones stay: starting on one is refused with its name)."""
+    return [p for p in projects if p.server_deleted_at is None and p.status != "deleted"]
 
 
 def _named_outright(typed: str, project: Project) -> bool:

@@ -3,8 +3,11 @@
 - within the freshness window (`CachePolicy.fresh_seconds`) an answer makes no request at all;
 - after it, a refresh asks only for what changed (`since=` Toggl's clock at the last fetch, less
   an overlap) and merges it, dropping what comes back with `server_deleted_at`;
+- on a quota running low (the free plan's 30 an hour), the window is `thrifty_seconds` instead, and a
+  failing refresh is retried once at most (each retry is a request on the quota);
 - when the token's hourly quota is down to the reserve, or Toggl answers 402 or is down, the
-  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands.
+  cached copy is shown with a note of its age (`Snapshot.stale`); with no copy, the error stands;
+- within `toggl.copy_only()` (the first answer while Toggl is slow) nothing is asked: the copy, noted "slow".
 
 Documents (`doc`, `put_doc`) hold what is not a list: the profile, the workspaces, the timer
 (`bot.tracking`), report figures (`bot.reports_reader`). One time-zone rule for every answer is `zone`.
@@ -12,6 +15,7 @@ Documents (`doc`, `put_doc`) hold what is not a list: the profile, the workspace
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -43,8 +47,9 @@ class CachePolicy:
     overlap_seconds: float = 60
     me_seconds: float = 3600
     workspaces_seconds: float = 900
-    clients_seconds: float = 900
-    """Client names change seldom: a list this young is used unless a project names a client it lacks."""
+    clients_seconds: float = 3600
+    """Client names change seldom: a list this young is used unless a project names a client it lacks (then it
+    is fetched again, at most once per freshness window)."""
     period_seconds: float = 600
     """A recurring project's figure for this period, from the Reports API (one request per project)."""
     home_seconds: float = 900
@@ -55,6 +60,23 @@ class CachePolicy:
     pace_seconds: float = 3600
     """Each project's time over the last four weeks, for forecasts (one Reports request per workspace)."""
     quota_reserve: int = 2
+    """At this many requests left (or fewer) on a quota, reads answer from the copy with its age: the last ones are
+    kept for starting and stopping timers, which still go through."""
+    thrift_below: int = 60
+    """With fewer requests than this left on the workspace quota (the free plan's 30 always are), lists and tasks
+    are kept `thrifty_seconds` instead of the freshness window, so a whole hour of use fits the quota."""
+    thrifty_seconds: float = 900
+    thrifty_home_seconds: float = 3600
+    """The Home tab on such a quota: its projects up to an hour old (it says as of when; Refresh asks sooner)."""
+    names_seconds: float = 3600
+    """Finding a project by name (`tasks <name>`, `start … project:<name>`) uses the copy up to this old: names
+    change seldom, and a name the copy lacks still makes a refresh."""
+    own_timer_seconds: float = 900
+    """A timer the app started or stopped itself is known without asking `/me` for this long (unless changed
+    in Toggl meanwhile, which the app cannot see; the answer says when it last knew)."""
+    slow_seconds: float = 1.5
+    """When Toggl has not answered a read within this, the answer from the app's copy goes first (saying how old
+    it is), and the fresh one replaces it when it comes (`handlers.deps.Deps.later`)."""
     pages_per_answer: int = 5
     """The most pages of 200 projects one answer fetches for a list it does not have yet. A workspace of 20,000
     projects needs 100 pages, more than a free plan's hourly quota: it is listed 1,000 at a time, kept as it
@@ -68,7 +90,8 @@ class Snapshot(Generic[T]):
     items: list[T]
     as_of: float
     stale: str | None = None
-    """None, "quota" (the hourly limit; see `retry_in`), "unavailable" (Toggl down or rate limiting) or
+    """None, "quota" (the hourly limit; see `retry_in`), "reserve" (the last requests of it, kept for timers),
+    "unavailable" (Toggl down or rate limiting), "slow" (sent first while Toggl is slow to answer) or
     "partial" (a large list, fetched so far only in part; the rest comes with the next answers)."""
     retry_in: int | None = None
 
@@ -170,6 +193,23 @@ class TogglReader:
                 snapshot = dataclasses.replace(snapshot, stale="partial")
         return dataclasses.replace(snapshot, items=self._with_client_names(account, workspace_id, snapshot.items))
 
+    def kept_projects(self, account: Account, workspace_id: int) -> Snapshot[Project] | None:
+        """The copy of the projects up to `names_seconds` old, asking Toggl nothing: for finding a project by name.
+        None when there is no such copy (or only part of a large list): then `projects` is the way."""
+        person = account.person
+        if person is None or self._projects_resume(account, workspace_id) is not None:
+            return None
+        state = self.cache.state(person.team_id, person.user_id, workspace_id, "projects")
+        if state is None or self.clock.time() - state.fetched_at >= self.policy.names_seconds:
+            return None
+        return Snapshot(self.cached_projects(person.team_id, person.user_id, workspace_id), state.fetched_at)
+
+    def home_freshness(self, account: Account) -> float:
+        """How old the Home tab's projects may be before it asks Toggl: longer on a quota running low."""
+        if self.freshness(account) > self.policy.fresh_seconds:
+            return max(self.policy.home_seconds, self.policy.thrifty_home_seconds)
+        return self.policy.home_seconds
+
     def _projects_resume(self, account: Account, workspace_id: int) -> int | None:
         """The page a partly fetched project list goes on from, if it is partly fetched."""
         found = self.doc(account, _resume_doc(workspace_id))
@@ -260,8 +300,17 @@ class TogglReader:
         return [_named(p, names) for p in projects]
 
     def tasks(self, account: Account, workspace_id: int, project_id: int | None = None) -> Snapshot[Task]:
-        """Every task of one project (or, with no project, of the whole workspace), done ones too."""
+        """Every task of one project (or, with no project, of the whole workspace), done ones too.
+
+        A project's tasks come from the copy of the whole workspace's tasks when those fit one page (one request
+        then serves every project's tasks, and a `since` refresh keeps it); a workspace with more is asked
+        per project from then on (noted for a day).
+        """
         client = self.client(account)
+        if project_id is not None:
+            whole = self._workspace_tasks(account, workspace_id, client)
+            if whole is not None:
+                return dataclasses.replace(whole, items=[t for t in whole.items if t.project_id == project_id])
         scope = f"tasks:{project_id}" if project_id is not None else "tasks"
         return self._snapshot(
             account,
@@ -270,6 +319,27 @@ class TogglReader:
             Task,
             lambda since: client.tasks(workspace_id, project_id=project_id, active="both", since=since),
         )
+
+    def _workspace_tasks(self, account: Account, workspace_id: int, client: toggl.TogglClient) -> Snapshot[Task] | None:
+        """The whole workspace's tasks, when they fit one page; None when they do not (or when Toggl cannot say
+        now and there is no copy: the project's own copy may still answer)."""
+        marker = f"tasks-per-project:{workspace_id};"
+        if account.person is None or self.doc(account, marker, self.policy.profile_seconds) is not None:
+            return None
+
+        def fetch(since: int | None) -> toggl.Listing:
+            found = client.tasks(workspace_id, active="both", since=since, page_limit=None if since is not None else 1)
+            if found.next_page is not None:
+                raise _TooMany
+            return found
+
+        try:
+            return self._snapshot(account, workspace_id, "tasks", Task, fetch)
+        except _TooMany:
+            self.put_doc(account, marker, "1")
+            return None
+        except (toggl.QuotaExceeded, toggl.TogglUnavailable, toggl.RateLimited):
+            return None
 
     def _snapshot(
         self,
@@ -295,21 +365,30 @@ class TogglReader:
             return Snapshot(items, state.fetched_at, stale, retry_in)
 
         state = self.cache.state(*key)
-        fresh_for = self.policy.fresh_seconds if max_age is None else max_age
+        fresh_for = self.freshness(account) if max_age is None else max_age
         if state is not None and now - state.fetched_at < fresh_for:
-            return cached(state)
+            # kept longer only to spare the quota: at the reserve, the answer says how old it is
+            spared = now - state.fetched_at >= self.policy.fresh_seconds
+            wait = self.quota_wait(account) if spared else None
+            return cached(state) if wait is None else cached(state, "reserve", wait)
         wait = self.quota_wait(account)
         if wait is not None:
             if state is not None:
-                return cached(state, "quota", wait)
+                return cached(state, "reserve", wait)
             raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        spare = state is not None and self.freshness(account) > self.policy.fresh_seconds
         try:
             since = int(state.server_time - self.policy.overlap_seconds) if state is not None and not full else None
-            fresh = fetch(since)
+            with toggl.sparing() if spare else contextlib.nullcontext():  # retries cost quota; the copy can answer
+                fresh = fetch(since)
         except toggl.QuotaExceeded as err:
             if state is None:
                 raise
             return cached(state, "quota", err.resets_in)
+        except toggl.NotAsked:  # the first answer while Toggl is slow: the copy alone
+            if state is None:
+                raise
+            return cached(state, "slow")
         except (toggl.TogglUnavailable, toggl.RateLimited):
             if state is None:
                 raise
@@ -322,6 +401,16 @@ class TogglReader:
         if replace:
             return Snapshot([item for item in fresh if item.server_deleted_at is None], now)
         return cached(new_state)
+
+    def freshness(self, account: Account) -> float:
+        """How long a kept list is used without asking Toggl: the freshness window, or on a quota running low (the
+        free plan's, say) `thrifty_seconds`, so that the requests left go to what the person asks for anew."""
+        quota = self.cache.quota(toggl.TogglClients.key_of(account.token.get_secret_value()))
+        if quota is not None and quota.remaining is not None and quota.remaining < self.policy.thrift_below:
+            left = quota.seen_at + (quota.resets_in or 0) - self.clock.time()
+            if left > 0:  # the reading still holds: the hour it counts has not reset
+                return max(self.policy.fresh_seconds, self.policy.thrifty_seconds)
+        return self.policy.fresh_seconds
 
     def remember_quota(self, token_key: str, quota: Quota) -> None:
         try:
@@ -362,6 +451,10 @@ class TogglReader:
         """Drop the person's documents whose name starts with `prefix` (a timer or reports now out of date)."""
         if account.person is not None:
             self.cache.forget_docs(account.person.team_id, account.person.user_id, prefix)
+
+
+class _TooMany(Exception):
+    """The workspace has more tasks than one page: they are asked per project."""
 
 
 def _resume_doc(workspace_id: int) -> str:

@@ -54,6 +54,7 @@ def remembered(reader: TogglReader, account: Account) -> TimerState | None:
             last=_entry(data.get("last")),
             as_of=found[1],
             last_known=bool(data.get("last_known")),
+            written=bool(data.get("written")),
         )
     except (ValueError, TypeError, AttributeError, ValidationError):  # an unreadable copy is no copy
         return None
@@ -61,7 +62,12 @@ def remembered(reader: TogglReader, account: Account) -> TimerState | None:
 
 def remember(reader: TogglReader, account: Account, state: TimerState) -> TimerState:
     """Keep `state` (stamped with its `as_of`) for the next `now`, on every instance; returns it."""
-    data = {"running": _dump(state.running), "last": _dump(state.last), "last_known": state.last_known}
+    data = {
+        "running": _dump(state.running),
+        "last": _dump(state.last),
+        "last_known": state.last_known,
+        "written": state.written,
+    }
     reader.put_doc(account, TIMER, json.dumps(data), at=state.as_of)
     return state
 
@@ -76,6 +82,8 @@ def timer_state(
     """
     memory = remembered(reader, account)
     window = reader.policy.fresh_seconds if max_age is None else max_age
+    if memory is not None and memory.written:  # what the app started or stopped itself
+        window = max(window, reader.policy.own_timer_seconds)
     if memory is not None and reader.clock.time() - memory.as_of < window:
         if memory.running is not None or memory.last_known or not want_last:
             return memory
@@ -83,7 +91,7 @@ def timer_state(
     if memory is not None:
         wait = reader.quota_wait(account, "me")
         if wait is not None:
-            return dataclasses.replace(memory, stale="quota", retry_in=wait)
+            return dataclasses.replace(memory, stale="reserve", retry_in=wait)
     return _fallback(memory, lambda: _refresh(reader, account, memory, want_last))
 
 
@@ -109,7 +117,8 @@ def start_timer(
     memory = remembered(reader, account)
     idle = memory is not None and memory.running is None
     last = memory.last if memory is not None and idle else None
-    remember(reader, account, TimerState(entry, last, reader.clock.time(), idle and bool(memory and memory.last_known)))
+    known = idle and bool(memory and memory.last_known)
+    remember(reader, account, TimerState(entry, last, reader.clock.time(), known, written=True))
     _reports_changed(reader, account)
     return entry
 
@@ -171,6 +180,10 @@ def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> Tim
         if memory is None:
             raise
         return dataclasses.replace(memory, stale="quota", retry_in=err.resets_in)
+    except toggl.NotAsked:  # the first answer while Toggl is slow: the copy alone
+        if memory is None:
+            raise
+        return dataclasses.replace(memory, stale="slow")
     except (toggl.TogglUnavailable, toggl.RateLimited):
         if memory is None:
             raise
@@ -178,7 +191,7 @@ def _fallback(memory: TimerState | None, fetch: Callable[[], TimerState]) -> Tim
 
 
 def _stopped(reader: TogglReader, account: Account, entry: TimeEntry) -> TimeEntry:
-    remember(reader, account, TimerState(None, entry, reader.clock.time(), True))
+    remember(reader, account, TimerState(None, entry, reader.clock.time(), True, written=True))
     _reports_changed(reader, account)
     return entry
 
@@ -235,21 +248,53 @@ REPORTS = "mytime:"
 """The prefix of the documents `tracked` keeps its reports under."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """Why figures are the app's copy rather than Toggl's word just now (as `Snapshot.stale`), and from when."""
+
+    as_of: float
+    why: str
+    retry_in: int | None = None
+
+
 def tracked(
     reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
 ) -> dict[int | None, tuple[int, int | None]]:
     """(seconds, billable seconds) per project the person tracked from `start` to `end`, both days included, in
     one Reports request; kept as the document `name` for the freshness window. Running entries are not in it.
     The billable seconds are None where the report gives no billable split (a free plan's reports)."""
+    return tracked_with_age(reader, account, workspace_id, start, end, name)[0]
+
+
+def tracked_with_age(
+    reader: TogglReader, account: Account, workspace_id: int, start: dt.date, end: dt.date, name: str
+) -> tuple[dict[int | None, tuple[int, int | None]], Kept | None]:
+    """`tracked`, and when the figures are an older copy (the quota at its reserve, Toggl slow or away), why."""
     key = f"{workspace_id}:{start.isoformat()}:{end.isoformat()}"
-    found = reader.doc(account, name, reader.policy.fresh_seconds)
+    found = reader.doc(account, name)
+    kept = None
     if found is not None:
         data = json.loads(found[0])
         if data.get("key") == key:
-            return {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
+            kept = {(None if pid is None else int(pid)): (seconds, billable) for pid, seconds, billable in data["rows"]}
+            if reader.clock.time() - found[1] < reader.policy.fresh_seconds:
+                return kept, None
+    wait = reader.quota_wait(account)
+    if wait is not None:
+        if kept is None or found is None:
+            raise toggl.QuotaExceeded("kept in reserve: the hourly quota is nearly spent", resets_in=wait, status=None)
+        return kept, Kept(found[1], "reserve", wait)
     person = account.person
-    user_id = person.toggl_user_id if person is not None and person.toggl_user_id else reader.profile(account).id
-    per = reader.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    try:
+        user_id = person.toggl_user_id if person is not None and person.toggl_user_id else reader.profile(account).id
+        per = reader.client(account).summary(workspace_id, start, end, user_ids=[user_id]).per_project()
+    except (toggl.QuotaExceeded, toggl.TogglUnavailable, toggl.RateLimited) as err:
+        if kept is None or found is None:
+            raise
+        why = (
+            "quota" if isinstance(err, toggl.QuotaExceeded) else "slow" if isinstance(err, toggl.NotAsked) else "unavailable"
+        )
+        return kept, Kept(found[1], why, err.resets_in if isinstance(err, toggl.QuotaExceeded) else None)
     rows = [[pid, seconds, billable] for pid, (seconds, billable) in per.items()]
     reader.put_doc(account, name, json.dumps({"key": key, "rows": rows}))
-    return per
+    return per, None

@@ -7,8 +7,11 @@ Slack's 3 seconds. So listeners `ack()`, then hand the slow part to this bounded
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -85,3 +88,37 @@ class WorkPool:
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+class Deadlines:
+    """One thread that calls each function at its deadline, for "if it is not done by then" (a slow Toggl).
+
+    The calls must be quick (hand real work to a pool): they run one after another on this thread. The
+    thread starts with the first deadline; it is a daemon, so a process may end with deadlines pending.
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Callable[[], object]]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def after(self, seconds: float, call: Callable[[], object]) -> None:
+        """Call `call()` in `seconds` (measured on the monotonic clock)."""
+        with self._changed:
+            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), call))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="deadlines", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, call = heapq.heappop(self._due)
+            try:
+                call()
+            except Exception:
+                log.exception("A deadline's call failed")

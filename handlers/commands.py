@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.answers import answer
+from bot.answers import answer, from_copy
 from bot.commands import Connect, DigestSubscribe, parse
 from bot.handover import Request
 from bot.identity import Asker
@@ -47,6 +47,8 @@ def register(app: App, deps: Deps) -> None:
             via_dm(client, user_id),
             team_id=asker.team_id,
             held=held,
+            early=lambda: from_copy(words, asker, deps.service),
+            replace=via_respond(respond, replace=True),
         )
 
     app.command(COMMAND)(toggl_command)

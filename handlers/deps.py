@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.respond import Respond
@@ -21,7 +22,7 @@ from bot.slack import BOT_REFUSED, describe, error_code, note_refusal
 from bot.store.slack_state import SlackState
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
-from bot.work import WorkPool
+from bot.work import Deadlines, WorkPool
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class Deps:
     handover: Handover | None = None
     """Where acknowledged requests are held until answered, so that another instance answers them if this one
     dies (`bot.handover`); None in tests that do not ask for it."""
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    """When a read is slow (`CachePolicy.slow_seconds`), its answer from the app's copy goes first."""
 
     def hold(self, asker: Asker, request: Request) -> str | None:
         """Write the request down before the ack (see `bot.handover`); its id for `later(held=…)`."""
@@ -68,16 +71,26 @@ class Deps:
         fallback: Send | None = None,
         team_id: str | None = None,
         held: str | None = None,
+        early: Callable[[], Reply | None] | None = None,
+        replace: Send | None = None,
     ) -> None:
         """Run `job` on the pool and send its messages; say so at once if it must queue or cannot be taken.
 
         `team_id` names the workspace the replies go to, so that Slack refusing its bot is noted once. `held`
-        is the request's hold (`hold`), released once the answer is delivered.
+        is the request's hold (`hold`), released once the answer is delivered. With `early` (the answer from
+        the app's copy) and `replace` (a send that replaces the message sent first): when `job` is not done
+        within `CachePolicy.slow_seconds`, `early()`'s answer is sent, and `job`'s replaces it when it comes.
         """
         refusals = Delivery(self.service.slack_state, team_id, self.handover, held)
+        first = None
+        if early is not None and replace is not None:
+            first = First(early, send, replace, refusals)
+            self.deadlines.after(self.service.policy.slow_seconds, functools.partial(first.due, self.soon))
         if self.pool.will_queue:
             self.soon(deliver, WORKING, send, fallback, refusals)
-        if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals):
+        if not self.pool.submit(_run_and_deliver, job, send, fallback, refusals, first):
+            if first is not None:
+                first.too_late()
             self.soon(deliver, TOO_BUSY, send, fallback, refusals)
             refusals.answered()
 
@@ -126,14 +139,70 @@ class Delivery:
             self.handover.done(self.held)
 
 
-def _run_and_deliver(job: Callable[[], Reply], send: Send, fallback: Send | None, delivery: Delivery) -> None:
+class First:
+    """The answer from the app's copy, sent first when the fresh one is late; the fresh one then replaces it.
+
+    Whichever comes first decides: the deadline (the copy is sent, and the fresh answer waits for it to be out,
+    then replaces it) or the fresh answer (the copy is never made).
+    """
+
+    def __init__(self, make: Callable[[], Reply | None], send: Send, replace: Send, delivery: Delivery) -> None:
+        self.make = make
+        self.send = send
+        self.replace = replace
+        self.delivery = delivery
+        self._lock = threading.Lock()
+        self._state = "waiting"  # then "making" and "sent" or "none"; or "late" (the fresh answer came first)
+        self._out = threading.Event()
+
+    def due(self, soon: Callable[[Callable[[], None]], None]) -> None:
+        """The deadline: have the copy sent (off the deadline thread) if the fresh answer has not come."""
+        with self._lock:
+            waiting = self._state == "waiting"
+        if waiting:
+            soon(self.send_copy)
+
+    def send_copy(self) -> None:
+        """At the deadline: make the answer from the copy and send it, unless the fresh one came first."""
+        with self._lock:
+            if self._state != "waiting":
+                return
+            self._state = "making"
+        sent = False
+        try:
+            reply = self.make()
+            if reply is not None and reply.messages:
+                sent = deliver(reply.messages[0], self.send, None, self.delivery)
+        finally:
+            with self._lock:
+                self._state = "sent" if sent else "none"
+            self._out.set()
+
+    def too_late(self) -> bool:
+        """The fresh answer is here: True when the copy went first (so the fresh one replaces it)."""
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "late"
+                return False
+        self._out.wait(timeout=10)  # the copy is on its way out: the fresh answer must come after it
+        with self._lock:
+            return self._state == "sent"
+
+
+def _run_and_deliver(
+    job: Callable[[], Reply], send: Send, fallback: Send | None, delivery: Delivery, first: First | None = None
+) -> None:
     try:
         messages = job().messages
     except Exception:
         log.exception("A reply could not be made")
         messages = [unexpected_error()]
-    for message in messages:
-        deliver(message, send, fallback, delivery)
+    replacing = first is not None and first.too_late()
+    for n, message in enumerate(messages):
+        if replacing and n == 0 and first is not None:
+            deliver(message, first.replace, send, delivery)  # in place of the copy sent first
+        else:
+            deliver(message, send, fallback, delivery)
     delivery.answered()  # delivered, or refused for good: either way nobody else should answer it
 
 
@@ -185,6 +254,25 @@ def via_channel(client: WebClient, channel: str) -> Send:
         client.chat_postMessage(channel=channel, **message)
 
     return send
+
+
+def via_channel_replaceable(client: WebClient, channel: str) -> tuple[Send, Send]:
+    """A post that keeps its message's ts, and a send that updates that message (`chat.update`): for a DM's answer
+    from the app's copy, which the fresh answer replaces. With nothing posted yet, the second posts anew."""
+    posted: list[str] = []
+
+    def send(message: Message) -> None:
+        ts = client.chat_postMessage(channel=channel, **message).get("ts")
+        if isinstance(ts, str):
+            posted.append(ts)
+
+    def replace(message: Message) -> None:
+        if not posted:
+            send(message)
+        else:
+            client.chat_update(channel=channel, ts=posted[0], **message)
+
+    return send, replace
 
 
 def via_ephemeral(client: WebClient, channel: str, user_id: str) -> Send:

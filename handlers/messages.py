@@ -12,13 +12,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.answers import answer
+from bot.answers import answer, from_copy
 from bot.commands import Connect, parse
 from bot.handover import Request
 from bot.identity import Asker
 from bot.tokens import contains_token
 from bot.views.account import connect_in_private
-from handlers.deps import Deps, deliver, via_channel, via_dm, via_ephemeral
+from handlers.deps import Deps, deliver, via_channel_replaceable, via_dm, via_ephemeral
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -43,8 +43,14 @@ def register(app: App, deps: Deps) -> None:
         team_id = body.get("team_id") or context.team_id
         asker = Asker(team_id=team_id, user_id=event["user"], channel_id=event["channel"], typed_in_dm=True)
         held = deps.hold(asker, Request(text, "dm", event["channel"]))
+        send, replace = via_channel_replaceable(client, event["channel"])
         deps.later(
-            lambda: answer(words, asker, deps.service), via_channel(client, event["channel"]), team_id=team_id, held=held
+            lambda: answer(words, asker, deps.service),
+            send,
+            team_id=team_id,
+            held=held,
+            early=lambda: from_copy(words, asker, deps.service),
+            replace=replace,
         )
 
     def mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

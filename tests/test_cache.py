@@ -132,7 +132,7 @@ def test_at_the_quota_reserve_the_cache_answers_with_its_age(
     fake_toggl.requests.clear()
     text = say(service, "projects")
     assert fake_toggl.count() == 0
-    assert "As of" in text and "hourly limit resets in 14 min" in text and "1–40 of 450" in text
+    assert "From the app's copy, as of" in text and "hourly limit resets in 14 min" in text and "1–40 of 450" in text
 
 
 def test_a_402_falls_back_to_the_cache(world: dict, fake_toggl: FakeToggl, service: Service, clock: FrozenClock) -> None:

@@ -1,10 +1,11 @@
 """Everything that speaks to Toggl Track: the HTTP client, its models and its errors."""
 
-from bot.toggl.client import Listing, TogglClient, TogglClients
+from bot.toggl.client import Listing, TogglClient, TogglClients, copy_only, sparing
 from bot.toggl.errors import (
     BadResponse,
     Conflict,
     FeatureUnavailable,
+    NotAsked,
     NotFound,
     NoWorkspaceAccess,
     QuotaExceeded,
@@ -23,6 +24,7 @@ __all__ = [
     "Listing",
     "Me",
     "NoWorkspaceAccess",
+    "NotAsked",
     "NotFound",
     "Project",
     "Quota",
@@ -37,4 +39,6 @@ __all__ = [
     "TogglUnavailable",
     "TokenRejected",
     "Workspace",
+    "copy_only",
+    "sparing",
 ]

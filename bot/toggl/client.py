@@ -12,13 +12,15 @@ hour on every plan, the rest on the workspace's hourly quota ("org"). Each is ke
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json as jsonlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -35,6 +37,7 @@ from bot.toggl.errors import (
     BadResponse,
     Conflict,
     FeatureUnavailable,
+    NotAsked,
     NotFound,
     NoWorkspaceAccess,
     QuotaExceeded,
@@ -71,12 +74,48 @@ deeper than 32 is not Toggl's data, and past about 1,000 the JSON parser itself 
 CHUNK_BYTES = 64 * 1024
 
 TIMEOUT = (3.05, 4.0)
+
+_COPY_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("toggl_copy_only", default=False)
+
+
+@contextlib.contextmanager
+def copy_only() -> Iterator[None]:
+    """Within it, no request reaches Toggl: each raises `NotAsked`, so readers answer from the app's copy (for
+    the answer sent first while Toggl is slow). Per thread, as a context variable."""
+    token = _COPY_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _COPY_ONLY.reset(token)
+
+
 """(connect, read) seconds. With one read retry and backoff, a slow Toggl costs about 9 s at worst."""
+
+
+_SPARING: contextvars.ContextVar[bool] = contextvars.ContextVar("toggl_sparing", default=False)
+
+
+@contextlib.contextmanager
+def sparing() -> Iterator[None]:
+    """Within it, a failed request is retried once at most: every retry is a request on the hourly quota, and
+    the caller has a copy to show instead (a read on a quota running low)."""
+    token = _SPARING.set(True)
+    try:
+        yield
+    finally:
+        _SPARING.reset(token)
+
+
+class _Retry(Retry):
+    """urllib3's Retry, retrying once at most within `sparing()` (it runs on the calling thread)."""
+
+    def is_exhausted(self) -> bool:
+        return super().is_exhausted() or (_SPARING.get() and len(self.history) > 1)
 
 
 def default_retry(methods: Iterable[str] = ("GET",), backoff_factor: float = 0.3) -> Retry:
     """The retry policy for Toggl: 429 and 5xx retried with jittered backoff, all waits capped."""
-    return Retry(
+    return _Retry(
         total=4,
         connect=2,
         read=1,
@@ -248,14 +287,18 @@ class TogglClient:
         project_id: int | None = None,
         active: bool | str = "both",
         since: int | None = None,
+        page_limit: int | None = None,
     ) -> Listing:
-        """Every task of a workspace (or of one project), fetching all pages; times in seconds."""
+        """Every task of a workspace (or of one project), fetching all pages (at most `page_limit`: then
+        `next_page` says whether there were more); times in seconds."""
         params: dict[str, Any] = {"per_page": TASKS_PER_PAGE, "active": _flag(active), "sort_field": "name"}
         if project_id is not None:
             params["pid"] = project_id
         if since is not None:
             params["since"] = since
-        return self._all_pages(f"/api/v9/workspaces/{workspace_id}/tasks", params, TASKS_PER_PAGE, _tasks_of)
+        return self._all_pages(
+            f"/api/v9/workspaces/{workspace_id}/tasks", params, TASKS_PER_PAGE, _tasks_of, page_limit=page_limit
+        )
 
     def project_tracked_seconds(self, workspace_id: int, project_id: int, start: dt.date, end: dt.date) -> int:
         """Seconds tracked on a project from `start` to `end` (inclusive days), from the Reports API v3.
@@ -396,6 +439,8 @@ class TogglClient:
         The body is streamed and read at most `MAX_BODY_BYTES` of it: a bigger one is refused (`AnswerTooLarge`)
         without the rest ever reaching memory, as is one nested deeper than `MAX_DEPTH`.
         """
+        if _COPY_ONLY.get():
+            raise NotAsked("answering from the app's copy alone", path=path)
         self._pace()
         try:
             response = self._session.request(

@@ -78,6 +78,11 @@ class TogglUnavailable(TogglError):
     """Toggl is down, slow or unreachable (5xx, timeouts, connection errors) after retries."""
 
 
+class NotAsked(TogglUnavailable):
+    """Toggl was not asked: this answer is made from the app's copy alone, while Toggl is slow to answer the
+    same question (`bot.toggl.copy_only`)."""
+
+
 class BadResponse(TogglUnavailable):
     """Toggl answered 200 with a body we cannot read (malformed JSON, wrong shape)."""
 

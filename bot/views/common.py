@@ -218,9 +218,19 @@ def stale_note(as_of: dt.datetime, why: str, retry_in: int | None) -> str:
             ":hourglass: Showing the projects fetched so far: a large workspace is listed 1,000 at a time, "
             "and the rest come as your Toggl quota allows (ask again)."
         )
+    when = f"in {max(1, -(-retry_in // 60))} min" if retry_in else "within the hour"
+    if why == "reserve":
+        return (
+            f":hourglass: From the app's copy, as of {as_of:%H:%M}: Toggl's hourly limit is nearly used up, and its "
+            f"last requests are kept for starting and stopping timers. The hourly limit resets {when}."
+        )
     if why == "quota":
-        when = f"in {max(1, -(-retry_in // 60))} min" if retry_in else "within the hour"
         return f":hourglass: As of {as_of:%H:%M}; Toggl's hourly limit resets {when}."
+    if why == "slow":
+        return (
+            f":hourglass: From the app's copy, as of {as_of:%H:%M}: Toggl is slow to answer, so this comes first; "
+            "the fresh answer will replace it."
+        )
     return f":hourglass: As of {as_of:%H:%M}; Toggl is not answering right now."
 
 

@@ -22,6 +22,12 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
     match error:
         case toggl.TokenRejected():
             return not_connected("Toggl no longer accepts your API token (it may have been reset). Please connect again.")
+        case toggl.QuotaExceeded(resets_in=resets_in, status=None):  # not spent: the last requests are kept
+            return notice(
+                f"Toggl's hourly request limit is nearly used up, and the last requests are kept for starting and "
+                f"stopping timers; it resets {minutes(resets_in)}.",
+                "I have no copy of this to show meanwhile: ask again then.",
+            )
         case toggl.QuotaExceeded(resets_in=resets_in, bucket="me"):
             return notice(
                 f"Toggl's hourly request limit for your own data (30 an hour: timers, your profile, your workspaces) "
@@ -56,6 +62,25 @@ def toggl_error_message(error: toggl.TogglError) -> Message:
         case toggl.TogglUnavailable():
             return notice("Toggl is not answering right now. Please try again in a few minutes.")
     return notice("Toggl could not do that. Please try again, or check `help`.")
+
+
+def write_refused(error: toggl.QuotaExceeded, verb: str) -> Message:
+    """A start or stop Toggl refused for its hourly limit: say plainly that it did not happen, and when to retry.
+
+    Never "nothing is lost": for a timer that did not start, time is."""
+    if error.status is None:  # not spent: a read it needed (the project list, say) would take the last requests
+        return notice(
+            f"The timer did *not* {verb}: I have no copy of what it needs (your projects), and Toggl's last few "
+            f"requests this hour are kept for starting and stopping; the limit resets {minutes(error.resets_in)}.",
+            f"`{verb}` without `project:` works now; or ask again then.",
+        )
+    which = "for your own data (timers, your profile)" if error.bucket == "me" else "for your account"
+    did = {"start": "The timer did *not* start", "stop": "The timer did *not* stop: it is still running in Toggl"}
+    return notice(
+        f"{did.get(verb, 'That did *not* happen')}. Toggl's hourly request limit {which} is used up; "
+        f"it resets {minutes(error.resets_in)}.",
+        f"Please `{verb}` again then, or in Toggl's own app; what you ask here is not kept to be sent later.",
+    )
 
 
 def unexpected_error() -> Message:

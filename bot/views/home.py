@@ -32,6 +32,7 @@ from bot.views.common import (
     header,
     pack,
     section,
+    stale_note,
 )
 from bot.views.projects import Figures, Forecasts, project_line, sort_projects
 from bot.views.timers import START_HINT, at, restart_button, stop_button, what
@@ -68,6 +69,9 @@ class HomeData:
     as_of: dt.datetime | None = None
     problem: str = ""
     """Why the projects could not be shown, if they could not."""
+    stale: str | None = None
+    """Why the projects are the app's copy rather than Toggl's word just now (`Snapshot.stale`), if they are."""
+    retry_in: int | None = None
     forecasts: Forecasts = field(default_factory=dict)
     timer: HomeTimer | None = None
     personal: list[PersonalSchedule] = field(default_factory=list)
@@ -217,6 +221,8 @@ def _at_risk(data: HomeData) -> list[dict[str, Any]]:
         actions(button("Refresh", "home_refresh", buttons.encode(buttons.RefreshHome())), block_id="home_refresh_block")
     )
     blocks.append(context(f"{stamp} · {plural(len(data.projects), 'project')} with an estimate checked."))
+    if data.stale and data.as_of:  # Refresh pressed, or the copy too old: say why it is the copy
+        blocks.append(context(stale_note(data.as_of, data.stale, data.retry_in)))
     return blocks
 
 

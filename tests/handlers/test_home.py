@@ -107,7 +107,7 @@ def test_opening_home_is_cheap(running: Running, ada: dict) -> None:
     running.service.clock.advance(seconds=300)  # type: ignore[attr-defined]  # FrozenClock; past 15 minutes
     open_home(running, n=12)
     refreshed = [r.path.rsplit("/", 1)[-1] for r in running.toggl.requests[first:]]
-    assert refreshed == ["projects", "clients", "current"]  # one `since` page, the clients, the timer
+    assert refreshed == ["projects", "current"]  # one `since` page and the timer (client names are kept an hour)
 
 
 def test_refresh_asks_toggl_again(running: Running, ada: dict) -> None:
