@@ -32,3 +32,17 @@ def test_a_post_slack_accepted_stays_posted_when_the_database_fails_right_after(
     ts = gateway.post("T1", "C1", {"text": "the digest"})
     assert ts and len(fake_slack.of("chat.postMessage")) == 1
     assert "could not be noted" in caplog.text
+
+
+def test_a_post_goes_ahead_when_the_database_cannot_say_whether_slack_refuses_the_bot(
+    store: Store, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by `bench.storms`: a PostgreSQL restart between marking a digest `posting` and the post made the
+    refusal check raise, so the post was never made, and the slot, never posted again, was lost (3 of 300)."""
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), store.slack)
+    with store.db.write() as conn:
+        conn.execute(sa.text("ALTER TABLE bot_refusals RENAME TO bot_refusals_away"))
+    caplog.set_level(logging.WARNING)
+    assert gateway.post("T1", "C1", {"text": "the digest"})
+    assert len(fake_slack.of("chat.postMessage")) == 1
+    assert "calling anyway" in caplog.text

@@ -100,7 +100,7 @@ class SlackGateway:
 
     def _call(self, team_id: str, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
         """One Web API call for a team, unless Slack refuses its bot (then `BotRefused`, without calling)."""
-        held = self.refusals.hold(team_id) if self.refusals else None
+        held = _held(self.refusals, team_id)
         if held is not None:
             raise BotRefused(held)
         try:
@@ -112,6 +112,21 @@ class SlackGateway:
             raise
         note_acceptance(self.refusals, team_id)
         return response
+
+
+def _held(refusals: Refusals | None, team_id: str) -> str | None:
+    """Slack's refusal kept for a team, if any. A database that cannot say lets the call go ahead: the check only
+    spares Slack calls it would refuse, and a digest already marked `posting` must be posted, not left unposted
+    (a PostgreSQL restart at that moment lost three digests in `bench.storms`)."""
+    if refusals is None:
+        return None
+    try:
+        return refusals.hold(team_id)
+    except SQLAlchemyError as err:
+        log.warning(
+            "Could not read whether Slack refuses workspace %s's bot (%s); calling anyway", team_id, type(err).__name__
+        )
+        return None
 
 
 def note_refusal(refusals: Refusals | None, team_id: str, error: str) -> None:
