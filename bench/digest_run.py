@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--owners-at-once", type=int, default=OWNERS_AT_ONCE)
     parser.add_argument("--database-url", help="a PostgreSQL server to make a database on (default: a SQLite file)")
     parser.add_argument("--runners", type=int, default=1, help="schedulers racing for the same slots")
+    parser.add_argument("--pool-size", type=int, default=5, help="DATABASE_POOL_SIZE (and overflow) of each scheduler")
     args = parser.parse_args()
 
     with (
@@ -79,7 +80,7 @@ def main() -> None:
         clock.set(dt.datetime(2026, 11, 23, 9, 1, tzinfo=dt.UTC))  # ...and run a minute after Monday's 09:00 slot
         runners = []
         for _ in range(args.runners):  # each scheduler with its own engine, pool and Toggl clients, as processes have
-            own = Store(database_url, clock=clock)
+            own = Store(database_url, clock=clock, pool_size=args.pool_size, max_overflow=args.pool_size)
             service = Service(own, cipher, TogglClients(toggl.url, clock=clock, min_interval=DIGEST_REQUEST_INTERVAL))
             gateway = SlackGateway(WebClient(token="xoxb-bench", base_url=slack.api_url))
             runners.append(DigestRunner(service.with_slack(gateway), gateway, owners_at_once=args.owners_at_once))
