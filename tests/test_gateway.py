@@ -46,3 +46,20 @@ def test_a_post_goes_ahead_when_the_database_cannot_say_whether_slack_refuses_th
     assert gateway.post("T1", "C1", {"text": "the digest"})
     assert len(fake_slack.of("chat.postMessage")) == 1
     assert "calling anyway" in caplog.text
+
+
+def test_slack_refusing_the_bot_while_the_database_is_down_is_still_a_refusal(
+    store: Store, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Keeping the refusal failed with a database error, which callers took for passing weather and tried again
+    for ever; it is Slack's refusal, whatever the database says."""
+    from bot.slack import BotRefused
+
+    gateway = SlackGateway(WebClient(token="xoxb-test", base_url=fake_slack.api_url), store.slack)
+    with store.db.write() as conn:
+        conn.execute(sa.text("ALTER TABLE bot_refusals RENAME TO bot_refusals_away"))
+    fake_slack.fail("chat.postMessage", "invalid_auth")
+    caplog.set_level(logging.WARNING)
+    with pytest.raises(BotRefused):
+        gateway.post("T1", "C1", {"text": "the digest"})
+    assert "Slack refuses the bot token of workspace T1" in caplog.text

@@ -130,8 +130,13 @@ def _held(refusals: Refusals | None, team_id: str) -> str | None:
 
 
 def note_refusal(refusals: Refusals | None, team_id: str, error: str) -> None:
-    """Slack refused a team's bot token: logged once at ERROR across instances, held from then on."""
-    first = refusals.refused(team_id, error) if refusals else True
+    """Slack refused a team's bot token: logged once at ERROR across instances, held from then on. Never raises:
+    a database that cannot keep the refusal only means it is said again next time."""
+    try:
+        first = refusals.refused(team_id, error) if refusals else True
+    except SQLAlchemyError as err:
+        log.warning("Could not keep that Slack refuses workspace %s's bot (%s)", team_id, type(err).__name__)
+        first = True
     if first:
         log.error(
             "Slack refuses the bot token of workspace %s (%s): replies and digests there are held until it is "
