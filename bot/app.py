@@ -87,8 +87,9 @@ def create_app(
     side: WorkPool | None = None,
     handover: Handover | None = None,
 ) -> App:
-    """The Bolt app with every listener registered; `service`, the pools and the hand-over can be given (by
-    `serve`, which sweeps with the same hand-over, and by tests)."""
+    """The Bolt app with every listener registered; `service`, the pools and the hand-over can be given. Requests
+    are held for hand-over only with a `handover`, which `serve` gives together with the sweep that renews and
+    takes over holds (Socket Mode runs none, so it holds nothing)."""
     service = service or Service.from_settings(settings)
     wiring = slack_wiring(settings, service)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -109,7 +110,7 @@ def create_app(
         pool=pool or WorkPool(workers=WORK_THREADS),
         side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING),
         installations=wiring.installations,
-        handover=handover or Handover(service.held, service.cipher),
+        handover=handover,
     )
     register_all(app, deps)
     app.error(_log_error)

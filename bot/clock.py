@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 
 class Clock:
@@ -74,6 +75,13 @@ class FrozenClock(Clock):
 
     def __repr__(self) -> str:
         return f"FrozenClock({self.now().isoformat()})"
+
+
+def since_boot() -> float:
+    """Seconds on a clock that only moves forward and, unlike `time.monotonic()` on Linux, also counts time the
+    host spent suspended: a runner that slept through a suspended VM knows it was away (`bot.scheduled`)."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
 
 
 SYSTEM = Clock()

@@ -5,7 +5,8 @@ between (`kill -9`, an out-of-memory kill, a host lost) took the work with it: i
 were acknowledged and never answered. So before the acknowledgement, the request is written down
 (`bot.store.held`): its words, with tokens blanked, and where the answer goes, encrypted like a token. The
 instance renews its leases every third of `LEASE_SECONDS` while it works and deletes the row once the answer is
-delivered. Every serving instance sweeps as often: a row whose lease ran out is taken over by exactly one
+delivered. Every serving instance sweeps as often: a row whose lease ran out a whole lease ago (so that an
+instance that could not renew through a short database outage is not overtaken) is taken over by exactly one
 of them and answered there.
 
 What "answered again" means depends on the words. A command that only reads (`READ_ONLY`) is simply run
@@ -31,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply, answer
 from bot.commands import READ_ONLY, parse
-from bot.crypto import TokenCipher
+from bot.crypto import TokenCipher, UnreadableToken
 from bot.identity import Asker
 from bot.service import Service
 from bot.slack.message import Message
@@ -130,18 +131,12 @@ class Handover:
         except SQLAlchemyError as err:
             log.warning("Could not renew this instance's holds on its requests (%s)", type(err).__name__)
 
-    def hand_back(self) -> int:
-        """Stopping with work unanswered: let other instances take it at once rather than after the lease."""
-        try:
-            return self._held.hand_back(self.owner)
-        except SQLAlchemyError as err:
-            log.warning("Could not hand this instance's unanswered requests over (%s)", type(err).__name__)
-            return 0
-
     def take_over(self, limit: int = TAKE_AT_ONCE) -> list[Taken]:
         """Requests whose instance died, now held by this one; each is taken by exactly one instance."""
         try:
-            rows = self._held.take_over(self.owner, self.lease_seconds, limit)
+            # A lease run out by a whole lease more: an instance that could not renew through a short database
+            # outage is still answering, and renews as soon as the database is back.
+            rows = self._held.take_over(self.owner, self.lease_seconds, limit, margin=self.lease_seconds)
         except SQLAlchemyError as err:
             log.warning("Could not look for requests to take over (%s)", type(err).__name__)
             return []
@@ -149,19 +144,27 @@ class Handover:
         taken = []
         for row in rows:
             found = self._read(row, now)
-            if found is None:
-                self.done(row.id)
-            else:
+            if found is not None:
                 taken.append(found)
+            elif now - row.created_at > ANSWER_WITHIN:
+                self.done(row.id)  # nobody read it in time: too late for anyone
+            else:
+                self._let_go(row.id)  # an instance with the key it was written under may read it
         if taken:
             log.warning("Took over %d acknowledged request(s) another instance did not answer", len(taken))
         return taken
 
+    def _let_go(self, held_id: str) -> None:
+        try:
+            self._held.let_go(held_id)
+        except SQLAlchemyError as err:
+            log.warning("Could not give a held request back (%s)", type(err).__name__)
+
     def _read(self, row: HeldRow, now: float) -> Taken | None:
         try:
             plain = json.loads(self._cipher.decrypt(row.request_ciphertext))
-        except (InvalidToken, ValueError):
-            log.error("Could not read a held request (no key of this instance fits it); it is dropped")
+        except (UnreadableToken, InvalidToken, ValueError):
+            log.error("Could not read a held request (no key of this instance fits it); left to an instance that can")
             return None
         asker = Asker(
             team_id=row.team_id,

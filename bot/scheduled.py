@@ -39,7 +39,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import Clock
+from bot.clock import Clock, since_boot
 from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key, zone
 from bot.store.leases import MAX_ATTEMPTS, Leases, runner_name
 
@@ -137,7 +137,7 @@ class Claims:
         grace: dt.timedelta = GRACE,
         lease_seconds: float = LEASE_SECONDS,
         logger: logging.Logger = log,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = since_boot,
     ) -> None:
         self.leases = leases.judged_by(clock)
         self.clock = clock

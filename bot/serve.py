@@ -113,10 +113,10 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     except KeyboardInterrupt:
         if not stopping.is_set():
             raise
-    drain(pool, side, ticker)
-    sweeper.shutdown(wait=False)
-    if handed := handover.hand_back():
-        log.warning("Handed %d unanswered request(s) over to the other instances", handed)
+    if not drain(pool, side, ticker):
+        # Work still running goes on until the process is killed; the sweep keeps renewing its holds (taking
+        # nobody's) until then, so another instance answers them only once this one is gone: never twice.
+        pool.shutdown(wait=False)  # what never started is not started now
 
 
 def _interrupt_after(seconds: float) -> None:

@@ -18,7 +18,7 @@ from bot.answers import Reply
 from bot.handover import Handover, Request
 from bot.identity import Asker
 from bot.service import Service
-from bot.slack import BOT_REFUSED, describe, error_code, note_refusal
+from bot.slack import BOT_REFUSED, NotInstalled, describe, error_code, note_refusal
 from bot.store.slack_state import SlackState
 from bot.views.common import Message, notice
 from bot.views.errors import unexpected_error
@@ -171,11 +171,14 @@ class First:
         sent = False
         try:
             reply = self.make()
-            if reply is not None and reply.messages:
+            with self._lock:
+                gave_up = self._state == "late"  # the fresh answer waited 10 s for this copy, and went on
+            if not gave_up and reply is not None and reply.messages:
                 sent = deliver(reply.messages[0], self.send, None, self.delivery)
         finally:
             with self._lock:
-                self._state = "sent" if sent else "none"
+                if self._state == "making":
+                    self._state = "sent" if sent else "none"
             self._out.set()
 
     def too_late(self) -> bool:
@@ -186,6 +189,8 @@ class First:
                 return False
         self._out.wait(timeout=10)  # the copy is on its way out: the fresh answer must come after it
         with self._lock:
+            if self._state == "making":  # still not made after 10 s: it must not be sent after the fresh answer
+                self._state = "late"
             return self._state == "sent"
 
 
@@ -193,17 +198,19 @@ def _run_and_deliver(
     job: Callable[[], Reply], send: Send, fallback: Send | None, delivery: Delivery, first: First | None = None
 ) -> None:
     try:
-        messages = job().messages
-    except Exception:
-        log.exception("A reply could not be made")
-        messages = [unexpected_error()]
-    replacing = first is not None and first.too_late()
-    for n, message in enumerate(messages):
-        if replacing and n == 0 and first is not None:
-            deliver(message, first.replace, send, delivery)  # in place of the copy sent first
-        else:
-            deliver(message, send, fallback, delivery)
-    delivery.answered()  # delivered, or refused for good: either way nobody else should answer it
+        try:
+            messages = job().messages
+        except Exception:
+            log.exception("A reply could not be made")
+            messages = [unexpected_error()]
+        replacing = first is not None and first.too_late()
+        for n, message in enumerate(messages):
+            if replacing and n == 0 and first is not None:
+                deliver(message, first.replace, send, delivery)  # in place of the copy sent first
+            else:
+                deliver(message, send, fallback, delivery)
+    finally:  # delivered, or refused for good: either way nobody else should answer it
+        delivery.answered()
 
 
 def deliver(message: Message, send: Send, fallback: Send | None = None, delivery: Delivery | None = None) -> bool:
@@ -223,7 +230,7 @@ def deliver(message: Message, send: Send, fallback: Send | None = None, delivery
                 (delivery or Delivery()).refused(error_code(err))
             else:
                 log.warning("Slack did not take a reply: %s", describe(err))
-        except (NotDelivered, OSError) as err:
+        except (NotDelivered, NotInstalled, OSError) as err:  # NotInstalled: uninstalled, or Slack refuses the bot
             log.warning("Slack did not take a reply: %s", describe(err))
     return False
 
@@ -270,7 +277,7 @@ def via_channel_replaceable(client: WebClient, channel: str) -> tuple[Send, Send
         if not posted:
             send(message)
         else:
-            client.chat_update(channel=channel, ts=posted[0], **message)
+            client.chat_update(channel=channel, ts=posted[-1], **message)  # the copy, posted after any "working" note
 
     return send, replace
 

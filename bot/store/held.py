@@ -52,6 +52,15 @@ class HeldAnswers:
                 )
             )
 
+    def let_go(self, row_id: str) -> None:
+        """Give a taken row back untried (this instance cannot read it): the next sweep elsewhere may take it."""
+        with self._db.write() as conn:
+            conn.execute(
+                sa.update(held_answers)
+                .where(held_answers.c.id == row_id)
+                .values(lease_expires_at=0, attempts=held_answers.c.attempts - 1)
+            )
+
     def done(self, row_id: str) -> None:
         with self._db.write() as conn:
             conn.execute(sa.delete(held_answers).where(held_answers.c.id == row_id))
@@ -65,16 +74,10 @@ class HeldAnswers:
                 .values(lease_expires_at=self._clock.time() + lease_seconds)
             ).rowcount
 
-    def hand_back(self, owner: str) -> int:
-        """Let the rows this owner still holds be taken over at once (it is stopping without answering them)."""
-        with self._db.write() as conn:
-            return conn.execute(
-                sa.update(held_answers).where(held_answers.c.owner == owner).values(lease_expires_at=0)
-            ).rowcount
-
-    def take_over(self, owner: str, lease_seconds: float, limit: int) -> list[HeldRow]:
-        """Take up to `limit` rows whose lease ran out; each row is taken by exactly one caller."""
-        now = self._clock.time()
+    def take_over(self, owner: str, lease_seconds: float, limit: int, margin: float = 0.0) -> list[HeldRow]:
+        """Take up to `limit` rows whose lease ran out more than `margin` seconds ago; each row is taken by exactly
+        one caller."""
+        now = self._clock.time() - margin
         expired = (
             sa.select(held_answers.c.id)
             .where(held_answers.c.lease_expires_at < now)
@@ -85,7 +88,7 @@ class HeldAnswers:
         statement = (
             sa.update(held_answers)
             .where(held_answers.c.id.in_(expired.scalar_subquery()), held_answers.c.lease_expires_at < now)
-            .values(owner=owner, lease_expires_at=now + lease_seconds, attempts=held_answers.c.attempts + 1)
+            .values(owner=owner, lease_expires_at=now + margin + lease_seconds, attempts=held_answers.c.attempts + 1)
             .returning(
                 held_answers.c.id,
                 held_answers.c.team_id,
