@@ -167,13 +167,16 @@ class Claims:
         outcomes: list[R] = []
         running: set[Future[list[R]]] = set()
         with ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="claims") as pool:
-            for due in self._batches(job, outcomes):
-                running.add(pool.submit(job.work, due, self.clock.now()))
-                if len(running) >= BATCHES_AT_ONCE:
-                    finished, running = futures.wait(running, return_when=FIRST_COMPLETED)
-                    outcomes += [outcome for future in finished for outcome in future.result()]
+            try:
+                for due in self._batches(job, outcomes):
+                    running.add(pool.submit(job.work, due, self.clock.now()))
+                    if len(running) >= BATCHES_AT_ONCE:
+                        finished, running = futures.wait(running, return_when=FIRST_COMPLETED)
+                        outcomes += [outcome for future in finished for outcome in _outcomes(future, self.log)]
+            except SQLAlchemyError as err:  # claiming stopped; what is claimed is still posted, and reported
+                self.log.warning("Stopped claiming slots (%s); the next tick goes on", type(err).__name__)
             for future in running:
-                outcomes += future.result()
+                outcomes += _outcomes(future, self.log)
         return outcomes
 
     def _batches(self, job: Job[S, R], outcomes: list[R]) -> Iterator[list[Due[S]]]:
@@ -290,6 +293,15 @@ class Claims:
     def finish(self, schedule_id: int, key: str, status: str, detail: str = "", posted_ts: str | None = None) -> bool:
         """Record how our claim ended: posted or sent (with Slack's `ts`), failed (with why) or skipped."""
         return self.leases.finish(schedule_id, key, self.owner, status, detail, posted_ts)
+
+
+def _outcomes(future: Future[list[R]], logger: logging.Logger) -> list[R]:
+    """A batch's outcomes; a batch that failed as a whole is logged, and never costs the run the others' report."""
+    try:
+        return future.result()
+    except Exception:
+        logger.exception("A batch of scheduled posts failed; its slots are taken over when their leases run out")
+        return []
 
 
 class Runner(Protocol):
