@@ -5,7 +5,9 @@ its GIL and blur the figures. So this opens every connection first, then writes 
 in one go with asyncio and raw HTTP/1.1, and times each request to its status line.
 
 Reads a JSON job on stdin (urls, bodies, headers; body i goes to urls[i % len(urls)], so a burst can be
-spread over several instances); prints [[milliseconds, status], ...] as JSON.
+spread over several instances; optionally `timeout`, seconds to wait for each status line); prints
+[[milliseconds, status], ...] as JSON, status 0 for a request not answered within the timeout (or whose
+connection was reset).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import time
 from urllib.parse import urlsplit
 
 
-async def burst(urls: list[str], bodies: list[str], headers: list[dict[str, str]]) -> list[tuple[float, int]]:
+async def burst(
+    urls: list[str], bodies: list[str], headers: list[dict[str, str]], timeout: float | None = None
+) -> list[tuple[float, int]]:
     targets = [urlsplit(urls[n % len(urls)]) for n in range(len(bodies))]
     connections = [await asyncio.open_connection(parts.hostname, parts.port) for parts in targets]
     requests = []
@@ -29,12 +33,16 @@ async def burst(urls: list[str], bodies: list[str], headers: list[dict[str, str]
 
     async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[float, int]:
         began = time.perf_counter()
-        writer.write(request)
-        await writer.drain()
-        status_line = await reader.readline()
+        try:
+            writer.write(request)
+            await writer.drain()
+            status_line = await asyncio.wait_for(reader.readline(), timeout)
+            status = int(status_line.split()[1])
+        except (TimeoutError, OSError, IndexError, ValueError):
+            status = 0  # not answered in time, reset, or not HTTP
         elapsed = (time.perf_counter() - began) * 1000
         writer.close()
-        return elapsed, int(status_line.split()[1])
+        return elapsed, status
 
     return await asyncio.gather(*(one(r, w, req) for (r, w), req in zip(connections, requests, strict=True)))
 
@@ -42,7 +50,7 @@ async def burst(urls: list[str], bodies: list[str], headers: list[dict[str, str]
 def main() -> None:
     job = json.load(sys.stdin)
     urls = job.get("urls") or [job["url"]]
-    json.dump(asyncio.run(burst(urls, job["bodies"], job["headers"])), sys.stdout)
+    json.dump(asyncio.run(burst(urls, job["bodies"], job["headers"], job.get("timeout"))), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,335 @@
+"""Acks beside the floor: `toggl-bot serve` and a bare Bolt app (`bench.bare_bolt`), side by side in one run.
+
+Both run on loopback at the same time against the same fake Toggl (every request answered in `--toggl-latency`
+seconds) and fake Slack. Each gets the same bursts of `--commands` concurrent signed `/toggl projects`, taking
+turns (bare first in one burst, ours first in the next), each burst by new people so our app asks Toggl. A
+burst's answers are awaited before the next burst. Three scenarios:
+
+- calm: one instance each, SQLite;
+- half-open: `--half-open` connections that sent half a request and then nothing are held open against our
+  app throughout; the bare app is measured in calm as the floor (gunicorn's threads stall on such connections:
+  one burst against it under the same attack, with a `--stall-timeout` client timeout, shows how);
+- postgres: two instances of each, ours sharing a PostgreSQL database (a throwaway server started here, or
+  `--database-url`), each burst spread over both.
+
+Prints p50 and p99 of the acks for both, and the p99 ratio (ours / bare); with `--runs N`, N such tables and a
+summary. `--profile DIR` records our first instance with py-spy (speedscope JSON, one file per scenario).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+from bench.common import ROOT, database, percentile
+from bot.clock import Clock
+from bot.crypto import TokenCipher
+from bot.store import Store
+from tests.fakes.server import free_port, wait_healthy
+from tests.fakes.signing import SIGNING_SECRET, SlackSender, signed_headers
+from tests.fakes.slack import FakeSlack
+from tests.fakes.toggl import FakeToggl
+
+SCENARIOS = ("calm", "half-open", "postgres")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@dataclass
+class Served:
+    """One server process on loopback: its events URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def address(self) -> tuple[str, int]:
+        parts = urlsplit(self.url)
+        return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+def _environment(env: dict[str, str], port: int) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TOGGL_", "DATABASE_", "TOKEN_", "PORT"))}
+    return {**clean, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], workdir: Path, port: int) -> Iterator[Served]:
+    log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(command, cwd=workdir, env=_environment(env, port), stdout=log, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        if not wait_healthy(base, timeout=60):
+            raise SystemExit(f"{command[:4]} did not start; see {log.name}")
+        yield Served(base + "/slack/events", process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def ours(env: dict[str, str], workdir: Path) -> Iterator[Served]:
+    port = free_port()
+    command = [sys.executable, "-m", "bot", "serve", "--no-scheduler", "--host", "127.0.0.1"]
+    return serving(command, env, workdir, port)
+
+
+def bare(env: dict[str, str], workdir: Path) -> Iterator[Served]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "bench.bare_bolt:app", "--workers", "1", "--threads", "16",
+        "--backlog", "2048", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+    ]  # fmt: skip
+    return serving(command, env, workdir, port)
+
+
+def send_burst(urls: list[str], bodies: list[str], timeout: float | None = None) -> list[tuple[float, int]]:
+    """The burst from its own process (`bench.burst`), so the client does not share this one's GIL."""
+    job = {"urls": urls, "bodies": bodies, "headers": [{**FORM, **signed_headers(b)} for b in bodies], "timeout": timeout}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.burst"], input=json.dumps(job), capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return [(ms, status) for ms, status in json.loads(done.stdout)]
+
+
+def half_open(address: tuple[str, int], count: int) -> list[socket.socket]:
+    hogs = []
+    for _ in range(count):
+        hog = socket.create_connection(address, timeout=10)
+        hog.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n")
+        hogs.append(hog)
+    return hogs
+
+
+@dataclass
+class Result:
+    """One scenario of one run: the acks of every burst, ours and the bare app's."""
+
+    scenario: str
+    ours: list[tuple[float, int]] = field(default_factory=list)
+    bare: list[tuple[float, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def p(self, which: str, q: float) -> float:
+        return percentile([ms for ms, _ in getattr(self, which)], q)
+
+    @property
+    def ratio(self) -> float:
+        return self.p("ours", 99) / self.p("bare", 99)
+
+    def ok(self, which: str) -> str:
+        acks = getattr(self, which)
+        return f"{sum(status == 200 for _, status in acks)}/{len(acks)}"
+
+
+class World:
+    """The fakes, the people (new ones for every burst: a cold cache, so Toggl is asked) and the environment."""
+
+    def __init__(self, toggl: FakeToggl, slack: FakeSlack, people: int) -> None:
+        self.toggl, self.slack = toggl, slack
+        self.key = Fernet.generate_key()
+        self.wid = toggl.add_workspace("Bench")
+        for n in range(120):
+            toggl.add_project(self.wid, f"Project {n}")
+        self.tokens = {}
+        for n in range(people):
+            token = f"{n:032x}"
+            self.tokens[n] = (token, toggl.add_person(token, workspaces=[self.wid]).me["id"])
+        self.next_person = 0
+
+    def seed(self, database_url: str) -> None:
+        store = Store(database_url, clock=Clock())
+        store.migrate()
+        cipher = TokenCipher([self.key])
+        for n, (token, toggl_id) in self.tokens.items():
+            store.people.save(
+                "T1", f"U{n}", token_ciphertext=cipher.encrypt(token), toggl_user_id=toggl_id,
+                toggl_name="Bench", workspace_id=self.wid, timezone="UTC",
+            )  # fmt: skip
+        store.db.dispose()
+
+    def env(self, database_url: str) -> dict[str, str]:
+        return {
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.slack.api_url,
+            "TOGGL_API_URL": self.toggl.url,
+            "DATABASE_URL": database_url,
+            "TOKEN_ENCRYPTION_KEY": self.key.decode(),
+        }
+
+    def people(self, count: int) -> range:
+        first = self.next_person
+        self.next_person += count
+        return range(first, first + count)
+
+
+def one_burst(world: World, urls: list[str], tag: str, count: int, timeout: float | None = None) -> list[tuple[float, int]]:
+    """A burst of `count` new people's `/toggl projects`; returns once every answer is in (or after 120 s)."""
+    sender = SlackSender(urls[0], world.slack.hook("unused"))
+    bodies = [
+        sender.command_body("projects", user=f"U{n}", response_url=world.slack.hook(f"{tag}u{n}"))
+        for n in world.people(count)
+    ]
+    acks = send_burst(urls, bodies, timeout)
+    prefix = f"/hooks/{tag}u"
+    world.slack.wait_for(
+        lambda calls: len([c for c in calls if c.path.startswith(prefix) and "Working on it" not in str(c.body)])
+        >= sum(status == 200 for _, status in acks),
+        timeout=120,
+    )
+    return acks
+
+
+def warm(world: World, served: list[Served], tag: str) -> None:
+    for n, server in enumerate(served):
+        SlackSender(server.url, world.slack.hook(f"{tag}{n}")).command("help", user="U0")
+    time.sleep(1.0)
+
+
+@contextmanager
+def profiled(pid: int, out: Path | None) -> Iterator[None]:
+    if out is None:
+        yield
+        return
+    spy = subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--rate", "250", "--threads", "--format", "speedscope", "-o", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) -> Result:
+    result = Result(name)
+    instances = 2 if name == "postgres" else 1
+    per_scenario = 2 * args.commands * args.bursts + 2 * args.commands
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeToggl(latency=args.toggl_latency) as toggl,
+        FakeSlack() as slack,
+        database(pg_url if name == "postgres" else None, Path(tmp)) as database_url,
+        ExitStack() as running,
+    ):
+        world = World(toggl, slack, per_scenario)
+        world.seed(database_url)
+        env = world.env(database_url)
+        ours_served = [running.enter_context(ours(env, Path(tmp))) for _ in range(instances)]
+        bare_served = [running.enter_context(bare(env, Path(tmp))) for _ in range(instances)]
+        warm(world, ours_served, f"r{run}{name}warm-o")
+        warm(world, bare_served, f"r{run}{name}warm-b")
+        hogs: list[socket.socket] = []
+        if name == "half-open":
+            hogs = half_open(ours_served[0].address, args.half_open)
+        profile = Path(args.profile) / f"ours-{name}-run{run}.json" if args.profile else None
+        if profile is not None:
+            profile.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with profiled(ours_served[0].process.pid, profile):
+                for burst in range(args.bursts):
+                    turns = [("bare", bare_served), ("ours", ours_served)]
+                    for which, served in turns if burst % 2 == 0 else reversed(turns):
+                        acks = one_burst(world, [s.url for s in served], f"r{run}{name}{which}{burst}", args.commands)
+                        getattr(result, which).extend(acks)
+            if name == "half-open" and args.stall_timeout:
+                bare_hogs = half_open(bare_served[0].address, args.half_open)
+                try:
+                    stalled = one_burst(world, [bare_served[0].url], f"r{run}stall", args.commands, args.stall_timeout)
+                finally:
+                    for hog in bare_hogs:
+                        hog.close()
+                answered = sum(status == 200 for _, status in stalled)
+                result.notes.append(
+                    f"bare Bolt (gunicorn) under the same {args.half_open} half-open connections: {answered} of "
+                    f"{args.commands} acked within {args.stall_timeout:g} s"
+                )
+        finally:
+            for hog in hogs:
+                hog.close()
+    return result
+
+
+def print_table(results: list[Result], title: str) -> None:
+    header = "| scenario | bare p50 | bare p99 | ours p50 | ours p99 | p99 ratio | acks 200 (bare, ours) |"
+    print(title)
+    print(header)
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r.scenario} | {r.p('bare', 50):.0f} ms | {r.p('bare', 99):.0f} ms | {r.p('ours', 50):.0f} ms | "
+            f"{r.p('ours', 99):.0f} ms | {r.ratio:.2f} | {r.ok('bare')}, {r.ok('ours')} |"
+        )
+    for r in results:
+        for note in r.notes:
+            print(f"- {r.scenario}: {note}")
+    print(flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1, help="times to run the whole comparison, one table each")
+    parser.add_argument("--bursts", type=int, default=5, help="bursts sent to each app per scenario")
+    parser.add_argument("--commands", type=int, default=40, help="concurrent commands in a burst")
+    parser.add_argument("--toggl-latency", type=float, default=2.0)
+    parser.add_argument("--half-open", type=int, default=200)
+    parser.add_argument("--stall-timeout", type=float, default=5.0, help="0: do not attack the bare app")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
+    parser.add_argument("--database-url", help="a PostgreSQL server for the postgres scenario (default: start one)")
+    parser.add_argument("--profile", help="a directory for py-spy recordings of our app")
+    args = parser.parse_args()
+    chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.profile and shutil.which("py-spy") is None:
+        parser.error("--profile needs py-spy")
+
+    with ExitStack() as stack:
+        pg_url = args.database_url
+        if "postgres" in chosen and not pg_url:
+            from bench.storms import Postgres
+
+            server = Postgres()
+            stack.callback(server.stop)
+            server.start()
+            pg_url = server.url
+        every: list[Result] = []
+        for run in range(1, args.runs + 1):
+            results = [scenario(name, args, run, pg_url) for name in chosen]
+            every.extend(results)
+            print_table(
+                results,
+                f"run {run} of {args.runs}: {args.bursts} bursts of {args.commands} concurrent /toggl projects to each "
+                f"app, Toggl at {args.toggl_latency:g} s; {os.cpu_count()} cores",
+            )
+        if args.runs > 1:
+            print("p99 ratio per run (ours / bare):")
+            for name in chosen:
+                ratios = [r.ratio for r in every if r.scenario == name]
+                print(f"- {name}: {', '.join(f'{x:.2f}' for x in ratios)} (worst {max(ratios):.2f})")
+
+
+if __name__ == "__main__":
+    main()
