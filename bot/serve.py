@@ -30,7 +30,7 @@ from bot.service import Service
 from bot.settings import INSTALL_PATH, Settings
 from bot.store.engine import engine_url, sqlite_path
 from bot.ticker import every
-from bot.work import WorkPool
+from bot.work import AcksFirst, WorkPool
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
 from handlers.handover import sweep
 
@@ -80,9 +80,12 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     """Build the app and serve it until stopped; with `scheduler`, post digests from this process too."""
     raise_file_limit()
     service = Service.from_settings(settings)
-    pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING)
+    acks_first = AcksFirst()
+    pool = WorkPool(workers=WORK_THREADS, after=acks_first)
+    side = WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, after=acks_first)
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
-    app = wsgi_app(create_app(settings, service=service, pool=pool, side=side, handover=handover), service, settings)
+    bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)
+    app = wsgi_app(bolt, service, settings, acks_first=acks_first)
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket

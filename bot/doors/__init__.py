@@ -35,24 +35,29 @@ from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
 from bot.settings import Settings
 from bot.store import Database, SeenRequests
+from bot.work import AcksFirst
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 
-def router(app: App, seen: SeenRequests, database: Database, *, signing_secret: str) -> Router:
-    """Every door, each behind its routes: the WSGI callable `bot.serve` serves."""
+def router(
+    app: App, seen: SeenRequests, database: Database, *, signing_secret: str, acks_first: AcksFirst | None = None
+) -> Router:
+    """Every door, each behind its routes: the WSGI callable `bot.serve` serves. `acks_first` is told of every
+    request, so that the after-ack pools start their jobs once the door has answered (`bot.work.AcksFirst`)."""
     slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret)
     return Router(
         [
             route("GET HEAD", HEALTH_PATH, Health(database)),
             route("POST", EVENTS_PATH, slack.events),
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
-        ]
+        ],
+        acks_first=acks_first,
     )
 
 
-def wsgi_app(app: App, service: Service, settings: Settings) -> Router:
+def wsgi_app(app: App, service: Service, settings: Settings, *, acks_first: AcksFirst | None = None) -> Router:
     """The WSGI callable served for `app` and `service`, with the signing secret from `settings`."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return router(app, service.seen, service.database, signing_secret=secret)
+    return router(app, service.seen, service.database, signing_secret=secret, acks_first=acks_first)

@@ -3,6 +3,7 @@ limits every door shares, and answers and logs the refusals of every door the sa
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from bot.doors.door import Door, Refused, Request, not_found, plain, read_body
+from bot.work import AcksFirst
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,16 @@ def route(methods: str, path: str, door: Door, *, prefix: bool = False) -> Route
 class Router:
     """Routes each request to its door, in the order the routes were given."""
 
-    def __init__(self, routes: Iterable[Route]) -> None:
+    def __init__(self, routes: Iterable[Route], *, acks_first: AcksFirst | None = None) -> None:
         self.routes = tuple(routes)
+        self.acks_first = acks_first
+        """Told of every request answered, so the after-ack pools start their jobs after (`AcksFirst`)."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self.acks_first.answering() if self.acks_first is not None else contextlib.nullcontext():
+            return self._answer(environ, start_response)
+
+    def _answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         found = next((r for r in self.routes if r.takes(method, path)), None)
         if found is None:

@@ -17,6 +17,9 @@ from bot.clock import Clock
 from bot.store.engine import Database
 from bot.store.schema import held_answers
 
+_HOLD = sa.insert(held_answers)
+"""Built once, its values given as parameters: SQLAlchemy then compiles it once, not on every ack."""
+
 
 @dataclass(frozen=True)
 class HeldRow:
@@ -37,20 +40,19 @@ class HeldAnswers:
         return self._clock.time()
 
     def hold(self, row_id: str, team_id: str, user_id: str, ciphertext: str, owner: str, lease_seconds: float) -> None:
+        """Write the row before the acknowledgement: with the other writes acknowledgements wait for (`together`)."""
         now = self._clock.time()
-        with self._db.write() as conn:
-            conn.execute(
-                sa.insert(held_answers).values(
-                    id=row_id,
-                    team_id=team_id,
-                    user_id=user_id,
-                    request_ciphertext=ciphertext,
-                    created_at=now,
-                    owner=owner,
-                    lease_expires_at=now + lease_seconds,
-                    attempts=1,
-                )
-            )
+        row = {
+            "id": row_id,
+            "team_id": team_id,
+            "user_id": user_id,
+            "request_ciphertext": ciphertext,
+            "created_at": now,
+            "owner": owner,
+            "lease_expires_at": now + lease_seconds,
+            "attempts": 1,
+        }
+        self._db.together(lambda conn: conn.execute(_HOLD, row))
 
     def let_go(self, row_id: str) -> None:
         """Give a taken row back untried (this instance cannot read it): the next sweep elsewhere may take it."""

@@ -55,6 +55,17 @@ class SeenRequests:
         self._retry_pauses = retry_pauses
         self._pruned_at: float | None = None
         self._prune_lock = threading.Lock()
+        now = sa.bindparam("now", type_=sa.Float)
+        self._claim_statement = (
+            db.insert(seen_requests)
+            .values(key=sa.bindparam("key", type_=sa.String), seen_at=now)
+            .on_conflict_do_update(
+                index_elements=["key"],
+                set_={"seen_at": now},
+                where=seen_requests.c.seen_at < sa.bindparam("stale_before", type_=sa.Float),  # an old key counts as new
+            )
+            .returning(seen_requests.c.key)
+        )
 
     def first_time(self, key: str) -> bool:
         """True for the one claim of a key that wins, here or on any instance; False for a repeat within
@@ -75,18 +86,10 @@ class SeenRequests:
             return claimed
 
     def _claim(self, key: str, now: float) -> bool:
-        statement = (
-            self._db.insert(seen_requests)
-            .values(key=key, seen_at=now)
-            .on_conflict_do_update(
-                index_elements=["key"],
-                set_={"seen_at": now},
-                where=seen_requests.c.seen_at < now - KEEP_SECONDS,  # an old key counts as new again
-            )
-            .returning(seen_requests.c.key)
-        )
-        with self._db.write() as conn:
-            return conn.execute(statement).first() is not None
+        # Together with the other keys and holds being written for acknowledgements (`Database.together`); the
+        # statement is built once, as building it took more of an ack's time than running it.
+        params = {"key": key, "now": now, "stale_before": now - KEEP_SECONDS}
+        return self._db.together(lambda conn: conn.execute(self._claim_statement, params).first() is not None)
 
     def _maybe_prune(self) -> None:
         """Delete long-expired keys now and then, so the table holds about 15 minutes of requests."""
