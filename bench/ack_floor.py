@@ -140,6 +140,8 @@ class Result:
     ours: list[tuple[float, int]] = field(default_factory=list)
     bare: list[tuple[float, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {"ours": [], "bare": []})
+    """CPU seconds the servers used from the start of each burst to its last ack."""
 
     def p(self, which: str, q: float) -> float:
         return percentile([ms for ms, _ in getattr(self, which)], q)
@@ -147,6 +149,10 @@ class Result:
     @property
     def ratio(self) -> float:
         return self.p("ours", 99) / self.p("bare", 99)
+
+    def cpu_per_ack(self, which: str) -> float:
+        """Milliseconds of server CPU per ack, over every burst."""
+        return 1000 * sum(self.cpu[which]) / max(1, len(getattr(self, which)))
 
     def ok(self, which: str) -> str:
         acks = getattr(self, which)
@@ -195,14 +201,38 @@ class World:
         return range(first, first + count)
 
 
-def one_burst(world: World, urls: list[str], tag: str, count: int, timeout: float | None = None) -> list[tuple[float, int]]:
-    """A burst of `count` new people's `/toggl projects`; returns once every answer is in (or after 120 s)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes and their children (gunicorn's worker) have used so far (Linux `/proc`;
+    0 elsewhere)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            own, rest = stat.read_text().rsplit(")", 1)[1].split(), None
+        except OSError:
+            continue
+        del rest
+        pid, parent = int(stat.parent.name), int(own[1])
+        if pid in pids or parent in pids:
+            total += int(own[11]) + int(own[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def one_burst(
+    world: World, served: list[Served], tag: str, count: int, timeout: float | None = None, cpu: list[float] | None = None
+) -> list[tuple[float, int]]:
+    """A burst of `count` new people's `/toggl projects`; returns once every answer is in (or after 120 s). Adds
+    the CPU the servers used until the last ack to `cpu`."""
+    urls = [s.url for s in served]
     sender = SlackSender(urls[0], world.slack.hook("unused"))
     bodies = [
         sender.command_body("projects", user=f"U{n}", response_url=world.slack.hook(f"{tag}u{n}"))
         for n in world.people(count)
     ]
+    pids = [s.process.pid for s in served]
+    before = cpu_seconds(pids)
     acks = send_burst(urls, bodies, timeout)
+    if cpu is not None:
+        cpu.append(cpu_seconds(pids) - before)
     prefix = f"/hooks/{tag}u"
     world.slack.wait_for(
         lambda calls: (
@@ -267,12 +297,13 @@ def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) 
                 for burst in range(args.bursts):
                     turns = [("bare", bare_served), ("ours", ours_served)]
                     for which, served in turns if burst % 2 == 0 else reversed(turns):
-                        acks = one_burst(world, [s.url for s in served], f"r{run}{name}{which}{burst}", args.commands)
+                        tag = f"r{run}{name}{which}{burst}"
+                        acks = one_burst(world, served, tag, args.commands, cpu=result.cpu[which])
                         getattr(result, which).extend(acks)
             if name == "half-open" and args.stall_timeout:
                 bare_hogs = half_open(bare_served[0].address, args.half_open)
                 try:
-                    stalled = one_burst(world, [bare_served[0].url], f"r{run}stall", args.commands, args.stall_timeout)
+                    stalled = one_burst(world, bare_served[:1], f"r{run}stall", args.commands, args.stall_timeout)
                 finally:
                     for hog in bare_hogs:
                         hog.close()
@@ -288,14 +319,18 @@ def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) 
 
 
 def print_table(results: list[Result], title: str) -> None:
-    header = "| scenario | bare p50 | bare p99 | ours p50 | ours p99 | p99 ratio | acks 200 (bare, ours) |"
+    header = (
+        "| scenario | bare p50 | bare p99 | ours p50 | ours p99 | p99 ratio | acks 200 (bare, ours) "
+        "| server CPU per ack (bare, ours) |"
+    )
     print(title)
     print(header)
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r.scenario} | {r.p('bare', 50):.0f} ms | {r.p('bare', 99):.0f} ms | {r.p('ours', 50):.0f} ms | "
-            f"{r.p('ours', 99):.0f} ms | {r.ratio:.2f} | {r.ok('bare')}, {r.ok('ours')} |"
+            f"{r.p('ours', 99):.0f} ms | {r.ratio:.2f} | {r.ok('bare')}, {r.ok('ours')} | "
+            f"{r.cpu_per_ack('bare'):.1f} ms, {r.cpu_per_ack('ours'):.1f} ms |"
         )
     for r in results:
         for note in r.notes:

@@ -62,16 +62,29 @@ def served(fake_slack: FakeSlack, fake_toggl: FakeToggl, tmp_path: Path) -> Iter
 
 
 def test_two_hundred_half_open_connections_do_not_stop_a_signed_command(served: str, fake_slack: FakeSlack) -> None:
-    """Finding 1: sixteen half-sent requests held every gunicorn thread, and no ack came back."""
+    """Finding 1: sixteen half-sent requests held every gunicorn thread, and no ack came back.
+
+    This runs `toggl-bot serve` itself, so it fails when the server is swapped for one that gives a connection a
+    thread before its request is whole: half of the connections stop inside their headers, half inside a body
+    whose length they announced (what a server that streams bodies to its threads stalls on). The signed command
+    must still be acknowledged within Slack's 3 seconds (issue 23).
+    """
     port = int(served.split(":")[2].split("/")[0])
     hogs = []
     try:
-        for _ in range(200):
+        for n in range(200):
             hog = socket.create_connection(("127.0.0.1", port), timeout=5)
-            hog.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+            if n % 2:
+                hog.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")  # and then nothing
+            else:
+                hog.sendall(
+                    f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\nContent-Length: 4000\r\n\r\n"
+                    "text=half".encode()
+                )  # a tenth of a body, and then nothing
             hogs.append(hog)
         sender = SlackSender(served, fake_slack.hook("through"))
-        answer = sender.command("help")
+        body = sender.command_body("help")
+        answer = requests.post(served, data=body, headers={"Content-Type": FORM, **signed_headers(body)}, timeout=3)
         assert answer.status_code == 200
         assert "Here is what I understand" in all_text(fake_slack.wait_for_calls("/hooks/through")[0].body)
     finally:

@@ -277,7 +277,9 @@ class _Waiting:
 
     def __init__(self, write: Callable[[Connection], Any]) -> None:
         self.write = write
-        self.wake = threading.Event()
+        self.wake = threading.Lock()
+        """Held until the write is done or must lead: a bare lock, released once, is the cheapest wake-up."""
+        self.wake.acquire()
         self.lead = False
         self.done = False
         self.result: Any = None
@@ -305,7 +307,7 @@ class GroupCommit:
             if not self._leading:
                 self._leading = me.lead = True
         if not me.lead:
-            me.wake.wait()
+            me.wake.acquire()
         if not me.done:
             self._commit()
         if me.error is not None:
@@ -343,11 +345,11 @@ class GroupCommit:
                     self._leading = False
                 else:
                     following.lead = True
-            for waiting in batch:
+            for waiting in batch:  # each one's lock is held here: since it was made, or again by its own wait
                 waiting.done = True
-                waiting.wake.set()
+                waiting.wake.release()
             if following is not None:
-                following.wake.set()
+                following.wake.release()
 
 
 def head_revision() -> str:
