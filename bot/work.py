@@ -35,10 +35,11 @@ class AcksFirst:
     waiting to be acknowledged: one process, one GIL, and every thread that holds it delays an ack. A job now
     waits until no request has been in the door for `quiet` seconds, or `most` seconds at the longest (under
     steady traffic), before it starts: a lone command's answer comes `quiet` later, a burst's acks come first.
-    In `bench.ack_floor` (SQLite, 40 at once) this took our p99 from about 300 to about 50 ms.
+    With 20 ms, requests of one burst that arrived more than 20 ms apart let jobs in between; 50 ms kept the
+    server's CPU per ack level with a bare Bolt app's in `bench.ack_floor` (docs/benchmarks.md).
     """
 
-    def __init__(self, quiet: float = 0.02, most: float = 0.3) -> None:
+    def __init__(self, quiet: float = 0.05, most: float = 0.5) -> None:
         self.quiet = quiet
         self.most = most
         self._lock = threading.Lock()
