@@ -240,11 +240,11 @@ def test_an_older_delivery_never_moves_a_figure_backwards_and_the_timer_is_kept_
         "duration": 3600,
         "at": (clock.now() - dt.timedelta(seconds=30)).isoformat(),
     }
-    assert fake_toggl.webhooks.post(sub, _entry_event(sub, wid, stopped, "updated", 71)).status_code == 200
+    assert _status(fake_toggl.webhooks.post(sub, _entry_event(sub, wid, stopped, "updated", 71))) == 200
     fake_slack.wait_for(lambda _: alerts(fake_slack) or None)
     figure = lambda: next(p for p in pair[0].service.reader.cached_projects("T1", "U1", wid) if p.id == pid)  # noqa: E731
     assert figure().actual_seconds == 19_800 + 4 * 3600
-    assert fake_toggl.webhooks.post(sub, _entry_event(sub, wid, older, "updated", 72)).status_code == 200
+    assert _status(fake_toggl.webhooks.post(sub, _entry_event(sub, wid, older, "updated", 72))) == 200
     pair[0].settle()
     assert figure().actual_seconds == 19_800 + 4 * 3600  # the older delivery changed nothing
     assert len(alerts(fake_slack)) == 1
@@ -271,3 +271,7 @@ def test_the_home_switch_turns_alerts_on_and_uninstall_deletes_the_subscription(
     pair[1].settle()
     assert fake_toggl.webhooks.subscriptions == {}
     assert pair[0].service.webhooks.of_team("T1") == []
+
+
+def _status(answer: requests.Response | None) -> int:
+    return answer.status_code if answer is not None else 0
