@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 
 from bot.service import Service
 from bot.slack import SlackGateway
+from bot.team import views
+from bot.team.period import covered
 from bot.team.runner import TeamRunner
-from tests.blockkit import all_text, assert_valid_message
+from tests.blockkit import all_text, assert_valid_message, assert_valid_view, elements_of
 from tests.clocks import ERA_IDS, ERAS, berlin
 from tests.fakes.app import Running
 from tests.fakes.slack import FakeSlack
@@ -197,3 +199,36 @@ def test_people_have_their_say_and_see_what_the_post_says_about_them(running: Ru
     assert running.service.team.nudge_of("T1", "U2")
     assert "No team post has said anything about you yet" in say(running, "team me", user="U2", hook="bo", count=2)
     assert "Usage:" in say(running, "team frobnicate", count=1)
+
+
+def test_the_home_tab_shows_the_team_posts_a_person_subscribed_and_their_say(
+    running: Running, base_time: dt.datetime
+) -> None:
+    world = five(running.toggl, running.service, base_time)
+    subscribe_before(running.service, base_time, world["wid"])
+    running.send.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}, "EvHome1")
+    home = running.slack.wait_for_calls("views.publish")[0].body["view"]
+    assert_valid_view(home)
+    text = all_text(home)
+    assert "Your team post in <#C1> · weekdays at 09:00 (Europe/Berlin) · marks under 4 h · next" in text
+    assert "without mentioning you" in text
+    switch = next(e for e in elements_of(home) if e["action_id"] == "home_team_nudge_on")
+    running.send.home_button("home_team_nudge_on", switch["value"])
+    redrawn = running.slack.wait_for_calls("views.publish", 2)[1].body["view"]
+    assert "they may mention you" in all_text(redrawn) and running.service.team.nudge_of("T1", "U1")
+    stop = next(e for e in elements_of(redrawn) if e["action_id"] == "home_team_stop")
+    running.send.home_button("home_team_stop", stop["value"])
+    running.slack.wait_for_calls("views.publish", 3)
+    assert running.service.team.all() == []
+
+
+def test_the_nudge_buttons_start_a_timer_and_say_how_to_log_time(running: Running, base_time: dt.datetime) -> None:
+    world = five(running.toggl, running.service, base_time)
+    nudge = views.nudge(covered("weekdays", base_time.date()), 0, 4 * H, world["wid"], "C1")
+    start, log = (e for b in nudge["blocks"] if b["type"] == "actions" for e in b["elements"])
+    running.send.button(log["action_id"], log["value"], user="U4", response_url=running.slack.hook("di"))
+    (hint,) = running.slack.wait_for_calls("/hooks/di")
+    assert "/toggl log <duration>" in all_text(hint.body)
+    running.send.button(start["action_id"], start["value"], user="U4", response_url=running.slack.hook("di"))
+    running.slack.wait_for_calls("/hooks/di", 2)
+    assert running.toggl.running_entry(TOKENS["Di"]) is not None
