@@ -456,10 +456,10 @@ def _team_part(gallery: Gallery, service: Service, fake: FakeToggl, slack: FakeS
         fake.add_person(token, name=person, workspaces=[4001])
         fake.roles[(4001, fake.people[token].me["id"])] = role
         if hours:  # on projects without an estimate, so no forecast elsewhere in the gallery moves
-            start = friday
-            fake.add_time_entry(token, 4001, "Offsite prep", start, start + dt.timedelta(hours=hours * 2 / 3), project_id=109)
-            start += dt.timedelta(hours=hours)
-            fake.add_time_entry(token, 4001, "Email", start, start + dt.timedelta(hours=hours / 3))
+            prep, email = dt.timedelta(hours=hours * 2 / 3), dt.timedelta(hours=hours / 3)
+            fake.add_time_entry(token, 4001, "Offsite prep", friday, friday + prep, project_id=109)
+            later = friday + dt.timedelta(hours=hours)
+            fake.add_time_entry(token, 4001, "Email", later, later + email)
     service.accounts.connect("T1", "UFINN", "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1")
     gallery.part("The team lead's view")
     say("A member asks for a team post", "team subscribe weekdays at 9am min 4h", FINN)
