@@ -134,7 +134,7 @@ def unsubscribe(command: TeamUnsubscribe, asker: Asker, service: Service) -> Mes
     if not mine and not _slack_person(service, asker).is_admin:
         return notice(f"Only <@{post.user_id}>, who set it up, or a Slack workspace admin can stop this team post.")
     service.team.delete(post.id)
-    return views.unsubscribed(mine, post.user_id)
+    return views.unsubscribed(mine, post.user_id, post.channel_id)
 
 
 def me(asker: Asker, service: Service) -> Message:

@@ -187,9 +187,9 @@ def paused(post: TeamPost, reason: str) -> Message:
     )
 
 
-def unsubscribed(mine: bool, owner: str) -> Message:
+def unsubscribed(mine: bool, owner: str, channel_id: str) -> Message:
     whose = "your" if mine else f"<@{owner}>'s"
-    return notice(f"Stopped {whose} team post in this channel.")
+    return notice(f"Stopped {whose} team post in {channel_ref(channel_id)}.")
 
 
 def nudge_set(on: bool) -> Message:

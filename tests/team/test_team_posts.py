@@ -5,6 +5,7 @@ member's refusal that names the admins. Every test runs in each era of `tests.cl
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from slack_sdk import WebClient
@@ -157,6 +158,31 @@ def test_a_disconnected_admin_pauses_the_post_and_the_channel_is_told_once(
     assert told.body["channel"] == "C1" and "The team post here is paused" in all_text(told.body)
     service.accounts.connect("T1", "U1", TOKENS["Ada"])
     assert service.team.all()[0].paused_reason is None
+
+
+def test_runners_racing_post_once_and_a_refused_token_pauses_only_its_own_post(
+    fake_toggl: FakeToggl, fake_slack: FakeSlack, service: Service, base_time: dt.datetime
+) -> None:
+    world = five(fake_toggl, service, base_time)
+    subscribe_before(service, base_time, world["wid"])
+    now = service.clock.now()
+    service.clock.set(berlin(base_time, -2, "12:00"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    service.team.subscribe("T1", "C2", "U2", workspace_id=world["wid"], cadence="weekdays", weekday=None,
+                           at_time="09:00", timezone="Europe/Berlin", min_seconds=None)  # fmt: skip
+    service.clock.set(now)  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    del fake_toggl.people[TOKENS["Bo"]]  # Toggl now refuses Bo's token: 401
+    service.clock.set(berlin(base_time, 0, "09:01"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    slack = gateway(fake_slack)
+    runners = [TeamRunner(service.with_slack(slack), slack) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = [o for found in pool.map(lambda r: r.run_due(), runners) for o in found]
+    assert sorted((o.channel_id, o.status) for o in outcomes) == [("C1", "posted"), ("C2", "paused")]
+    in_channel = [c.body for c in fake_slack.of("chat.postMessage") if c.body["channel"] in ("C1", "C2")]
+    assert sorted(b["channel"] for b in in_channel) == ["C1", "C2"]
+    (told,) = [b for b in in_channel if b["channel"] == "C2"]
+    assert "Toggl no longer accepts the token" in all_text(told)
+    service.clock.set(berlin(base_time, 1, "09:01"))  # type: ignore[attr-defined]  # the tests' clock is a FrozenClock
+    assert [o.channel_id for o in runners[0].run_due()] == ["C1"]  # C2 stays paused, and is not told again
 
 
 def say(running: Running, words: str, user: str = "U1", hook: str = "r1", count: int = 1) -> str:
