@@ -214,6 +214,13 @@ class DigestEmpty:
     post: bool
 
 
+@dataclass(frozen=True)
+class DigestAlerts:
+    """Real-time alerts for the asker's digest in this channel (`bot.alerts`)."""
+
+    on: bool
+
+
 # -- the team lead's view (issue 21) -------------------------------------------------------------------
 
 
@@ -278,6 +285,7 @@ Command = (
     | DigestThreshold
     | DigestMute
     | DigestEmpty
+    | DigestAlerts
     | StartTimer
     | StopTimer
     | ShowTimer

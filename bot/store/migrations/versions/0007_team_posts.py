@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"  # 0004 when written; main gained 0005 (webhooks) meanwhile
 branch_labels = None
 depends_on = None
 
