@@ -43,6 +43,8 @@ from bot.personal.runner import weekly_summary
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
+from bot.team import views as team_views
+from bot.team.runner import TeamRunner
 from bot.toggl import TogglClients
 from bot.toggl.models import Project
 from bot.views import account, errors, timers
@@ -421,6 +423,8 @@ def render() -> tuple[str, Gallery]:
         )
         say("Turning the reminder off", "remind off")
 
+        _team_part(gallery, service, fake, slack, say)  # the team lead's view (issue 21)
+
         gallery.part("The Home tab")
         gallery.view("Connected", "opening the app's Home tab", home_for("T1", "UDANA", service))
         gallery.view("Not connected", "opening the Home tab before connecting", home_for("T1", "USTRANGER", service))
@@ -466,6 +470,44 @@ def render() -> tuple[str, Gallery]:
         say("Unsubscribing without a connection", "digest unsubscribe")
         say("The weekly summary, off (without a connection)", "summary weekly off")
     return gallery.markdown(), gallery
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+TEAM = Asker(team_id="T1", user_id="UDANA", channel_id="CTEAM")
+FINN = Asker(team_id="T1", user_id="UFINN", channel_id="CTEAM")
+
+
+def _team_part(gallery: Gallery, service: Service, fake: FakeToggl, slack: FakeSlack, say: Any) -> None:
+    """Dana (an admin of Acme Studio) posts her team's Friday in #team; Finn, a member, has his say."""
+    friday = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    for token, person, role, hours in [
+        ("f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1", "Finn Member", "user", 1.5),
+        ("a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2", "Gus O'Brien", "user", 7.0),
+        ("b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3", "Hana & Co", "user", 0.0),
+    ]:
+        fake.add_person(token, name=person, workspaces=[4001])
+        fake.roles[(4001, fake.people[token].me["id"])] = role
+        if hours:  # on projects without an estimate, so no forecast elsewhere in the gallery moves
+            prep, email = dt.timedelta(hours=hours * 2 / 3), dt.timedelta(hours=hours / 3)
+            fake.add_time_entry(token, 4001, "Offsite prep", friday, friday + prep, project_id=109)
+            later = friday + dt.timedelta(hours=hours)
+            fake.add_time_entry(token, 4001, "Email", later, later + email)
+    service.accounts.connect("T1", "UFINN", "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1")
+    gallery.part("The team lead's view")
+    say("A member asks for a team post", "team subscribe weekdays at 9am min 4h", FINN)
+    say("Subscribed", "team subscribe weekdays at 9am Berlin min 4h", TEAM)
+    (announced,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CTEAM"]
+    gallery.message("The channel is told", "posted in the channel on subscribing", _payload(announced))
+    say("Letting team posts mention and nudge you", "team nudge on", FINN)
+    say("The team post, privately, now", "team preview", TEAM)
+    TeamRunner(service, service.slack).run_forced()  # type: ignore[arg-type]  # the world's service has Slack
+    posted = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CTEAM"][-1]
+    gallery.message("The team post", "toggl-bot digest run, or the scheduler (posted in the channel)", _payload(posted))
+    (nudge,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "UFINN"]
+    gallery.message("The nudge", "a direct message on a workday under the minimum, to who said `team nudge on`", nudge)
+    gallery.message("The nudge's Log button", "Log time, until the log form is wired", team_views.log_hint())
+    say("What the team post says about you", "team me", FINN)
 
 
 def _payload(body: dict[str, Any]) -> dict[str, Any]:

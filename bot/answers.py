@@ -37,11 +37,14 @@ from bot.commands import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamCommand,
     WeeklySummary,
 )
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.service import Service
+from bot.team.manage import NEEDS_TOGGL as TEAM_NEEDS_TOGGL
+from bot.team.manage import answer_team
 from bot.toggl.models import Me
 from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
@@ -141,6 +144,8 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
     if isinstance(command, DigestCommand) and not _needs_toggl(command):
         account = _account_if_any(asker, service)
         return Reply(answer_digest(command, asker, account, service))
+    if isinstance(command, TeamCommand) and not isinstance(command, TEAM_NEEDS_TOGGL):  # the team lead's view
+        return Reply(answer_team(command, asker, _account_if_any(asker, service), service))
     if command in (WeeklySummary(on=False), Reminder(at=None)):  # turning a message off needs no Toggl
         return Reply([personal.settings_answer(command, asker, _account_if_any(asker, service), service)])
     account = service.accounts.account(asker)
@@ -216,4 +221,6 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             return [answer_alerts(command, asker, account, service)]
         case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
+        case _ if isinstance(command, TeamCommand):  # the team lead's view
+            return answer_team(command, asker, account, service)
     return [help_message()]

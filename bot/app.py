@@ -34,6 +34,7 @@ from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.slack.retries import retry_handlers
 from bot.store import Hook
+from bot.team.runner import TeamRunner
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.views.errors import not_installed
 from bot.work import WorkPool
@@ -173,6 +174,11 @@ def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner
     return PersonalRunner(service, digests.slack, lease_seconds=settings.digest_lease_seconds)
 
 
+def team_runner(digests: DigestRunner, settings: Settings) -> TeamRunner:
+    """The poster of team posts and their nudges (issue 21), over the digest runner's service and Slack clients."""
+    return TeamRunner(digests.service, digests.slack, lease_seconds=settings.digest_lease_seconds)
+
+
 def scheduled_tick(*runners: Runner) -> Callable[[], None]:
     """What the scheduler does each minute: each runner's due slots in turn (digests, then personal
     messages); one failing never stops the others (each is logged)."""
@@ -203,6 +209,7 @@ def start_scheduler(settings: Settings) -> BackgroundScheduler:
     deploy can stop it from starting new runs."""
     runner = digest_runner(settings)
     ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    ticks.append(scheduled_tick(team_runner(runner, settings)))  # team posts (issue 21)
     scheduler = background_scheduler(ticks, runner.clock)
     scheduler.start()
     log.info("Digest scheduler started")

@@ -30,6 +30,8 @@ from bot.commands import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamNudge,
+    TeamUnsubscribe,
     WeeklySummary,
     parse,
 )
@@ -196,6 +198,30 @@ class SetReminder(_Value):
     at: TimeOfDay | None = None
 
 
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+
+class OpenLog(_Value):
+    """The nudge's Log button: log time after the fact (`log` and its form come from another feature; until then,
+    the words to type)."""
+
+    k: Literal["log"] = "log"
+
+
+class SetTeamNudge(_Value):
+    """Let team posts mention the presser and nudge them by DM, or not (the Home tab)."""
+
+    k: Literal["team_nudge"] = "team_nudge"
+    on: bool
+
+
+class StopTeamPost(_Value):
+    """Stop one of the presser's team posts (the Home tab's Stop)."""
+
+    k: Literal["stop_team"] = "stop_team"
+    post: Id
+
+
 ButtonValue = (
     ProjectsPage
     | TasksPage
@@ -215,6 +241,9 @@ ButtonValue = (
     | Restart
     | SetSummary
     | SetReminder
+    | OpenLog
+    | SetTeamNudge
+    | StopTeamPost
 )
 _ADAPTER: TypeAdapter[ButtonValue] = TypeAdapter(Annotated[ButtonValue, Field(discriminator="k")])
 MAX_VALUE = 2000
@@ -272,6 +301,10 @@ def to_command(value: ButtonValue) -> Command | None:
             return WeeklySummary(on=value.on)
         case SetReminder():
             return Reminder(at=value.at)
+        case SetTeamNudge():
+            return TeamNudge(on=value.on)
+        case StopTeamPost():
+            return TeamUnsubscribe(post_id=value.post)
     return None
 
 

@@ -20,6 +20,7 @@ from bot import buttons, home
 from bot.answers import Reply, answer
 from bot.commands import Command
 from bot.identity import Asker
+from bot.team.views import log_hint
 from bot.views.account import CONNECT_ACTION
 from bot.views.common import Message, notice
 from bot.views.errors import unreadable_button
@@ -34,7 +35,14 @@ REPLACING = re.compile(
 )
 """Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks,
 the timer stopped or restarted: the old buttons would only mislead)."""
-CHANGES_HOME = (buttons.StopEntry, buttons.Restart, buttons.SetSummary, buttons.SetReminder)
+CHANGES_HOME = (
+    buttons.StopEntry,
+    buttons.Restart,
+    buttons.SetSummary,
+    buttons.SetReminder,
+    buttons.SetTeamNudge,  # the team lead's view (issue 21)
+    buttons.StopTeamPost,
+)
 """Values that change what the Home tab shows: pressed there, the tab is drawn again after the answer."""
 
 
@@ -93,6 +101,8 @@ def register(app: App, deps: Deps) -> None:
                 deps.soon(deliver, unreadable_button(), send, fallback)
             case buttons.OpenInToggl():
                 pass  # Slack opened the link; there is nothing to do
+            case buttons.OpenLog():  # the nudge's Log button (issue 21); the `log_time` form, once wired, opens here
+                deps.soon(deliver, log_hint(), send, fallback)
             case buttons.OpenConnect():
                 response_url = None if from_home else body.get("response_url")
                 deps.soon(open_connect_form, client, service, trigger_id, asker, response_url)

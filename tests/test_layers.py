@@ -20,7 +20,17 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("services", ["bot.toggl_reader", "bot.reports_reader", "bot.accounts", "bot.tracking", "bot.service", "bot.rotation"]),
     (
         "features",
-        ["bot.scheduled", "bot.browse", "bot.timers", "bot.mytime", "bot.home", "bot.digest", "bot.personal", "bot.alerts"],
+        [
+            "bot.scheduled",
+            "bot.browse",
+            "bot.timers",
+            "bot.mytime",
+            "bot.home",
+            "bot.digest",
+            "bot.personal",
+            "bot.alerts",
+            "bot.team",
+        ],
     ),
     ("answers", ["bot.answers", "bot.handover"]),
     ("doors", ["handlers", "bot.doors"]),

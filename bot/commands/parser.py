@@ -45,6 +45,11 @@ from bot.commands.values import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamMe,
+    TeamNudge,
+    TeamPreview,
+    TeamSubscribe,
+    TeamUnsubscribe,
     WeeklySummary,
 )
 from bot.timewords import parse_time, weekday_anywhere, weekday_of, zone_at
@@ -61,6 +66,7 @@ REMIND_USAGE = "`remind at 17:30` (or `5:30pm`), or `remind off`"
 VERBS = [
     *["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
     *["start", "stop", "now", "today", "week", "summary", "remind"],
+    "team",
 ]
 DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty", "alerts"]
 GREETINGS = {
@@ -198,6 +204,8 @@ def parse(text: str) -> Command:
         return _summary([w.casefold() for w in rest])
     if verb in ("remind", "reminder", "reminders"):
         return _remind([w.casefold() for w in rest])
+    if verb == "team":
+        return _team([w.casefold() for w in rest], rest)
     if _is_greeting(words):
         return Greet()
     return Help(unknown=text[:MAX_TEXT], suggestion=_suggest(verb, rest))
@@ -421,3 +429,84 @@ def _projects(words: list[str]) -> ListProjects:
             text.append(word)
         index += 1
     return ListProjects(status=status, client=client, text=" ".join(text)[:MAX_TEXT] or None, over=over, sort=sort)
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+TEAM_USAGE = (
+    "`team subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC] [min 4h]`, `team unsubscribe`, "
+    "`team preview`, `team me`, `team nudge on|off`"
+)
+TEAM_VERBS = ["subscribe", "unsubscribe", "preview", "me", "nudge"]
+_HOURS = re.compile(r"^(\d{1,3})(?:[.,](\d{1,2}))?h?$|^(\d{1,3})h(\d{1,2})m?$|^(\d{1,4})m(?:in)?$|^(\d{1,3}):(\d{2})$")
+
+
+def hours_to_minutes(text: str) -> int | None:
+    """`4`, `4h`, `7.5`, `7,5h`, `7h30`, `450m`, `7:30` as minutes; None when it is not a duration.
+
+    >>> hours_to_minutes("7h30"), hours_to_minutes("7.5"), hours_to_minutes("90m"), hours_to_minutes("x")
+    (450, 450, 90, None)
+    """
+    found = _HOURS.match(text.strip().casefold())
+    if found is None:
+        return None
+    whole, fraction, h, m, minutes, ch, cm = found.groups()
+    if whole is not None:
+        return int(whole) * 60 + (round(float(f"0.{fraction}") * 60) if fraction else 0)
+    if h is not None:
+        return int(h) * 60 + int(m) if int(m) < 60 else None
+    if minutes is not None:
+        return int(minutes)
+    return int(ch) * 60 + int(cm) if int(cm) < 60 else None
+
+
+def _team(words: list[str], original: list[str]) -> Command:
+    """The `team ...` words; anything off becomes `Invalid` with the reason."""
+    if not words:
+        return Invalid("Which team command?", TEAM_USAGE)
+    verb, rest = words[0], words[1:]
+    if verb == "subscribe":
+        return _team_subscribe(rest, original[1:])
+    if verb in ("unsubscribe", "stop") and not rest:
+        return TeamUnsubscribe()
+    if verb == "preview" and not rest:
+        return TeamPreview()
+    if verb == "me" and not rest:
+        return TeamMe()
+    if verb in ("nudge", "nudges", "mention", "mentions"):
+        if rest in (["on"], ["off"]):
+            return TeamNudge(on=rest == ["on"])
+        return Invalid("Say whether team posts may mention and nudge you: `team nudge on` or `team nudge off`.")
+    close = difflib.get_close_matches(verb, TEAM_VERBS, n=1, cutoff=SUGGEST_CUTOFF)
+    meant = f" Did you mean `team {' '.join([close[0], *original[1:]])[:100]}`?" if close else ""
+    return Invalid(f"I do not know `team {' '.join(original)[:100]}`.{meant}", TEAM_USAGE)
+
+
+def _team_subscribe(words: list[str], original: list[str]) -> Command:
+    """The digest's schedule words (`weekdays at 9am Berlin`), plus `min <hours>` anywhere among them."""
+    min_minutes: int | None = None
+    kept_words: list[str] = []
+    kept_original: list[str] = []
+    index = 0
+    while index < len(words):
+        if words[index] in ("min", "min:", "minimum", "under"):
+            found = hours_to_minutes(words[index + 1]) if index + 1 < len(words) else None
+            if found is None or not 0 < found <= 7 * 24 * 60:
+                return Invalid("`min` takes hours, like `min 4h`, `min 7.5` or `min 7h30`.", TEAM_USAGE)
+            min_minutes = found
+            index += 2
+            continue
+        kept_words.append(words[index])
+        kept_original.append(original[index])
+        index += 1
+    schedule = _subscribe(kept_words, kept_original)
+    if isinstance(schedule, Invalid):
+        return Invalid(schedule.reason.replace("digest subscribe", "team subscribe"), TEAM_USAGE)
+    assert isinstance(schedule, DigestSubscribe)
+    return TeamSubscribe(
+        cadence=schedule.cadence,
+        weekday=schedule.weekday,
+        at=schedule.at,
+        timezone=schedule.timezone,
+        min_minutes=min_minutes,
+    )

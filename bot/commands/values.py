@@ -221,6 +221,48 @@ class DigestAlerts:
     on: bool
 
 
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamSubscribe:
+    """Post everyone's tracked time in this channel; `None` fields take defaults (weekdays, 09:00, the asker's zone,
+    nobody marked). `min_minutes` marks people under it in the period covered (a day, or the week)."""
+
+    cadence: Cadence | None = None
+    weekday: int | None = None
+    at: str | None = None
+    timezone: str | None = None
+    min_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class TeamUnsubscribe:
+    """Stop this channel's team post (a button names it by id)."""
+
+    post_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TeamPreview:
+    """The channel's team post as it would be posted now, shown privately."""
+
+
+@dataclass(frozen=True)
+class TeamMe:
+    """What the team posts said about the asker."""
+
+
+@dataclass(frozen=True)
+class TeamNudge:
+    """Let team posts mention the asker and nudge them by DM when under the minimum (on), or not (off)."""
+
+    on: bool
+
+
+TeamCommand = TeamSubscribe | TeamUnsubscribe | TeamPreview | TeamMe | TeamNudge
+"""The `team ...` words, answered by `bot.team.manage`."""
+
 DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
 """The `digest ...` words, answered by `bot.digest.manage`."""
 
@@ -250,6 +292,11 @@ Command = (
     | MyTime
     | WeeklySummary
     | Reminder
+    | TeamSubscribe
+    | TeamUnsubscribe
+    | TeamPreview
+    | TeamMe
+    | TeamNudge
 )
 
 READ_ONLY = (
@@ -265,6 +312,8 @@ READ_ONLY = (
     MyTime,
     DigestList,
     DigestPreview,
+    TeamPreview,
+    TeamMe,
 )
 """Commands that only read: run twice, they answer twice and change nothing. So they run even when the database
 cannot record their signature (a person asking for `help` during an outage gets it), and an instance taking

@@ -46,7 +46,19 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, TogglModel, Workspace
+from bot.toggl.models import (
+    Client,
+    Me,
+    Project,
+    Quota,
+    SummaryReport,
+    Task,
+    TimeEntry,
+    TogglModel,
+    WeeklyRow,
+    Workspace,
+    WorkspaceUser,
+)
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
@@ -388,6 +400,23 @@ class TogglClient:
             body["user_ids"] = list(user_ids)
         answer = self._request("POST", f"/reports/api/v3/workspace/{workspace_id}/summary/time_entries", json=body)
         return self._model(SummaryReport, answer if answer is not None else {})
+
+    # -- the team lead's view (issue 21) ---------------------------------------------------------
+
+    def workspace_users(self, workspace_id: int) -> list[WorkspaceUser]:
+        """Everyone in a workspace, deleted ones left out: one request, a bare array. A member who may not see
+        the list gets `NoWorkspaceAccess` (403)."""
+        body = self._request("GET", f"/api/v9/workspaces/{workspace_id}/users", params={"exclude_deleted": "true"})
+        return self._models(WorkspaceUser, body or [])
+
+    def weekly_report(self, workspace_id: int, start: dt.date, end: dt.date) -> list[WeeklyRow]:
+        """Everyone's time per person and project, day by day from `start` (index 0) to `end`, from the Reports API
+        v3 weekly report: one request for the whole workspace, never one per person. Running entries are not
+        counted. Each row's `seconds[i]` is day `start + i`, so a one-day figure is exact whichever way Toggl reads
+        `end_date` (inclusive or not): the caller asks for more days than it reads."""
+        body = {"start_date": start.isoformat(), "end_date": end.isoformat(), "grouping": "users"}
+        answer = self._request("POST", f"/reports/api/v3/workspace/{workspace_id}/weekly/time_entries", json=body)
+        return self._models(WeeklyRow, answer if answer is not None else [])
 
     def _all_pages(
         self,

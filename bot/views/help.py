@@ -29,6 +29,13 @@ WORDS: list[tuple[str, str]] = [
     ),
     ("digest list | unsubscribe [number] | preview", "this channel's digests; stop one; see yours now, privately"),
     ("digest threshold <percent> | mute <project> | unmute <project> | empty skip|post", "tune your digest here"),
+    # -- the team lead's view (issue 21) --
+    (
+        "team subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC] [min 4h]",
+        "post everyone's tracked time here, marking those under `min` (Toggl workspace admins)",
+    ),
+    ("team preview | unsubscribe", "see this channel's team post now, privately; stop it"),
+    ("team me | team nudge on|off", "what team posts say about you; let them mention and nudge you (off until you say)"),
 ]
 
 
