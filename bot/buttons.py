@@ -20,6 +20,7 @@ from bot.commands import (
     MAX_DESCRIPTION,
     MAX_TEXT,
     Command,
+    DeleteEntry,
     DigestMute,
     DigestUnsubscribe,
     ListProjects,
@@ -188,6 +189,48 @@ class SetReminder(_Value):
     at: TimeOfDay | None = None
 
 
+# -- capture (issue 20): Undo of a logged entry, Edit of the running one, and the entry forms' metadata ------
+
+
+class UndoEntry(_Value):
+    """Delete this entry, made by `log` (and no other: the button names it)."""
+
+    k: Literal["undo"] = "undo"
+    ws: Id
+    id: Id
+
+
+class EditRunning(_Value):
+    """Open the Edit form for this entry (the running one when the button was drawn)."""
+
+    k: Literal["edit_entry"] = "edit_entry"
+    ws: Id
+    id: Id
+
+
+class EntryFormMeta(_Value):
+    """What an entry form carries in its `private_metadata`: which form (start a timer from a message, log time
+    after the fact, edit the running entry), its workspace, the entry edited, and the channel of the message
+    (where the project used is remembered for the next time)."""
+
+    k: Literal["entry_form"] = "entry_form"
+    form: Literal["start", "log", "edit"]
+    ws: Id
+    id: Id | None = None
+    channel: ChannelId | None = None
+
+
+class PendingStart(_Value):
+    """The connect form, opened by the message shortcut for a person not yet connected: the timer to offer after."""
+
+    k: Literal["pending_start"] = "pending_start"
+    d: Annotated[str, Field(max_length=2900)] = ""
+    channel: ChannelId | None = None
+
+
+# -- end of capture ------------------------------------------------------------------------------------------
+
+
 ButtonValue = (
     ProjectsPage
     | TasksPage
@@ -206,6 +249,10 @@ ButtonValue = (
     | Restart
     | SetSummary
     | SetReminder
+    | UndoEntry
+    | EditRunning
+    | EntryFormMeta
+    | PendingStart
 )
 _ADAPTER: TypeAdapter[ButtonValue] = TypeAdapter(Annotated[ButtonValue, Field(discriminator="k")])
 MAX_VALUE = 2000
@@ -263,6 +310,8 @@ def to_command(value: ButtonValue) -> Command | None:
             return WeeklySummary(on=value.on)
         case SetReminder():
             return Reminder(at=value.at)
+        case UndoEntry():
+            return DeleteEntry(entry_id=value.id, workspace_id=value.ws)
     return None
 
 
