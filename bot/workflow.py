@@ -70,12 +70,12 @@ def budget_summary(step: StepInputs, service: Service) -> Summary:
     if sub is None:
         return Summary(
             error=f"<@{step.person}> has no Toggl digest in <#{step.channel}>: the step posts someone's projects only where "
-            "they subscribed one (`/toggl digest subscribe` there)."
+            "they subscribed one (/toggl digest subscribe there)."
         )
     try:
         account = service.accounts.account(Asker(team_id=step.team_id, user_id=step.person))
     except (NotConnected, ReconnectNeeded):
-        return Summary(error=f"<@{step.person}>'s Toggl connection is gone: they need to `/toggl connect` again.")
+        return Summary(error=f"<@{step.person}>'s Toggl connection is gone: they need to /toggl connect again.")
     except KeyMissing:
         return Summary(error="The app cannot read the stored Toggl token right now (a problem on its side).")
     try:
@@ -88,7 +88,7 @@ def budget_summary(step: StepInputs, service: Service) -> Summary:
         data = digest_data(service.reader, service.reports, account, now.date())
     except toggl.TokenRejected:
         service.accounts.token_rejected(account)
-        return Summary(error=f"Toggl no longer accepts <@{step.person}>'s token: they need to `/toggl connect` again.")
+        return Summary(error=f"Toggl no longer accepts <@{step.person}>'s token: they need to /toggl connect again.")
     except toggl.TogglError as err:
         return Summary(error=f"Toggl could not be asked just now ({type(err).__name__}); the next run tries again.")
     sub = dataclasses.replace(sub, threshold=step.threshold or sub.threshold, skip_empty=False)

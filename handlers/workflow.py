@@ -35,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
                     posted = client.chat_postMessage(channel=found.channel, **summary.message)
                 except SlackApiError as err:
                     if error_code(err) in ("not_in_channel", "channel_not_found"):
-                        fail(error=f"The app is not in <#{found.channel}>: invite it there (`/invite @Toggl`).")
+                        fail(error=f"The app is not in <#{found.channel}>: invite it there (/invite @Toggl).")
                     else:
                         fail(error=f"Slack did not take the post ({error_code(err)}).")
                     return

@@ -266,3 +266,39 @@ def _ada_asker() -> Any:
     from bot.identity import Asker
 
     return Asker(team_id="T1", user_id="U1")
+
+
+def test_what_capture_costs_of_the_quota_once_the_copy_is_warm(running: Running, ada: dict) -> None:
+    """The figures docs/benchmarks.md states: with the app's copy of the projects warm (after `projects`), a `log`
+    on a named project is one request, its Undo one, an Edit one (the form opens from what the app remembers),
+    and an unfurl none."""
+    running.send.command("projects", response_url=running.slack.hook("warm"))
+    replies(running, hook="warm")
+    running.toggl.requests.clear()
+
+    def spent(words: str, hook: str) -> list[str]:
+        running.toggl.requests.clear()
+        running.send.command(words, response_url=running.slack.hook(hook))
+        replies(running, hook=hook)
+        return [f"{r.method} {r.path}" for r in running.toggl.requests]
+
+    wid = ada["wid"]
+    assert spent("log 1h yesterday QA project:Website redesign", "c1") == [f"POST /api/v9/workspaces/{wid}/time_entries"]
+    logged = replies(running, hook="c1")[0]
+    running.toggl.requests.clear()
+    running.send.button("entry_undo", button_of(logged, "entry_undo")["value"], response_url=running.slack.hook("c1"))
+    replies(running, 2, hook="c1")
+    assert [r.method for r in running.toggl.requests] == ["DELETE"]
+    assert spent("start Mockups project:Website redesign", "c2") == [f"POST /api/v9/workspaces/{wid}/time_entries"]
+    started = replies(running, hook="c2")[0]
+    running.toggl.requests.clear()
+    running.send.button("timer_edit", button_of(started, "timer_edit")["value"])
+    (opened,) = running.slack.wait_for_calls("views.open")
+    running.settle()
+    assert running.toggl.requests == []  # the form opened from what the app remembers
+    values = state(entry_description=("value", "Mockups v2"), entry_billable=("selected_option", {"value": "project"}))
+    running.send.submit_view(
+        "entry_edit_form", values, private_metadata=opened.body["view"]["private_metadata"], view_id="V1"
+    )
+    running.settle()
+    assert [r.method for r in running.toggl.requests] == ["PUT"]

@@ -66,3 +66,19 @@ def test_a_repeated_event_unfurls_once(running: Running, ada: dict) -> None:
     shared(running, url)
     running.settle()
     assert len(running.slack.of("chat.unfurl")) == 1
+
+
+def test_an_unfurl_after_a_list_costs_nothing(running: Running, ada: dict) -> None:
+    """docs/benchmarks.md: after `projects` (the copy of the projects warm, and the four-week pace kept an hour and
+    shared with lists and digests), an unfurl asks Toggl nothing."""
+    running.send.command("projects")
+    running.slack.wait_for_calls("/hooks/r1")
+    running.settle()
+    url = f"https://track.toggl.com/{ada['wid']}/projects/{ada['website']['id']}"
+    for n in range(2):
+        running.toggl.requests.clear()
+        shared(running, url, event_id=f"EvW{n}")
+        running.slack.wait_for_calls("chat.unfurl", n + 1)
+        running.settle()
+        asked = [r.path for r in running.toggl.requests]
+        assert asked == []
