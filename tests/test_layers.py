@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "bot.home",
             "bot.digest",
             "bot.personal",
+            "bot.alerts",
             "bot.capture",
             "bot.unfurl",
             "bot.workflow",

@@ -218,6 +218,13 @@ class DigestEmpty:
     post: bool
 
 
+@dataclass(frozen=True)
+class DigestAlerts:
+    """Real-time alerts for the asker's digest in this channel (`bot.alerts`)."""
+
+    on: bool
+
+
 # -- capture: time logged after the fact, and what undoes it (issue 20) ---------------------------------
 
 DayWord = str
@@ -288,6 +295,7 @@ Command = (
     | DigestThreshold
     | DigestMute
     | DigestEmpty
+    | DigestAlerts
     | StartTimer
     | StopTimer
     | ShowTimer
