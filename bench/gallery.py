@@ -26,7 +26,7 @@ from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 
 from bench.common import ROOT
-from bot import buttons, toggl
+from bot import buttons, capture, toggl, workflow
 from bot import timers as timer_answers
 from bot.alerts import views as alert_views
 from bot.answers import answer, from_copy
@@ -48,7 +48,10 @@ from bot.team.runner import TeamRunner
 from bot.toggl import TogglClients
 from bot.toggl.models import Project
 from bot.views import account, errors, timers
-from bot.views.common import message, section
+from bot.views import capture as capture_views
+from bot.views import unfurl as unfurl_views
+from bot.views.capture import entry_form
+from bot.views.common import message, plain, section
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
 from bot.views.mytime import ProjectTime, period_title, reminder, time_report
@@ -407,6 +410,8 @@ def render() -> tuple[str, Gallery]:
             errors.toggl_error_message(toggl.QuotaExceeded("x", resets_in=754, bucket="me")),
         )
 
+        _capture(gallery, service, clock, say, press)  # issue 20: log, Undo, Edit, the forms, unfurls, the workflow step
+
         gallery.part("My time")
         say("Today", "today")
         say("This week", "week")
@@ -508,6 +513,70 @@ def _team_part(gallery: Gallery, service: Service, fake: FakeToggl, slack: FakeS
     gallery.message("The nudge", "a direct message on a workday under the minimum, to who said `team nudge on`", nudge)
     gallery.message("The nudge's Log button", "Log time, until the log form is wired", team_views.log_hint())
     say("What the team post says about you", "team me", FINN)
+
+
+# -- capture (issue 20) -----------------------------------------------------------------------------------------
+
+
+def _capture(gallery: Gallery, service: Service, clock: FrozenClock, say: Any, press: Any) -> None:
+    """Capturing time where the work happens: Eli's entries, an hour on (Dana's hour and figures stay as they were)."""
+    gallery.part("Capturing time: log, Undo, Edit, shortcuts, links and the workflow step")
+    before = clock.now()
+    clock.advance(hours=1)
+    say("Eli's timer, stopped first", "stop", ELI)
+    (logged,) = say("Logged after the fact, with Undo", "log 1h30 yesterday QA review project:brand #qa", ELI)
+    undo = next(e for b in logged["blocks"] if b["type"] == "actions" for e in b["elements"])
+    value = buttons.decode(undo["value"])
+    assert isinstance(value, buttons.UndoEntry)
+    press("Undone", value, "Undo on the logged entry", ELI)
+    press("Undo, a second time", value, "Undo again", ELI)
+    say("A log refused: more than a day", "log 25h yesterday Typo", ELI)
+    say("A log refused: a day to come", "log 1h 2026-11-30 Planning", ELI)
+    say("A log refused: it would end after now", "log 12h today Workshop", ELI)
+    refused = errors.write_refused(toggl.QuotaExceeded("x", resets_in=754), "log")
+    gallery.message("A log refused: the hourly limit used up", "/toggl log …", refused)
+    (started,) = say("Started with a task, billable and tags", "start Wireframes project:brand billable #ux", ELI)
+    eli = service.accounts.account(ELI)
+    pressed = next(
+        e for b in started["blocks"] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Edit"
+    )
+    edit_value = buttons.decode(pressed["value"])
+    assert isinstance(edit_value, buttons.EditRunning)
+    found = capture.edit_form(eli, service, edit_value.id)
+    assert isinstance(found, tuple)
+    gallery.view("The Edit form of the running entry", "Edit on a start reply, `now` or the Home tab", entry_form(*found))
+    kept = found[1].project.id if found[1].project is not None else None
+    edit = capture.submitted(found[0], capture_views.EntryInput("Wireframes, round 2", kept, None, None, ("ux",)))
+    for saved in answer(edit, ELI, service).messages:
+        gallery.message("Edited", "the Edit form saved", saved)
+    text = "Can someone check the <https://example.com/brief|brief> for Brand refresh before Friday?"
+    gallery.view(
+        "“Start a Toggl timer” on a message",
+        "the message shortcut, on a message naming a project",
+        entry_form(*capture.start_form(eli, service, text, "CPROJECTS")),
+    )
+    gallery.view("“Log time”", "the global shortcut", entry_form(*capture.log_form(eli, service)))
+    say("Stopping Eli's timer", "stop", ELI)
+    clock.set(before)
+    project = next(p for p in service.reader.cached_projects("T1", "UDANA", 4001) if p.estimated_seconds)
+    unfurled = {"text": "(an unfurl has no notification text)", **unfurl_views.project_unfurl(project, 4001, {}, None)}
+    gallery.message("A project link, unfurled", "a track.toggl.com project link posted by someone who can see it", unfurled)
+    prompt = {"text": plain(unfurl_views.CONNECT_PROMPT), "blocks": unfurl_views.connect_prompt_blocks()}
+    gallery.message("A project link, posted by someone not connected", "Slack's prompt, to the poster alone", prompt)
+    step = workflow.budget_summary(workflow.StepInputs("T1", "UDANA", "CPROJECTS", threshold=80), service)
+    assert step.message is not None
+    gallery.message("The workflow step's post", "“Post a Toggl budget summary” in a workflow", step.message)
+    for title, person, channel in [
+        ("The workflow step fails: no digest there", "UDANA", "CELSEWHERE"),
+        ("The workflow step fails: not connected", "USTRANGER", "CPROJECTS"),
+    ]:
+        failed = workflow.budget_summary(workflow.StepInputs("T1", person, channel), service)
+        if failed.error is None:
+            continue
+        gallery.message(title, "shown to the workflow's owner in Workflow Builder", {"text": failed.error})
+
+
+# -- end of capture ----------------------------------------------------------------------------------------------
 
 
 def _payload(body: dict[str, Any]) -> dict[str, Any]:

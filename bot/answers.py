@@ -11,24 +11,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot import mytime, personal, timers, toggl
+from bot import capture, mytime, personal, timers, toggl
 from bot.alerts.hooks import release_person, resume_person
 from bot.alerts.manage import answer_alerts
 from bot.browse import filter_projects, pick_project_answer, projects_answer, tasks_answer, with_staleness
 from bot.commands import (
     Command,
     Connect,
+    DeleteEntry,
     DigestAlerts,
     DigestCommand,
     DigestMute,
     DigestSubscribe,
     Disconnect,
+    EditEntry,
     Greet,
     Help,
     Invalid,
     ListProjects,
     ListTasks,
     ListWorkspaces,
+    LogTime,
     MyTime,
     PickProject,
     Reminder,
@@ -62,6 +65,10 @@ READS = (ListProjects, ListTasks, PickProject, ShowTimer, MyTime, ShowMe, ListWo
 start a timer)."""
 
 
+WRITES: dict[type, str] = {StartTimer: "start", StopTimer: "stop", LogTime: "log", DeleteEntry: "undo", EditEntry: "edit"}
+"""Commands that write to Toggl, and the verb their refusal at the quota names."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """What to answer: messages to send, and whether to open the connect modal instead."""
@@ -87,8 +94,8 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
         )
     except toggl.TogglError as err:
         log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
-        if isinstance(err, toggl.QuotaExceeded) and isinstance(command, StartTimer | StopTimer):
-            return Reply([write_refused(err, "start" if isinstance(command, StartTimer) else "stop")])
+        if isinstance(err, toggl.QuotaExceeded) and type(command) in WRITES:
+            return Reply([write_refused(err, WRITES[type(command)])])
         return Reply([toggl_error_message(err)])
     except Exception:
         log.exception("Unexpected failure answering a %s command", type(command).__name__)
@@ -208,7 +215,13 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
         case PickProject():
             return [pick_project_answer(command, account, service)]
         case StartTimer():
-            return [timers.start_answer(command, account, service)]
+            return [timers.start_answer(command, account, service, channel_id=asker.channel_id)]
+        case LogTime():  # capture (issue 20)
+            return [capture.log_answer(command, account, service)]
+        case DeleteEntry():
+            return [capture.delete_answer(command, account, service)]
+        case EditEntry():
+            return [capture.edit_answer(command, account, service)]
         case StopTimer():
             return [timers.stop_answer(command, account, service)]
         case ShowTimer():

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 REDIRECT_PATH = "/slack/oauth_redirect"
 SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
+SCOPES += ["links:read", "links:write"]  # capture (issue 20): track.toggl.com links unfurl into the project's figure
 """The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
 OAUTH_STATE_SECONDS = 600
 WORK_THREADS = 16

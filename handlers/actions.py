@@ -22,16 +22,18 @@ from bot.commands import Command
 from bot.identity import Asker
 from bot.team.views import log_hint
 from bot.views.account import CONNECT_ACTION
+from bot.views.capture import UNDO_ACTION
 from bot.views.common import Message, notice
 from bot.views.errors import unreadable_button
 from bot.views.home import REMIND_TIME_ACTION
 from bot.views.tasks import PICK_ACTION
 from bot.views.timers import RESTART_ACTION, STOP_ACTION
+from handlers.capture import open_edit_form
 from handlers.deps import Deps, deliver, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form, publish_home
 
 REPLACING = re.compile(
-    rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk|{STOP_ACTION}|{RESTART_ACTION})$"
+    rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk|{STOP_ACTION}|{RESTART_ACTION}|{UNDO_ACTION})$"
 )
 """Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks,
 the timer stopped or restarted: the old buttons would only mislead)."""
@@ -118,6 +120,9 @@ def register(app: App, deps: Deps) -> None:
                     response_url=None if from_home else body.get("response_url"),
                     from_home=from_home,
                 )
+            case buttons.EditRunning(id=entry_id):  # capture (issue 20): the Edit form of the running entry
+                response_url = None if from_home else body.get("response_url")
+                deps.soon(open_edit_form, deps, client, trigger_id, asker, entry_id, response_url, send)
             case buttons.EditDigest(sub=sub):
                 form = {"channel_id": None, "subscription_id": sub, "from_home": from_home}
                 deps.soon(open_digest_form, client, service, trigger_id, asker, send, **form)

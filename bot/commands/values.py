@@ -112,6 +112,10 @@ class StartTimer:
     workspace_id: int | None = None
     task_id: int | None = None
     billable: bool | None = None
+    task: str | None = None
+    """A task of the project, by name or id as typed (`task:`); a button or form names it by `task_id`."""
+    tags: tuple[str, ...] = ()
+    """Tag names (`#tag`); Toggl makes those the workspace lacks."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,54 @@ class TeamNudge:
 TeamCommand = TeamSubscribe | TeamUnsubscribe | TeamPreview | TeamMe | TeamNudge
 """The `team ...` words, answered by `bot.team.manage`."""
 
+# -- capture: time logged after the fact, and what undoes it (issue 20) ---------------------------------
+
+DayWord = str
+"""`today`, `yesterday` or a `YYYY-MM-DD`: which day, in the person's Toggl time zone (the feature resolves it)."""
+
+
+@dataclass(frozen=True)
+class LogTime:
+    """A stopped entry of `seconds` on `day`, after the fact. Without `start_at` (HH:MM), today's entry ends now
+    and another day's starts at 09:00. Options as `start`'s."""
+
+    seconds: int
+    day: DayWord = "today"
+    description: str = ""
+    project: str | None = None
+    task: str | None = None
+    billable: bool | None = None
+    tags: tuple[str, ...] = ()
+    start_at: str | None = None
+    workspace_id: int | None = None
+    task_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DeleteEntry:
+    """Undo a `log`: delete exactly that entry (its Undo button names it), nothing else."""
+
+    entry_id: int
+    workspace_id: int
+
+
+@dataclass(frozen=True)
+class EditEntry:
+    """The Edit form's submission: the entry's new description, project (by id), task (typed), billable flag (None:
+    as the project says) and tags."""
+
+    entry_id: int
+    workspace_id: int
+    description: str = ""
+    project: str | None = None
+    task: str | None = None
+    billable: bool | None = None
+    tags: tuple[str, ...] = ()
+
+
+# -- end of capture ---------------------------------------------------------------------------------------
+
+
 DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
 """The `digest ...` words, answered by `bot.digest.manage`."""
 
@@ -297,6 +349,9 @@ Command = (
     | TeamPreview
     | TeamMe
     | TeamNudge
+    | LogTime
+    | DeleteEntry
+    | EditEntry
 )
 
 READ_ONLY = (

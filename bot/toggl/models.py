@@ -100,6 +100,8 @@ class Project(TogglModel):
     status: str | None = None
     """One of upcoming, active, ended, archived, deleted; older answers leave it out."""
     pinned: bool = False
+    billable: bool | None = None
+    """Whether new time on it is billable by default (a paid plan's feature); entries take it only when told."""
     actual_seconds: int | None = None
     """All time ever tracked on the project, in seconds (use this, not the truncated `actual_hours`)."""
     estimated_seconds: int | None = None

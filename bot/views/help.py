@@ -16,7 +16,15 @@ WORDS: list[tuple[str, str]] = [
     ("workspace <name or id>", "switch your default workspace"),
     ("projects [active|archived|all] [over] [by risk] [client:<name>] [text]", "your projects against their estimates"),
     ("tasks [project name or id] [all]", "a project's tasks (`all` adds done ones; no name: a menu)"),
-    ("start <description> [project:<name or id>]", "start a timer now (Toggl stops the one running)"),
+    (
+        "start <description> [project:<name or id>] [task:<name or id>] [billable] [#tag]",
+        "start a timer now (Toggl stops the one running); Edit changes it",
+    ),
+    # capture (issue 20)
+    (
+        "log <duration> [today|yesterday|YYYY-MM-DD] <description> [project:<name or id>]",
+        "log time after the fact, with Undo",
+    ),
     ("stop", "stop the running timer"),
     ("now", "what runs now (with Stop), or what ran last (with Restart)"),
     ("today", "your tracked time today per project, and how much of it is billable"),

@@ -35,7 +35,7 @@ from bot.views.common import (
     stale_note,
 )
 from bot.views.projects import Figures, Forecasts, project_line, sort_projects
-from bot.views.timers import START_HINT, at, restart_button, stop_button, what
+from bot.views.timers import START_HINT, at, edit_button, restart_button, stop_button, what
 
 MAX_HOME_BLOCKS = 100
 DIGESTS_SHOWN = 10
@@ -136,7 +136,8 @@ def _timer(data: HomeData) -> list[dict[str, Any]]:
         entry = state.running
         since = f"since {at(entry.start, timer.zone, today)} ({elapsed(entry.seconds_at(now))})"
         text = f":stopwatch: {what(entry, timer.project)} · {since}"
-        return [divider(), section(text, accessory=stop_button(entry)), context(f"{note} · `stop` or `now` anywhere.")]
+        controls = actions(stop_button(entry), edit_button(entry), block_id="home_timer")  # Edit: issue 20
+        return [divider(), section(text), controls, context(f"{note} · `stop` or `now` anywhere.")]
     if state.last is not None:
         text = f"Nothing is running. Last: {what(state.last, timer.project)}."
         return [divider(), section(text, accessory=restart_button(state.last)), context(f"{note} · {START_HINT}")]

@@ -296,7 +296,8 @@ class FakeToggl:
 
     def running_entry(self, token: str) -> dict | None:
         uid = self.people[token].me["id"]
-        return next((e for e in self.time_entries.values() if e["user_id"] == uid and e["stop"] is None), None)
+        running = (e for e in self.time_entries.values() if e["user_id"] == uid and e["stop"] is None)
+        return next((e for e in running if not e.get("server_deleted_at")), None)
 
     def _store_entry(self, person: Person, wid: int, fields: dict, start: dt.datetime, stop: dt.datetime | None) -> dict:
         tid = self.new_id()
@@ -416,6 +417,17 @@ class FakeToggl:
                 "POST",
                 r"/reports/api/v3/workspace/(\d+)/weekly/time_entries",
                 lambda wid: self._weekly(person, int(wid), body),
+            ),
+            # capture (issue 20): an entry changed or deleted
+            (
+                "PUT",
+                r"/api/v9/workspaces/(\d+)/time_entries/(\d+)",
+                lambda wid, tid: self._update(person, int(wid), int(tid), body),
+            ),
+            (
+                "DELETE",
+                r"/api/v9/workspaces/(\d+)/time_entries/(\d+)",
+                lambda wid, tid: self._delete(person, int(wid), int(tid)),
             ),
         ]
         for verb, pattern, route in routes:
@@ -544,12 +556,9 @@ class FakeToggl:
         if body.get("workspace_id") not in (None, wid):
             return 400, "workspace_id does not match the path"
         pid = body.get("project_id")
-        if pid is not None:
-            project = self.projects[wid].get(pid)
-            if project is None or project.get("server_deleted_at"):
-                return 400, "Invalid project_id"
-            if not project["active"]:
-                return 400, "Cannot track time on an archived project"
+        problem = self._bad_project_or_task(wid, pid, body.get("task_id"))
+        if problem:
+            return 400, problem
         start = _moment(body["start"])
         duration: Any = body.get("duration")  # an int, or absent when "stop" is given
         if duration is None and not body.get("stop"):
@@ -565,6 +574,59 @@ class FakeToggl:
             stop = _moment(body["stop"]) if body.get("stop") else start + dt.timedelta(seconds=int(duration))
         entry = self._store_entry(person, wid, body, start, stop)
         return 200, entry
+
+    # -- capture (issue 20) ------------------------------------------------------------------------------
+
+    def _own_entry(self, person: Person, wid: int, tid: int) -> dict | None:
+        entry = self.time_entries.get(tid)
+        if entry is None or entry["workspace_id"] != wid or entry["user_id"] != person.me["id"]:
+            return None
+        return None if entry.get("server_deleted_at") else entry
+
+    def _bad_project_or_task(self, wid: int, pid: Any, tid: Any) -> str | None:
+        """Toggl's 400 for a project that is gone or archived, or a task not of that project."""
+        if pid is not None:
+            project = self.projects[wid].get(pid)
+            if project is None or project.get("server_deleted_at"):
+                return "Invalid project_id"
+            if not project["active"]:
+                return "Cannot track time on an archived project"
+        if tid is not None:
+            task = self.tasks[wid].get(tid)
+            if task is None or task["project_id"] != pid:
+                return "Invalid task_id"
+        return None
+
+    def _update(self, person: Person, wid: int, tid: int, body: Any) -> tuple[int, Any]:
+        """`PUT …/time_entries/{id}`: the fields given replace the entry's (tags by name)."""
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        entry = self._own_entry(person, wid, tid)
+        if entry is None:
+            return 404, "Time entry not found"
+        if not isinstance(body, dict):
+            return 400, "JSON is not valid"
+        pid = body.get("project_id", entry["project_id"])
+        task_id = body.get("task_id", entry["task_id"])
+        problem = self._bad_project_or_task(wid, pid, task_id)
+        if problem:
+            return 400, problem
+        for key in ("description", "billable", "tags"):
+            if key in body:
+                entry[key] = body[key] if key != "tags" else list(body[key] or [])
+        entry.update(project_id=pid, pid=pid, task_id=task_id, tid=task_id, at=_stamp(self.now()))
+        return 200, entry
+
+    def _delete(self, person: Person, wid: int, tid: int) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        entry = self._own_entry(person, wid, tid)
+        if entry is None:
+            return 404, "Time entry not found"
+        entry.update(server_deleted_at=_stamp(self.now()), at=_stamp(self.now()))
+        return 200, None
+
+    # -- end of capture ------------------------------------------------------------------------------
 
     def _stop(self, person: Person, wid: int, tid: int) -> tuple[int, Any]:
         if not self._can_see(person, wid):
