@@ -43,7 +43,6 @@ from bot.personal.runner import weekly_summary
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
-from bot.team import views as team_views
 from bot.team.runner import TeamRunner
 from bot.toggl import TogglClients
 from bot.toggl.models import Project
@@ -511,7 +510,6 @@ def _team_part(gallery: Gallery, service: Service, fake: FakeToggl, slack: FakeS
     gallery.message("The team post", "toggl-bot digest run, or the scheduler (posted in the channel)", _payload(posted))
     (nudge,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "UFINN"]
     gallery.message("The nudge", "a direct message on a workday under the minimum, to who said `team nudge on`", nudge)
-    gallery.message("The nudge's Log button", "Log time, until the log form is wired", team_views.log_hint())
     say("What the team post says about you", "team me", FINN)
 
 

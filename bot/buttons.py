@@ -203,8 +203,7 @@ class SetReminder(_Value):
 
 
 class OpenLog(_Value):
-    """The nudge's Log button: log time after the fact (`log` and its form come from another feature; until then,
-    the words to type)."""
+    """The nudge's Log button: the form that logs time after the fact (the `log_time` shortcut's)."""
 
     k: Literal["log"] = "log"
 

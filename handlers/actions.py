@@ -20,7 +20,6 @@ from bot import buttons, home
 from bot.answers import Reply, answer
 from bot.commands import Command
 from bot.identity import Asker
-from bot.team.views import log_hint
 from bot.views.account import CONNECT_ACTION
 from bot.views.capture import UNDO_ACTION
 from bot.views.common import Message, notice
@@ -28,7 +27,7 @@ from bot.views.errors import unreadable_button
 from bot.views.home import REMIND_TIME_ACTION
 from bot.views.tasks import PICK_ACTION
 from bot.views.timers import RESTART_ACTION, STOP_ACTION
-from handlers.capture import open_edit_form
+from handlers.capture import open_edit_form, open_log_form
 from handlers.deps import Deps, deliver, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form, publish_home
 
@@ -103,8 +102,8 @@ def register(app: App, deps: Deps) -> None:
                 deps.soon(deliver, unreadable_button(), send, fallback)
             case buttons.OpenInToggl():
                 pass  # Slack opened the link; there is nothing to do
-            case buttons.OpenLog():  # the nudge's Log button (issue 21); the `log_time` form, once wired, opens here
-                deps.soon(deliver, log_hint(), send, fallback)
+            case buttons.OpenLog():  # the nudge's Log button: the same form as the `log_time` shortcut
+                deps.soon(open_log_form, deps, client, trigger_id, asker)
             case buttons.OpenConnect():
                 response_url = None if from_home else body.get("response_url")
                 deps.soon(open_connect_form, client, service, trigger_id, asker, response_url)

@@ -39,11 +39,7 @@ THREAD_BLOCKS = MAX_BLOCKS - 5
 """Sections of one thread message (Slack allows 50 blocks a message)."""
 NUDGE_START_ACTION = "team_nudge_start"
 LOG_ACTION = "log_time_open"
-"""The nudge's Log button: the `log_time` form of the capture feature, once it is wired (until then, a hint)."""
-LOG_HINT = (
-    "Log time after the fact with `/toggl log <duration> [today|yesterday|YYYY-MM-DD] <description> "
-    "[project:<name or id>]`, like `/toggl log 1h30 yesterday QA review project:Website redesign`."
-)
+"""The nudge's Log button: it opens the `log_time` shortcut's form."""
 ASK_NUDGE = "`team nudge on` lets team posts mention you and nudges you by DM when you tracked under the minimum."
 
 
@@ -133,10 +129,6 @@ def nudge(covered: Covered, seconds: int, min_seconds: int, workspace_id: int, c
             context("You get this because you said `team nudge on`; `team nudge off` stops it and the mentions."),
         ],
     )
-
-
-def log_hint() -> Message:
-    return notice(LOG_HINT)
 
 
 def refusal(admins: list[str] | None, workspace_name: str | None = None) -> Message:

@@ -5,6 +5,7 @@ member's refusal that names the admins. Every test runs in each era of `tests.cl
 from __future__ import annotations
 
 import datetime as dt
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -248,13 +249,13 @@ def test_the_home_tab_shows_the_team_posts_a_person_subscribed_and_their_say(
     assert running.service.team.all() == []
 
 
-def test_the_nudge_buttons_start_a_timer_and_say_how_to_log_time(running: Running, base_time: dt.datetime) -> None:
+def test_the_nudge_buttons_start_a_timer_and_open_the_log_form(running: Running, base_time: dt.datetime) -> None:
     world = five(running.toggl, running.service, base_time)
     nudge = views.nudge(covered("weekdays", base_time.date()), 0, 4 * H, world["wid"], "C1")
     start, log = (e for b in nudge["blocks"] if b["type"] == "actions" for e in b["elements"])
     running.send.button(log["action_id"], log["value"], user="U4", response_url=running.slack.hook("di"))
-    (hint,) = running.slack.wait_for_calls("/hooks/di")
-    assert "/toggl log <duration>" in all_text(hint.body)
+    (opened,) = running.slack.wait_for_calls("views.open")
+    assert "Log time" in json.dumps(opened.body)  # the `log_time` shortcut's form
     running.send.button(start["action_id"], start["value"], user="U4", response_url=running.slack.hook("di"))
-    running.slack.wait_for_calls("/hooks/di", 2)
+    running.slack.wait_for_calls("/hooks/di", 1)
     assert running.toggl.running_entry(TOKENS["Di"]) is not None
