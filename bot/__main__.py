@@ -188,12 +188,13 @@ def scheduler(settings: Settings) -> int:
     if problem:
         print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
         return 2
-    from bot.app import digest_runner, personal_runner, scheduled_tick
+    from bot.app import digest_runner, personal_runner, scheduled_tick, team_runner
     from bot.ticker import blocking_scheduler
 
     runner = digest_runner(settings)
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
     ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    ticks.append(scheduled_tick(team_runner(runner, settings)))  # team posts (issue 21)
     blocking_scheduler(ticks, runner.clock).start()
     return 0
 
@@ -206,7 +207,7 @@ def digest_run(settings: Settings, *, force: bool) -> int:
     """
     if not _needs_bot_token(settings, "digest run"):
         return 2
-    from bot.app import digest_runner, personal_runner
+    from bot.app import digest_runner, personal_runner, team_runner
 
     runner = digest_runner(settings)
     outcomes = runner.run_forced() if force else runner.run_due()
@@ -221,6 +222,13 @@ def digest_run(settings: Settings, *, force: bool) -> int:
             print(f"personal {sent.kind} {sent.schedule_id}: {sent.status}{detail}")
         if personal:
             print(f"{plural(len(personal), 'personal message')} handled, {sum(o.status == 'sent' for o in personal)} sent")
+    team = team_runner(runner, settings)  # team posts (issue 21): forced like digests, or what is due
+    posts = team.run_forced() if force else team.run_due()
+    for post in posts:
+        detail = f": {post.detail}" if post.detail else ""
+        print(f"team post {post.post_id} in {post.channel_id}: {post.status}{detail}")
+    if posts:
+        print(f"{plural(len(posts), 'team post')} handled, {sum(o.status == 'posted' for o in posts)} posted")
     return 0
 
 

@@ -20,8 +20,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.alerts.rules import Delivery
+from bot.alerts.watch import Watcher
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
+from bot.doors.toggl import Receive
 from bot.handover import Handover
 from bot.personal.runner import PersonalRunner
 from bot.scheduled import Runner
@@ -30,6 +33,8 @@ from bot.settings import INSTALL_PATH, Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.slack.retries import retry_handlers
+from bot.store import Hook
+from bot.team.runner import TeamRunner
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.views.errors import not_installed
 from bot.work import WorkPool
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 
 REDIRECT_PATH = "/slack/oauth_redirect"
 SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
+SCOPES += ["links:read", "links:write"]  # capture (issue 20): track.toggl.com links unfurl into the project's figure
 """The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
 OAUTH_STATE_SECONDS = 600
 WORK_THREADS = 16
@@ -169,6 +175,11 @@ def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner
     return PersonalRunner(service, digests.slack, lease_seconds=settings.digest_lease_seconds)
 
 
+def team_runner(digests: DigestRunner, settings: Settings) -> TeamRunner:
+    """The poster of team posts and their nudges (issue 21), over the digest runner's service and Slack clients."""
+    return TeamRunner(digests.service, digests.slack, lease_seconds=settings.digest_lease_seconds)
+
+
 def scheduled_tick(*runners: Runner) -> Callable[[], None]:
     """What the scheduler does each minute: each runner's due slots in turn (digests, then personal
     messages); one failing never stops the others (each is logged)."""
@@ -183,11 +194,23 @@ def scheduled_tick(*runners: Runner) -> Callable[[], None]:
     return tick
 
 
+def alert_receiver(settings: Settings, service: Service, pool: WorkPool) -> tuple[Receive, Watcher]:
+    """What the Toggl door hands a verified delivery to (the work runs on `pool`, after the answer), and the
+    watcher whose `tick` runs the alerts' periodic check."""
+    watcher = Watcher(service.with_slack(slack_wiring(settings, service).gateway))
+
+    def receive(hook: Hook, delivery: Delivery) -> bool:
+        return pool.submit(watcher.receive, hook, delivery)
+
+    return receive, watcher
+
+
 def start_scheduler(settings: Settings) -> BackgroundScheduler:
     """The digest and personal message scheduler on a background thread of this process; returned, so that a
     deploy can stop it from starting new runs."""
     runner = digest_runner(settings)
     ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    ticks.append(scheduled_tick(team_runner(runner, settings)))  # team posts (issue 21)
     scheduler = background_scheduler(ticks, runner.clock)
     scheduler.start()
     log.info("Digest scheduler started")

@@ -10,14 +10,18 @@ what it started or stopped itself), else one `/me/time_entries/current` request.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl, tracking
+from bot.alerts.hooks import release_unused
+from bot.alerts.manage import answer_alerts
 from bot.browse import local_today
 from bot.budget import DEFAULT_THRESHOLD, forecasts_for, is_ended, is_gone
+from bot.commands import DigestAlerts
 from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.slots import next_slot
@@ -29,6 +33,16 @@ from bot.views.home import HomeData, HomeTimer, home_view
 
 def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
     """The Home tab's data; `refresh` (the button) uses the usual freshness window instead of the Home's longer one."""
+    data = _home_data(team_id, user_id, service, refresh=refresh)
+    # The team lead's view (issue 21): the person's team posts and their say, from the database alone.
+    posts = service.team.of_person(team_id, user_id)
+    now = service.clock.now()
+    upcoming = {p.id: next_slot(p, now) for p in posts if not p.paused_reason}
+    nudge = service.team.nudge_of(team_id, user_id)
+    return dataclasses.replace(data, team_posts=posts, team_next=upcoming, team_nudge=nudge)
+
+
+def _home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
     person = service.accounts.person(team_id, user_id)
     digests = service.subscriptions.of_person(team_id, user_id)
     now = service.clock.now()
@@ -127,4 +141,20 @@ def stop_digest(asker: Asker, subscription_id: int, service: Service) -> Message
     if sub.user_id != asker.user_id:
         return notice("That digest is not yours to stop.")
     service.subscriptions.delete(sub.id)
+    release_unused(service, asker.team_id)
     return None
+
+
+def set_alerts(asker: Asker, subscription_id: int, on: bool, service: Service) -> Message | None:
+    """The Home tab's alerts switch: the person's own digest only. The tab shows the change; turning alerts on
+    also says how they come (a webhook, or a periodic check and why) in the Messages tab."""
+    assert asker.team_id and asker.user_id
+    sub = service.subscriptions.by_id(subscription_id, asker.team_id)
+    if sub is None:
+        return None
+    if sub.user_id != asker.user_id:
+        return notice("That digest is not yours to change.")
+    where = dataclasses.replace(asker, channel_id=sub.channel_id)
+    account = service.accounts.account(where) if on else None
+    reply = answer_alerts(DigestAlerts(on=on), where, account, service)
+    return reply if on else None

@@ -4,7 +4,8 @@ A door serves one caller, and is a callable `(request, start_response)` (`door.D
 
 - `slack.py`: Slack's requests (`POST /slack/events`) and, in OAuth mode, "Add to Slack"; Slack's signature,
   shape and replay checks, then Bolt;
-- `health.py`: `GET /healthz` for load balancers and probes.
+- `health.py`: `GET /healthz` for load balancers and probes;
+- `toggl.py`: Toggl's webhook deliveries (`POST /toggl/webhooks/{hook id}`), signed with each hook's secret.
 
 Before any door sees a request, the router (`routing.py`) has settled what every door shares (`door.py`): an
 unknown path or method gets 404; a body with no usable length gets 411, one over `MAX_BODY_BYTES` gets 413
@@ -15,9 +16,6 @@ Where a new door goes: one module here for the caller, and one line in `router()
 its caller's own to check, then hands the work to the layers below (the service, the stores); it never reads
 the raw input or logs a body. The doors to come:
 
-- Toggl's webhooks: `toggl.py`, checking `X-Webhook-Signature-256` against the subscription's secret and
-  answering the validation ping, then handing the event on after answering;
-  `route("POST", "/toggl/webhooks/", toggl.deliver, prefix=True)` (the path carries the subscription);
 - the app's pages: `pages.py`; `route("GET HEAD", "/", pages.home)` and `route("GET HEAD", "/privacy", pages.privacy)`;
 - metrics: `metrics.py`, answering only `Authorization: Bearer <METRICS_TOKEN>`; `route("GET", "/metrics", metrics)`.
 
@@ -33,6 +31,7 @@ from slack_bolt import App
 from bot.doors.health import HEALTH_PATH, Health
 from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
+from bot.doors.toggl import WEBHOOKS_PATH, Receive, TogglDoor
 from bot.settings import Settings
 from bot.store import Database, SeenRequests
 from bot.work import AcksFirst
@@ -42,7 +41,13 @@ if TYPE_CHECKING:
 
 
 def router(
-    app: App, seen: SeenRequests, database: Database, *, signing_secret: str, acks_first: AcksFirst | None = None
+    app: App,
+    seen: SeenRequests,
+    database: Database,
+    *,
+    signing_secret: str,
+    toggl: TogglDoor,
+    acks_first: AcksFirst | None = None,
 ) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves. `acks_first` is told of every
     request, so that the after-ack pools start their jobs once the door has answered (`bot.work.AcksFirst`)."""
@@ -52,12 +57,17 @@ def router(
             route("GET HEAD", HEALTH_PATH, Health(database)),
             route("POST", EVENTS_PATH, slack.events),
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
+            route("POST", WEBHOOKS_PATH, toggl.deliver, prefix=True),
         ],
         acks_first=acks_first,
     )
 
 
-def wsgi_app(app: App, service: Service, settings: Settings, *, acks_first: AcksFirst | None = None) -> Router:
-    """The WSGI callable served for `app` and `service`, with the signing secret from `settings`."""
+def wsgi_app(
+    app: App, service: Service, settings: Settings, *, receive: Receive | None = None, acks_first: AcksFirst | None = None
+) -> Router:
+    """The WSGI callable served for `app` and `service`, with the signing secret from `settings`; Toggl's
+    deliveries go to `receive` (`bot.app.alert_receiver`) once answered."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return router(app, service.seen, service.database, signing_secret=secret, acks_first=acks_first)
+    toggl = TogglDoor(service.webhooks, service.accounts.secret_of, service.seen, receive)
+    return router(app, service.seen, service.database, signing_secret=secret, toggl=toggl, acks_first=acks_first)

@@ -11,6 +11,8 @@ One small interface per concern, each over the same `Database`:
 | `store.seen`          | event ids and request signatures already handled             |
 | (`bot.store.held`)    | requests acknowledged and not yet answered, under a lease    |
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
+| `store.webhooks`      | Toggl webhook subscriptions, deliveries applied, alert marks |
+| `store.team`          | team posts, their slots, and each person's say (issue 21)    |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
 Nothing here sees a token in clear: callers hand it ciphertext from `bot.crypto`.
@@ -40,6 +42,8 @@ from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests, Unrecorded
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Subscription, Subscriptions
+from bot.store.team import TeamPost, TeamPosts
+from bot.store.webhooks import Hook, Webhooks
 
 __all__ = [
     "MEMORY_URL",
@@ -47,13 +51,16 @@ __all__ = [
     "CacheState",
     "Database",
     "DatabaseTooNew",
+    "Hook",
     "Person",
     "PersonalSchedule",
     "SeenRequests",
     "Slot",
     "Store",
     "Subscription",
+    "TeamPost",
     "Unrecorded",
+    "Webhooks",
     "engine_url",
     "head_revision",
     "sqlite_path",
@@ -83,6 +90,8 @@ class Store:
         self.cache = Cache(self.db, clock)
         self.seen = SeenRequests(self.db, clock)
         self.slack = SlackState(self.db, clock)
+        self.webhooks = Webhooks(self.db, clock)
+        self.team = TeamPosts(self.db, clock)
 
     def __repr__(self) -> str:
         return f"Store({self.db!r})"
@@ -99,6 +108,8 @@ class Store:
         """
         with self.db.write() as conn:
             personal = self.personal.forget_team(conn, team_id)
+            self.webhooks.forget_team(conn, team_id)
+            personal += self.team.forget_team(conn, team_id)
             conn.execute(sa.delete(schema.held_answers).where(schema.held_answers.c.team_id == team_id))
             subs = schema.subscriptions
             ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
