@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
         print(f"toggl-bot: bad configuration: {problems}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     try:
         return _run(settings, args)
     except (KeyProblem, DatabaseTooNew) as err:

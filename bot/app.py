@@ -108,7 +108,7 @@ def create_app(
     deps = Deps(
         service=service,
         pool=pool or WorkPool(workers=WORK_THREADS),
-        side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING),
+        side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side"),
         installations=wiring.installations,
         handover=handover,
     )

@@ -80,7 +80,7 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     """Build the app and serve it until stopped; with `scheduler`, post digests from this process too."""
     raise_file_limit()
     service = Service.from_settings(settings)
-    pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING)
+    pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side")
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
     app = wsgi_app(create_app(settings, service=service, pool=pool, side=side, handover=handover), service, settings)
     ticker = start_scheduler(settings) if scheduler else None

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     handover_lease_seconds: float = Field(default=30, ge=1)
     """How long an instance's hold on an acknowledged request lasts unrenewed: if it dies, another instance
     answers the request about this long after (`bot.handover`). Renewed every third of it."""
+    metrics_token: SecretStr | None = None
+    """When set, `GET /metrics` answers Prometheus text to `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object a line (time, level, logger, message, request id, team) for a log platform."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much every command logs; the libraries that log bodies stay at INFO or above whatever it says
     (see `bot.logs`)."""
@@ -60,6 +64,7 @@ class Settings(BaseSettings):
         "slack_client_secret",
         "token_encryption_key",
         "toggl_api_token",
+        "metrics_token",
         mode="before",
     )
     @classmethod
@@ -71,6 +76,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_id_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ Slack's 3 seconds. So listeners `ack()`, then hand the slow part to this bounded
 
 from __future__ import annotations
 
+import contextvars
 import heapq
 import itertools
 import logging
@@ -14,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,10 @@ class WorkPool:
     True
     """
 
-    def __init__(self, workers: int = 16, max_pending: int = 500) -> None:
+    def __init__(self, workers: int = 16, max_pending: int = 500, *, name: str = "answers") -> None:
         self.workers = workers
+        self.name = name
+        """How `bot.metrics` names this pool's queue depth (`toggl_bot_work_pending{pool=…}`)."""
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toggl-work")
         self._slots = threading.BoundedSemaphore(max_pending)
         self._pending = 0
@@ -59,8 +64,9 @@ class WorkPool:
             return False
         with self._lock:
             self._pending += 1
-        try:
-            self._executor.submit(self._run, job, args)
+        metrics.work_queued(self.name, 1)
+        try:  # in a copy of the caller's context: the job's log lines name the request it answers (bot.logs)
+            self._executor.submit(contextvars.copy_context().run, self._run, job, args)
         except RuntimeError:  # shut down
             self._done()
             return False
@@ -75,6 +81,7 @@ class WorkPool:
             self._done()
 
     def _done(self) -> None:
+        metrics.work_queued(self.name, -1)
         with self._lock:
             self._pending -= 1
             if self._pending == 0:

@@ -19,9 +19,11 @@ the raw input or logs a body. The doors to come:
   answering the validation ping, then handing the event on after answering;
   `route("POST", "/toggl/webhooks/", toggl.deliver, prefix=True)` (the path carries the subscription);
 - the app's pages: `pages.py`; `route("GET HEAD", "/", pages.home)` and `route("GET HEAD", "/privacy", pages.privacy)`;
-- metrics: `metrics.py`, answering only `Authorization: Bearer <METRICS_TOKEN>`; `route("GET", "/metrics", metrics)`.
 
-Until then those paths get 404, like any path no door takes.
+Until then those paths get 404, like any path no door takes. Built:
+
+- `metrics.py`: `GET /metrics` (Prometheus text), answering only `Authorization: Bearer <METRICS_TOKEN>`; without
+  `METRICS_TOKEN` there is no such route.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.doors.health import HEALTH_PATH, Health
+from bot.doors.metrics import METRICS_PATH, Metrics
 from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
 from bot.settings import Settings
@@ -40,7 +43,9 @@ if TYPE_CHECKING:
     from bot.service import Service
 
 
-def router(app: App, seen: SeenRequests, database: Database, *, signing_secret: str) -> Router:
+def router(
+    app: App, seen: SeenRequests, database: Database, *, signing_secret: str, metrics_token: str | None = None
+) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves."""
     slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret)
     return Router(
@@ -48,11 +53,14 @@ def router(app: App, seen: SeenRequests, database: Database, *, signing_secret: 
             route("GET HEAD", HEALTH_PATH, Health(database)),
             route("POST", EVENTS_PATH, slack.events),
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
+            # -- operators (issue 22): off unless METRICS_TOKEN is set --
+            *([route("GET", METRICS_PATH, Metrics(metrics_token))] if metrics_token else []),
         ]
     )
 
 
 def wsgi_app(app: App, service: Service, settings: Settings) -> Router:
-    """The WSGI callable served for `app` and `service`, with the signing secret from `settings`."""
+    """The WSGI callable served for `app` and `service`, with the secrets from `settings`."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    return router(app, service.seen, service.database, signing_secret=secret)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    return router(app, service.seen, service.database, signing_secret=secret, metrics_token=metrics_token)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from bot.doors.door import Door, Refused, Request, not_found, plain, read_body
+from bot.logs import request_context
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ class Router:
         self.routes = tuple(routes)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Each request's log lines carry its id (the platform's `X-Request-Id`, or a new one): `bot.logs`."""
+        with request_context(environ.get("HTTP_X_REQUEST_ID")):
+            return self._route(environ, start_response)
+
+    def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         found = next((r for r in self.routes if r.takes(method, path)), None)
         if found is None:
