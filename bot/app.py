@@ -187,7 +187,11 @@ def start_scheduler(settings: Settings) -> BackgroundScheduler:
     """The digest and personal message scheduler on a background thread of this process; returned, so that a
     deploy can stop it from starting new runs."""
     runner = digest_runner(settings)
-    ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
+    ticks = [
+        scheduled_tick(runner),
+        scheduled_tick(personal_runner(runner, settings)),
+        scheduled_tick(runner.service.store.retention),  # at most hourly: what was kept long enough is deleted
+    ]
     scheduler = background_scheduler(ticks, runner.clock)
     scheduler.start()
     log.info("Digest scheduler started")
