@@ -18,10 +18,10 @@ the raw input or logs a body. The doors to come:
 - Toggl's webhooks: `toggl.py`, checking `X-Webhook-Signature-256` against the subscription's secret and
   answering the validation ping, then handing the event on after answering;
   `route("POST", "/toggl/webhooks/", toggl.deliver, prefix=True)` (the path carries the subscription);
-- the app's pages: `pages.py`; `route("GET HEAD", "/", pages.home)` and `route("GET HEAD", "/privacy", pages.privacy)`;
 
 Until then those paths get 404, like any path no door takes. Built:
 
+- `pages/`: `GET /` and `GET /privacy`, the app's own pages (Jinja2, escaped by default, no script);
 - `metrics.py`: `GET /metrics` (Prometheus text), answering only `Authorization: Bearer <METRICS_TOKEN>`; without
   `METRICS_TOKEN` there is no such route.
 """
@@ -34,9 +34,10 @@ from slack_bolt import App
 
 from bot.doors.health import HEALTH_PATH, Health
 from bot.doors.metrics import METRICS_PATH, Metrics
+from bot.doors.pages import HOME_PATH, PRIVACY_PATH, Pages
 from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
-from bot.settings import Settings
+from bot.settings import INSTALL_PATH, Settings
 from bot.store import Database, SeenRequests
 
 if TYPE_CHECKING:
@@ -44,7 +45,13 @@ if TYPE_CHECKING:
 
 
 def router(
-    app: App, seen: SeenRequests, database: Database, *, signing_secret: str, metrics_token: str | None = None
+    app: App,
+    seen: SeenRequests,
+    database: Database,
+    *,
+    signing_secret: str,
+    metrics_token: str | None = None,
+    pages: Pages | None = None,
 ) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves."""
     slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret)
@@ -55,6 +62,8 @@ def router(
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
             # -- operators (issue 22): off unless METRICS_TOKEN is set --
             *([route("GET", METRICS_PATH, Metrics(metrics_token))] if metrics_token else []),
+            # -- the app's pages (issue 22) --
+            *([route("GET HEAD", HOME_PATH, pages.home), route("GET HEAD", PRIVACY_PATH, pages.privacy)] if pages else []),
         ]
     )
 
@@ -63,4 +72,5 @@ def wsgi_app(app: App, service: Service, settings: Settings) -> Router:
     """The WSGI callable served for `app` and `service`, with the secrets from `settings`."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    return router(app, service.seen, service.database, signing_secret=secret, metrics_token=metrics_token)
+    pages = Pages(oauth=settings.oauth, install_path=INSTALL_PATH, support=settings.support_contact)
+    return router(app, service.seen, service.database, signing_secret=secret, metrics_token=metrics_token, pages=pages)
