@@ -29,6 +29,7 @@ from slack_sdk import WebClient
 from bench.common import ROOT
 from bot import buttons, toggl
 from bot import timers as timer_answers
+from bot.alerts import views as alert_views
 from bot.answers import answer, from_copy
 from bot.clock import FrozenClock
 from bot.commands import parse
@@ -44,6 +45,7 @@ from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
 from bot.toggl import TogglClients
+from bot.toggl.models import Project
 from bot.views import account, errors, timers
 from bot.views.common import message, section
 from bot.views.digest_form import DigestDefaults, digest_modal
@@ -361,6 +363,37 @@ def render() -> tuple[str, Gallery]:
                 report, owner_id="UDANA", workspace_name="Acme Studio", threshold=80, computed_at=berlin, workspace_id=4001
             )
             gallery.message(title, "an empty digest", empty)
+        # real-time alerts (bot.alerts): the replies to `digest alerts on`, and the posts the moment a project crosses
+        gallery.message(
+            "Real-time alerts turned on",
+            "/toggl digest alerts on (with webhooks)",
+            alert_views.alerts_on("CPROJECTS", 80, how=alert_views.WEBHOOK_HOW, member_note=""),
+        )
+        slots_full = "This workspace's webhook slots at Toggl are full or Toggl refused one (the free plan has one slot)."
+        gallery.message(
+            "Real-time alerts where the plan's webhook slots are full",
+            "/toggl digest alerts on (a member's token, slots taken)",
+            alert_views.alerts_on(
+                "CPROJECTS", 80, how=alert_views.polling_how(slots_full), member_note=alert_views.MEMBER_NOTE
+            ),
+        )
+        over = Project(id=5001, workspace_id=4001, name="Website <redesign> & co", estimated_seconds=36_000)
+        for level, tracked in (("threshold", 29_700), ("estimate", 37_800)):
+            gallery.message(
+                f"A real-time alert: {'the threshold' if level == 'threshold' else 'the estimate'} crossed",
+                "posted in the channel the moment time tracked in Toggl crosses it",
+                alert_views.alert_message(
+                    over,
+                    tracked,
+                    36_000,
+                    level,
+                    threshold=80,
+                    owner_id="UDANA",
+                    workspace_name="Acme Studio",
+                    workspace_id=4001,
+                    at=berlin,
+                ),
+            )
         reason = "I am not in that channel (Slack says `not_in_channel`)."
         failed = digest.digest_failed(["CPROJECTS", "DDANA"], reason)
         gallery.message("A digest that could not be posted", "a direct message to the subscriber", failed)

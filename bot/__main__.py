@@ -242,7 +242,15 @@ def forget(settings: Settings, *, team_id: str | None, user_id: str | None) -> i
     if not (team_id or user_id):
         print("toggl-bot forget: give --team T… (a workspace), --user U… (a person), or both", file=sys.stderr)
         return 2
+    from bot.alerts.manage import release_person, release_team
+
     service = Service.from_settings(settings)
+    if user_id:  # Toggl's side first (their webhook subscriptions), while the tokens that made it are kept
+        for person in service.store.people.all():
+            if person.user_id == user_id and team_id in (None, person.team_id):
+                release_person(service, person.team_id, user_id)
+    elif team_id:
+        release_team(service, team_id)
     removed = service.accounts.forget(team_id=team_id, user_id=user_id)
     if user_id:
         whom = f"user {user_id}" + (f" in team {team_id}" if team_id else " in every workspace")

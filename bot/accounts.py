@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 
 from pydantic import SecretStr
@@ -14,7 +15,7 @@ from bot import toggl
 from bot.crypto import TokenCipher, UnreadableToken
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.rotation import rotate_tokens
-from bot.store import Person, Store
+from bot.store import Hook, Person, Store
 from bot.toggl.models import Me, Workspace
 from bot.toggl_reader import TogglReader, dump_workspaces
 from bot.tokens import clean_token
@@ -143,6 +144,27 @@ class Accounts:
             found = _find_workspace(self.reader.workspaces(account, fresh=True), query)
         if found is not None and account.person is not None:
             self.store.people.set_workspace(account.person.team_id, account.person.user_id, found.id)
+        return found
+
+    def new_secret(self) -> tuple[str, str]:
+        """A new Toggl webhook signing secret, and its ciphertext to keep: made and kept like a token."""
+        secret = secrets.token_urlsafe(32)
+        return secret, self.cipher.encrypt(secret)
+
+    def secret_of(self, hook: Hook) -> str | None:
+        """A webhook's signing secret; None when no key of this process decrypts it (logged: an operator's problem)."""
+        try:
+            return self.cipher.decrypt(hook.secret_ciphertext)
+        except UnreadableToken:
+            log.error("Cannot decrypt the signing secret of a Toggl webhook (%r): no key of this process fits", hook)
+            return None
+
+    def of_toggl_user(self, team_id: str, toggl_user_id: int) -> list[Account]:
+        """The accounts of the team's people connected as this Toggl user, those whose token this process can read."""
+        found = []
+        for person in self.store.people.with_toggl_user(team_id, toggl_user_id):
+            with contextlib.suppress(NotConnected, ReconnectNeeded, KeyMissing):
+                found.append(self.account(Asker(team_id=person.team_id, user_id=person.user_id)))
         return found
 
     def rotate_keys(self) -> tuple[int, int]:

@@ -12,10 +12,13 @@ import logging
 from dataclasses import dataclass, field
 
 from bot import mytime, personal, timers, toggl
+from bot.alerts.hooks import release_person, resume_person
+from bot.alerts.manage import answer_alerts
 from bot.browse import filter_projects, pick_project_answer, projects_answer, tasks_answer, with_staleness
 from bot.commands import (
     Command,
     Connect,
+    DigestAlerts,
     DigestCommand,
     DigestMute,
     DigestSubscribe,
@@ -124,12 +127,17 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
             digests = service.subscriptions.of_person(asker.team_id, asker.user_id)
             own = len(service.personal.of_person(asker.team_id, asker.user_id))
             timer = timers.keeps_running(asker, service)  # asked before the token is gone
+            release_person(service, asker.team_id, asker.user_id)  # its webhooks go while its token is here
             had_token = service.accounts.disconnect(asker.team_id, asker.user_id)
             return Reply([account_views.disconnected(had_token, digests, own, timer)])
         case DigestSubscribe() if command.bare and asker.channel_id:
             if service.accounts.person(asker.team_id, asker.user_id) is None and asker.token is None:
                 raise NotConnected("a digest needs the asker's Toggl data")
             return Reply([digest_form_prompt(asker.channel_id)])
+    if isinstance(command, DigestAlerts) and not (asker.team_id and asker.user_id and asker.channel_id):
+        return Reply([notice("Alerts belong to a channel's digest: type `/toggl digest alerts on` in that channel.")])
+    if command == DigestAlerts(on=False):
+        return Reply([answer_alerts(command, asker, None, service)])
     if isinstance(command, DigestCommand) and not _needs_toggl(command):
         account = _account_if_any(asker, service)
         return Reply(answer_digest(command, asker, account, service))
@@ -168,6 +176,7 @@ def connect(asker: Asker, service: Service, token: str, me: Me | None = None) ->
         return notice("Toggl did not accept that API token.", account_views.TOKEN_HELP)
     except toggl.TogglError as err:
         return toggl_error_message(err)
+    resume_person(service, asker.team_id, asker.user_id)
     return account_views.connected(me, workspace, token_in_dm=asker.typed_in_dm, resumed=len(paused))
 
 
@@ -203,6 +212,8 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             return [mytime.my_time_answer(command, account, service)]
         case WeeklySummary() | Reminder():
             return [personal.settings_answer(command, asker, account, service)]
+        case DigestAlerts():
+            return [answer_alerts(command, asker, account, service)]
         case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
     return [help_message()]

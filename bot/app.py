@@ -20,8 +20,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot.alerts.rules import Delivery
+from bot.alerts.watch import Watcher
 from bot.clock import SYSTEM, Clock
 from bot.digest.runner import DigestRunner
+from bot.doors.toggl import Receive
 from bot.handover import Handover
 from bot.personal.runner import PersonalRunner
 from bot.scheduled import Runner
@@ -30,6 +33,7 @@ from bot.settings import INSTALL_PATH, Settings
 from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.slack.retries import retry_handlers
+from bot.store import Hook
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.views.errors import not_installed
 from bot.work import WorkPool
@@ -181,6 +185,17 @@ def scheduled_tick(*runners: Runner) -> Callable[[], None]:
                 log.exception("A scheduled run failed; the next tick tries again")
 
     return tick
+
+
+def alert_receiver(settings: Settings, service: Service, pool: WorkPool) -> tuple[Receive, Watcher]:
+    """What the Toggl door hands a verified delivery to (the work runs on `pool`, after the answer), and the
+    watcher whose `tick` runs the alerts' periodic check."""
+    watcher = Watcher(service.with_slack(slack_wiring(settings, service).gateway))
+
+    def receive(hook: Hook, delivery: Delivery) -> bool:
+        return pool.submit(watcher.receive, hook, delivery)
+
+    return receive, watcher
 
 
 def start_scheduler(settings: Settings) -> BackgroundScheduler:

@@ -15,6 +15,11 @@ SLACK_TOKEN_COLUMNS = {
     "slack_bots": ("bot_token", "bot_refresh_token"),
     "slack_installations": ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
 }
+ENCRYPTED_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
+    *((name, "id", columns) for name, columns in SLACK_TOKEN_COLUMNS.items()),
+    ("toggl_hooks", "hook_id", ("secret_ciphertext",)),  # Toggl webhooks' signing secrets
+]
+"""Every encrypted column besides people's tokens: (table, key column, ciphertext columns)."""
 
 
 def rotate_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
@@ -37,9 +42,9 @@ def rotate_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
 def _rotate_slack_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
     rotated = unreadable = 0
     with store.db.write() as conn:
-        for name, columns in SLACK_TOKEN_COLUMNS.items():
+        for name, key, columns in ENCRYPTED_COLUMNS:
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
-            for row in conn.execute(sa.select(table.c.id, *(table.c[c] for c in columns))).mappings().all():
+            for row in conn.execute(sa.select(table.c[key], *(table.c[c] for c in columns))).mappings().all():
                 values = {}
                 for column in columns:
                     if not row[column]:
@@ -50,6 +55,7 @@ def _rotate_slack_tokens(store: Store, cipher: TokenCipher) -> tuple[int, int]:
                         unreadable += 1
                 if values:
                     unchanged = [table.c[column] == row[column] for column in values]
-                    result = conn.execute(sa.update(table).where(table.c.id == row["id"], *unchanged).values(**values))
+                    where = [table.c[key] == row[key], *unchanged]
+                    result = conn.execute(sa.update(table).where(*where).values(**values))
                     rotated += len(values) if result.rowcount else 0
     return rotated, unreadable

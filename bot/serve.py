@@ -22,7 +22,8 @@ from typing import Any
 
 from waitress.server import BaseWSGIServer, create_server
 
-from bot.app import WORK_THREADS, create_app, slack_wiring, start_scheduler
+from bot.alerts.watch import CHECK_TICK
+from bot.app import WORK_THREADS, alert_receiver, create_app, slack_wiring, start_scheduler
 from bot.doors import wsgi_app
 from bot.doors.door import MAX_BODY_BYTES
 from bot.handover import Handover
@@ -82,7 +83,9 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     service = Service.from_settings(settings)
     pool, side = WorkPool(workers=WORK_THREADS), WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side")
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
-    app = wsgi_app(create_app(settings, service=service, pool=pool, side=side, handover=handover), service, settings)
+    receive, watcher = alert_receiver(settings, service, pool)
+    bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)
+    app = wsgi_app(bolt, service, settings, receive=receive)
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket
@@ -90,6 +93,8 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     deps, gateway = Deps(service, pool, side, handover=handover), slack_wiring(settings, service).gateway
     sweeper = every(handover.lease_seconds / 3, lambda: sweep(deps, gateway, taking=not stopping.is_set()))
     sweeper.start()
+    alerts = every(CHECK_TICK, watcher.tick)  # the alerts' periodic check: each workspace's is claimed by one instance
+    alerts.start()
 
     def stop(signum: int, _frame: object) -> None:
         """SIGTERM (a deploy): take no new connections, let requests already read be acknowledged, then leave

@@ -9,6 +9,7 @@
 | `service.personal`      | weekly summaries and reminders (the store's own interface)               |
 | `service.seen`          | request signatures and event ids already handled                         |
 | `service.slack_state`   | workspaces whose bot Slack refuses; where a form confirms                |
+| `service.webhooks`      | Toggl webhook subscriptions and real-time alerts' state (`bot.alerts`)   |
 | `service.slack`         | Slack for work without a request (`None` where no bot token is set)      |
 | `service.database`      | the database, for the health check and Slack's installation stores      |
 
@@ -45,6 +46,7 @@ class Service:
         clients: toggl.TogglClients,
         slack: SlackGateway | None = None,
         policy: CachePolicy | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.store = store
         self.cipher = cipher
@@ -64,6 +66,10 @@ class Service:
         self.held = HeldAnswers(store.db, self.schedule_clock)
         """Requests acknowledged and not yet answered, under leases judged by the database's clock (`bot.handover`)."""
         self.slack_state = store.slack
+        self.webhooks = store.webhooks
+        """The app's Toggl webhook subscriptions, what deliveries told, and each alert's crossing (`bot.alerts`)."""
+        self.public_url = public_url.rstrip("/") if public_url else None
+        """Where Toggl reaches the app (`PUBLIC_URL`); None: no webhooks, alerts come from a periodic check."""
         self.database = store.db
         """The database itself, for what speaks to it directly: the health check, Slack's installation stores."""
         self._slack = slack
@@ -98,8 +104,10 @@ class Service:
         key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else None
         stored = [person.token_ciphertext for person in store.people.sample(SAMPLE)]
         cipher = cipher_from(key, settings.database_path, stored)
-        clients = toggl.TogglClients(settings.toggl_api_url, clock=clock, min_interval=min_interval)
-        return cls(store, cipher, clients, policy=_policy(settings))
+        clients = toggl.TogglClients(
+            settings.toggl_api_url, clock=clock, min_interval=min_interval, webhooks_url=settings.toggl_webhooks_url
+        )
+        return cls(store, cipher, clients, policy=_policy(settings), public_url=settings.public_url)
 
     @classmethod
     def ephemeral(cls, settings: Settings, *, clock: Clock = SYSTEM) -> Service:

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     toggl_api_url: str = "https://api.track.toggl.com"
+    toggl_webhooks_url: str | None = None
+    """Toggl's Webhooks API; unset, `{TOGGL_API_URL}/webhooks/api/v1` (Toggl's own, or a test's fake beside it)."""
     database_url: str = "sqlite:///toggl_bot.db"
     """`sqlite:///path` (embedded, no set-up) or `postgresql://…` / `postgres://…` (shared by several instances)."""
     database_pool_size: int = Field(default=POOL_SIZE, ge=1)

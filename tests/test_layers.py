@@ -31,7 +31,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("values", ["bot.figures", "bot.forecast", "bot.budget", "bot.timer", "bot.identity", "bot.commands"]),
     ("views", ["bot.buttons", "bot.matching", "bot.views"]),
     ("services", ["bot.toggl_reader", "bot.reports_reader", "bot.accounts", "bot.tracking", "bot.service", "bot.rotation"]),
-    ("features", ["bot.scheduled", "bot.browse", "bot.timers", "bot.mytime", "bot.home", "bot.digest", "bot.personal"]),
+    (
+        "features",
+        ["bot.scheduled", "bot.browse", "bot.timers", "bot.mytime", "bot.home", "bot.digest", "bot.personal", "bot.alerts"],
+    ),
     ("answers", ["bot.answers", "bot.handover"]),
     ("doors", ["handlers", "bot.doors"]),
     ("entry", ["bot.app", "bot.serve", "bot.doctor", "bot.__main__"]),

@@ -20,6 +20,7 @@ from bot.commands.values import (
     Cadence,
     Command,
     Connect,
+    DigestAlerts,
     DigestEmpty,
     DigestList,
     DigestMute,
@@ -52,7 +53,7 @@ from bot.tokens import BLANK, clean_token, looks_like_token, without_tokens
 DIGEST_USAGE = (
     "`digest subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|Europe/Berlin|UTC]` (or just `digest subscribe` "
     "for a form), `digest list`, `digest unsubscribe [number]`, `digest preview`, `digest threshold <percent>`, "
-    "`digest mute <project>`, `digest unmute <project>`, `digest empty skip|post`"
+    "`digest mute <project>`, `digest unmute <project>`, `digest empty skip|post`, `digest alerts on|off`"
 )
 START_USAGE = "`start <description> [project:<name or id>]`, like `start Writing the report project:Website`"
 SUMMARY_USAGE = "`summary weekly on` or `summary weekly off`"
@@ -61,7 +62,7 @@ VERBS = [
     *["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
     *["start", "stop", "now", "today", "week", "summary", "remind"],
 ]
-DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty"]
+DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty", "alerts"]
 GREETINGS = {
     *["hi", "hello", "hey", "heya", "hiya", "howdy", "hallo", "hej", "hola", "yo", "sup", "morning", "moin", "servus"],
     *["salut", "bonjour", "ciao", "greetings", "hai", "helo", "hullo", "good"],
@@ -304,6 +305,10 @@ def _digest(words: list[str], original: list[str]) -> Command:
         return DigestMute(project=name, mute=verb == "mute")
     if verb == "empty" and rest in (["skip"], ["post"]):
         return DigestEmpty(post=rest == ["post"])
+    if verb in ("alerts", "alert"):
+        if rest in (["on"], ["off"]):
+            return DigestAlerts(on=rest == ["on"])
+        return Invalid("Alerts are `digest alerts on` or `digest alerts off`.", DIGEST_USAGE)
     close = difflib.get_close_matches(verb, DIGEST_VERBS, n=1, cutoff=SUGGEST_CUTOFF)
     meant = f" Did you mean `digest {' '.join([close[0], *original[1:]])[:100]}`?" if close else ""
     return Invalid(f"I do not know `digest {' '.join(original)[:100]}`.{meant}", DIGEST_USAGE)

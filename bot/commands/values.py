@@ -214,6 +214,13 @@ class DigestEmpty:
     post: bool
 
 
+@dataclass(frozen=True)
+class DigestAlerts:
+    """Real-time alerts for the asker's digest in this channel (`bot.alerts`)."""
+
+    on: bool
+
+
 DigestCommand = DigestSubscribe | DigestUnsubscribe | DigestList | DigestPreview | DigestThreshold | DigestMute | DigestEmpty
 """The `digest ...` words, answered by `bot.digest.manage`."""
 
@@ -236,6 +243,7 @@ Command = (
     | DigestThreshold
     | DigestMute
     | DigestEmpty
+    | DigestAlerts
     | StartTimer
     | StopTimer
     | ShowTimer

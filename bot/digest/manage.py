@@ -15,6 +15,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot import buttons
+from bot.alerts.manage import release_unused
 from bot.budget import DEFAULT_THRESHOLD
 from bot.commands import (
     DigestCommand,
@@ -77,6 +78,7 @@ def answer_digest(command: DigestCommand, asker: Asker, account: Account | None,
     match command:
         case DigestUnsubscribe():
             service.subscriptions.delete(target.id)
+            release_unused(service, asker.team_id)  # the workspace's webhook goes with its last alerting digest
             whose = "your" if target.user_id == asker.user_id else f"<@{target.user_id}>'s"
             where = "this channel" if target.channel_id == asker.channel_id else channel_ref(target.channel_id)
             return [notice(f"Unsubscribed {whose} digest from {where}.")]

@@ -11,6 +11,7 @@ One small interface per concern, each over the same `Database`:
 | `store.seen`          | event ids and request signatures already handled             |
 | (`bot.store.held`)    | requests acknowledged and not yet answered, under a lease    |
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
+| `store.webhooks`      | Toggl webhook subscriptions, deliveries applied, alert marks |
 | `store.retention`     | (keeps nothing) deletes what has been kept long enough       |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
@@ -39,6 +40,7 @@ from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests, Unrecorded
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Subscription, Subscriptions
+from bot.store.webhooks import Hook, Webhooks
 
 __all__ = [
     "MEMORY_URL",
@@ -46,6 +48,7 @@ __all__ = [
     "CacheState",
     "Database",
     "DatabaseTooNew",
+    "Hook",
     "Person",
     "PersonalSchedule",
     "SeenRequests",
@@ -53,6 +56,7 @@ __all__ = [
     "Store",
     "Subscription",
     "Unrecorded",
+    "Webhooks",
     "engine_url",
     "head_revision",
     "sqlite_path",
@@ -82,6 +86,7 @@ class Store:
         self.cache = Cache(self.db, clock)
         self.seen = SeenRequests(self.db, clock)
         self.slack = SlackState(self.db, clock)
+        self.webhooks = Webhooks(self.db, clock)
         self.retention = retention.Retention(self.db, clock)
         """Deletes what has been kept long enough (the scheduler runs it hourly)."""
 
@@ -100,6 +105,8 @@ class Store:
         Returns the rows deleted per table (tables with none left out).
         """
         with self.db.write() as conn:
+            if user_id is None and team_id is not None:  # what the webhooks keep per Toggl workspace, first
+                self.webhooks.forget_team(conn, team_id)
             return retention.forget(conn, team_id=team_id, user_id=user_id)
 
     def forget_team(self, team_id: str) -> int:

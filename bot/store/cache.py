@@ -6,7 +6,10 @@ hourly Toggl quota once, not N times. `bot.service` decides when to use it; this
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -78,6 +81,32 @@ class Cache:
                     set_={"server_time": insert.excluded.server_time, "fetched_at": insert.excluded.fetched_at},
                 )
             )
+
+    def patch_items(
+        self, team_id: str, workspace_id: int, scope_prefix: str, item_id: int, change: Callable[[dict[str, Any]], bool]
+    ) -> int:
+        """Change one item in every copy of a team's people that holds it (a webhook delivery told of it); `change`
+        edits the item's JSON in place and says whether it changed. Copies that lack the item stay without it:
+        a delivery never shows anyone a project their own list did not have. Returns how many copies changed."""
+        where = sa.and_(
+            cache_items.c.team_id == team_id,
+            cache_items.c.workspace_id == workspace_id,
+            cache_items.c.scope.startswith(scope_prefix),
+            cache_items.c.item_id == item_id,
+        )
+        changed = 0
+        with self._db.write() as conn:
+            rows = conn.execute(sa.select(cache_items).where(where)).mappings().all()
+            for row in rows:
+                try:
+                    data = json.loads(row["data"])
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and change(data):
+                    key = [cache_items.c[column] == row[column] for column in ("team_id", "user_id", "scope")]
+                    conn.execute(sa.update(cache_items).where(where, *key).values(data=json.dumps(data)))
+                    changed += 1
+        return changed
 
     def doc(self, team_id: str, user_id: str, name: str) -> tuple[str, float] | None:
         """A cached single answer (`me`, `workspaces`) and when it was fetched."""

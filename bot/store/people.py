@@ -88,6 +88,14 @@ class People:
         with self._db.write() as conn:
             return conn.execute(sa.delete(people).where(_is(team_id, user_id))).rowcount > 0
 
+    def with_toggl_user(self, team_id: str, toggl_user_id: int) -> list[Person]:
+        """The team's people connected as this Toggl user (a webhook delivery names the Toggl user only)."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(people).where(people.c.team_id == team_id, people.c.toggl_user_id == toggl_user_id)
+            ).mappings()
+            return [_person(row) for row in rows]
+
     def all(self) -> list[Person]:
         """Every connected person, for maintenance such as key rotation."""
         with self._db.read() as conn:

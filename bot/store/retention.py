@@ -15,8 +15,10 @@ What docs/privacy (the `/privacy` page) promises, in code:
 rows by `forget`, and with a `user_id` column too, of a person's: a new table with those columns is covered
 without a line here. A table whose rows belong to a team only through another table's id (a digest's slots
 through its subscription) is listed in `CHILDREN`, one line each; Slack's installation tables (slack_sdk's,
-made by our migration but not in `schema.metadata`) in `SLACK_TEAM_TABLES`. Toggl-side state (webhook
-subscriptions) is the caller's to remove first, as only the caller can reach Toggl.
+made by our migration but not in `schema.metadata`) in `SLACK_TEAM_TABLES`. What the webhooks keep per Toggl
+workspace (`hook_entries`, shared by the teams hooked to it) is `Store.forget`'s to settle first, through
+`store.webhooks`. Toggl-side state (webhook subscriptions) is the caller's to remove before that, as only the
+caller can reach Toggl (`bot.alerts.hooks.release_team` / `release_person`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ PRUNE_EVERY_SECONDS = 3600.0
 CHILDREN: tuple[tuple[sa.Column[int], sa.Column[int]], ...] = (
     (schema.digest_slots.c.subscription_id, schema.subscriptions.c.id),
     (schema.personal_slots.c.schedule_id, schema.personal_schedules.c.id),
+    (schema.alert_marks.c.subscription_id, schema.subscriptions.c.id),
+    (schema.alert_slots.c.subscription_id, schema.subscriptions.c.id),
 )
 """(child's key, parent's id): rows that belong to whoever owns their parent row, deleted before it."""
 

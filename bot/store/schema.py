@@ -49,6 +49,7 @@ subscriptions = sa.Table(
     sa.Column("last_posted_at", Stamp),
     sa.Column("created_at", Stamp, nullable=False),
     sa.Column("updated_at", Stamp, nullable=False),
+    sa.Column("alerts", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("team_id", "channel_id", "user_id", name="subscriptions_owner"),
 )
 
@@ -180,3 +181,67 @@ held_answers = sa.Table(
 )
 """Requests acknowledged and not yet answered, held by the instance answering them: if it dies, another
 answers (`bot.handover`). The request (its words and where the answer goes) is encrypted like a token."""
+
+# -- Toggl webhooks and real-time alerts (`bot.store.webhooks`, `bot.alerts`) -----------------------------
+
+toggl_hooks = sa.Table(
+    "toggl_hooks",
+    metadata,
+    sa.Column("hook_id", sa.String(40), primary_key=True),
+    sa.Column("team_id", Id, nullable=False),
+    sa.Column("workspace_id", sa.BigInteger, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("subscription_id", sa.BigInteger),
+    sa.Column("secret_ciphertext", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("validated", sa.Boolean, nullable=False),
+    sa.Column("checked_at", sa.Double, nullable=False),
+    sa.Column("dirty_since", sa.Double),
+    sa.Column("last_event_at", sa.Double),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("team_id", "workspace_id", name="toggl_hooks_workspace"),
+)
+"""One row per Slack team and Toggl workspace whose alerts are on: the app's Toggl webhook subscription there
+(`status` active) or the periodic check that stands in for it (`status` polling, with the reason in `detail`).
+The path id `hook_id` is in the callback URL; the signing secret is encrypted like a token."""
+
+hook_entries = sa.Table(
+    "hook_entries",
+    metadata,
+    sa.Column("workspace_id", sa.BigInteger, primary_key=True),
+    sa.Column("entry_id", sa.BigInteger, primary_key=True),
+    sa.Column("project_id", sa.BigInteger),
+    sa.Column("seconds", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+)
+"""What each time entry a delivery told of last counted towards its project, and as of when (Toggl's `at`):
+an older delivery is ignored, so an out-of-order one never moves a figure backwards."""
+
+alert_marks = sa.Table(
+    "alert_marks",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.BigInteger, primary_key=True),
+    sa.Column("level", sa.String(40), primary_key=True),
+    sa.Column("above", sa.Boolean, nullable=False),
+    sa.Column("crossing", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+"""Whether a project is above a level (the digest's threshold, or its estimate, per period for a recurring
+project) for one digest, and how many times it crossed: each crossing is one alert slot."""
+
+alert_slots = sa.Table(
+    "alert_slots",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True),
+    sa.Column("slot", sa.String(80), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("claimed_at", Stamp, nullable=False),
+    sa.Column("owner", sa.String(80)),
+    sa.Column("lease_expires_at", sa.Double),
+    sa.Column("posted_ts", sa.String(32)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+"""Each alert's post, claimed as a lease like `digest_slots`: one post per crossing across instances."""

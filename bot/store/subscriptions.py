@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.slots import check_schedule
 from bot.store.engine import Database
 from bot.store.leases import Leases
-from bot.store.schema import digest_slots, subscriptions
+from bot.store.schema import alert_marks, alert_slots, digest_slots, subscriptions
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Subscription:
     last_posted_at: str | None
     created_at: str
     updated_at: str
+    alerts: bool = False
+    """Real-time alerts in the channel when a project crosses the threshold or its estimate (`bot.alerts`)."""
 
 
 class Subscriptions:
@@ -125,7 +127,7 @@ class Subscriptions:
             return conn.execute(sa.select(sa.func.count()).select_from(subscriptions)).scalar_one()
 
     def update(self, subscription_id: int, **values: object) -> None:
-        """Change settings: threshold, skip_empty, muted (a list), paused_reason, last_posted_at."""
+        """Change settings: threshold, skip_empty, muted (a list), paused_reason, last_posted_at, alerts."""
         if "muted" in values:
             values["muted"] = json.dumps(values["muted"])
         if "skip_empty" in values:
@@ -146,9 +148,10 @@ class Subscriptions:
         return self._set_paused(team_id, user_id, None)
 
     def delete(self, subscription_id: int) -> bool:
-        """Delete a subscription and its record of slots; True if it existed."""
+        """Delete a subscription and its record of slots and alerts; True if it existed."""
         with self._db.write() as conn:
-            conn.execute(sa.delete(digest_slots).where(digest_slots.c.subscription_id == subscription_id))
+            for table in (digest_slots, alert_marks, alert_slots):
+                conn.execute(sa.delete(table).where(table.c.subscription_id == subscription_id))
             return conn.execute(sa.delete(subscriptions).where(subscriptions.c.id == subscription_id)).rowcount > 0
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -174,4 +177,11 @@ class Subscriptions:
 
 
 def _subscription(row: sa.RowMapping) -> Subscription:
-    return Subscription(**{**row, "skip_empty": bool(row["skip_empty"]), "muted": json.loads(row["muted"] or "[]")})
+    return Subscription(
+        **{
+            **row,
+            "skip_empty": bool(row["skip_empty"]),
+            "alerts": bool(row["alerts"]),
+            "muted": json.loads(row["muted"] or "[]"),
+        }
+    )

@@ -622,8 +622,12 @@ class TogglClients:
     Tokens are keyed by their SHA-256, so this registry holds no token in a key or a repr.
     """
 
-    def __init__(self, base_url: str, *, clock: Clock, max_clients: int = 1000, **client_options: Any) -> None:
+    def __init__(
+        self, base_url: str, *, clock: Clock, max_clients: int = 1000, webhooks_url: str | None = None, **client_options: Any
+    ) -> None:
         self.base_url = base_url
+        self.webhooks_url = (webhooks_url or base_url.rstrip("/") + "/webhooks/api/v1").rstrip("/")
+        """Toggl's Webhooks API (`TOGGL_WEBHOOKS_URL`); unset, it is beside `base_url`, as Toggl serves it."""
         self.clock = clock
         """Stamps quota readings; the service computes the quota reserve against the same clock."""
         self._options = {**client_options, "clock": clock}
@@ -669,6 +673,11 @@ class TogglClients:
                 self.on_quota(keys[bucket], quota)
 
         return seen
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """What every client of these is made with (clock, retry policy, pacing): `bot.toggl.webhooks` uses them too."""
+        return dict(self._options)
 
     def quick_me(self, token: str, timeout: tuple[float, float] = (1.0, 1.6)) -> Me:
         """`/me` with short timeouts and no retry, for checks that must end within Slack's 3-second ack."""

@@ -112,6 +112,6 @@ class LoopbackServer(_Serving):
 class WSGILoopback(_Serving):
     """Serves a WSGI app (the bot's own) on 127.0.0.1, a thread per request."""
 
-    def __init__(self, app: Any, lifetime: float = DEFAULT_LIFETIME) -> None:
-        httpd = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietWSGIHandler)
+    def __init__(self, app: Any, lifetime: float = DEFAULT_LIFETIME, port: int = 0) -> None:
+        httpd = make_server("127.0.0.1", port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietWSGIHandler)
         super().__init__(httpd, lifetime)

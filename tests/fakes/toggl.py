@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 
 from bot.toggl.client import default_retry
 from tests.fakes.server import LoopbackServer
+from tests.fakes.toggl_webhooks import PREFIX as WEBHOOKS_PREFIX
+from tests.fakes.toggl_webhooks import FakeWebhooks
 
 
 @dataclass
@@ -111,6 +113,8 @@ class FakeToggl:
         self.clients: dict[int, dict[int, dict]] = {}
         self.report_seconds: dict[tuple[int, int], int] = {}
         self.faults: list[Fault] = []
+        self.webhooks = FakeWebhooks(self)
+        """The Webhooks API, at `{url}/webhooks/api/v1` (`tests/fakes/toggl_webhooks.py`)."""
         self.requests: list[Recorded] = []
         self.latency = latency
         self.quota_resets_in = quota_resets_in
@@ -266,6 +270,18 @@ class FakeToggl:
             start,
             stop,
         )
+
+    def track(self, token: str, wid: int, pid: int, seconds: int, *, action: str = "created") -> dict:
+        """Time tracked in Toggl's own app: a stopped entry of `seconds` on the project, its total grown, and the
+        event delivered to the workspace's webhook subscriptions."""
+        stop = self.now()
+        entry = self.add_time_entry(token, wid, "tracked", stop - dt.timedelta(seconds=seconds), stop, project_id=pid)
+        project = self.projects[wid][pid]
+        project["actual_seconds"] = (project.get("actual_seconds") or 0) + seconds
+        project["actual_hours"] = project["actual_seconds"] // 3600
+        project["at"] = _now()
+        self.webhooks.emit(wid, "time_entry", action, dict(entry))
+        return entry
 
     def running_entry(self, token: str) -> dict | None:
         uid = self.people[token].me["id"]
@@ -660,6 +676,12 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._serve()
 
+        def do_PUT(self) -> None:
+            self._serve()
+
+        def do_DELETE(self) -> None:
+            self._serve()
+
         def _token(self) -> str | None:
             auth = self.headers.get("Authorization", "")
             if not auth.startswith("Basic "):
@@ -687,7 +709,8 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
             if fake.over_rate(token):
                 return self._send(429, b"Too Many Requests", {"Retry-After": "1"})
             fault = fake.take_fault(parts.path)
-            headers, spent = fake.quota_headers(token, parts.path)
+            hooks = parts.path.startswith(WEBHOOKS_PREFIX + "/")
+            headers, spent = fake.quota_headers(token, parts.path) if not hooks else ({}, False)
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
@@ -708,6 +731,14 @@ def _handler_for(fake: FakeToggl) -> type[BaseHTTPRequestHandler]:
                     return self._send(
                         fault.status, fault.body, {**(headers if fault.quota_headers else {}), **fault.headers}
                     )
+            if hooks:  # its own API: no quota of the v9 kind
+                status, payload = fake.webhooks.answer(self.command, parts.path, token, body)
+                data = (
+                    b""
+                    if payload is None
+                    else (payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
+                )
+                return self._send(status, data, {})
             if spent:
                 return self._send(402, b"Quota exceeded", headers)
             status, payload = fake.answer(self.command, parts.path, parse_qs(parts.query), token, body)

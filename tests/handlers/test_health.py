@@ -11,6 +11,7 @@ import requests
 
 from bot.app import create_app
 from bot.doors import router
+from bot.doors.toggl import TogglDoor
 from bot.store import Database, Store
 from tests.fakes.app import Running, settings_for
 from tests.fakes.server import WSGILoopback
@@ -35,7 +36,8 @@ def health_of(running: Running, database: Database) -> tuple[requests.Response, 
     """`/healthz` of the production app, with its database swapped for `database`."""
     slack_app = create_app(settings_for(running.slack, running.toggl, "sqlite://"), service=running.service)
     store = Store(database, clock=running.service.clock)
-    app = router(slack_app, store.seen, store.db, signing_secret="")
+    toggl = TogglDoor(store.webhooks, running.service.accounts.secret_of, store.seen, None)
+    app = router(slack_app, store.seen, store.db, signing_secret="", toggl=toggl)
     with WSGILoopback(app) as server:
         started = time.monotonic()
         answer = requests.get(server.url + "/healthz", timeout=10)
