@@ -15,6 +15,7 @@ the fake Toggl with its Webhooks API, and the fake Slack:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 import threading
 import time
@@ -47,6 +48,10 @@ BURST = 1000
 
 def _alerts(slack: FakeSlack) -> list[str]:
     return [all_text(c.body) for c in slack.of("chat.postMessage") if "crossed" in all_text(c.body)]
+
+
+def _more_than(slack: FakeSlack, seen: int, _calls: object) -> bool | None:
+    return len(_alerts(slack)) > seen or None
 
 
 def main() -> None:
@@ -94,7 +99,7 @@ def main() -> None:
             seen = len(_alerts(slack))
             started = time.perf_counter()
             toggl.track(TOKEN, wid, pid, 30_000)  # 83%: over the 80% threshold
-            slack.wait_for(lambda _, s=seen: len(_alerts(slack)) > s or None, timeout=30)
+            slack.wait_for(functools.partial(_more_than, slack, seen), timeout=30)
             latencies.append((time.perf_counter() - started) * 1000)
 
         # 2. a burst: 1,000 deliveries in 10 s over both instances, each sent twice

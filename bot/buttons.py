@@ -115,6 +115,14 @@ class StopDigest(_Value):
     sub: Id
 
 
+class SetAlerts(_Value):
+    """Turn one of the presser's digests' real-time alerts on or off (the Home tab's switch)."""
+
+    k: Literal["alerts"] = "alerts"
+    sub: Id
+    on: bool
+
+
 class SwitchTo(_Value):
     """Make this workspace the presser's default (the Home tab's menu, and "which workspace?" menus)."""
 
@@ -197,6 +205,7 @@ ButtonValue = (
     | OpenDigestForm
     | EditDigest
     | StopDigest
+    | SetAlerts
     | SwitchTo
     | RefreshHome
     | OpenInToggl

@@ -10,14 +10,18 @@ what it started or stopped itself), else one `/me/time_entries/current` request.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import toggl, tracking
+from bot.alerts.hooks import release_unused
+from bot.alerts.manage import answer_alerts
 from bot.browse import local_today
 from bot.budget import DEFAULT_THRESHOLD, forecasts_for, is_ended, is_gone
+from bot.commands import DigestAlerts
 from bot.identity import Account, Asker, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.slots import next_slot
@@ -127,4 +131,20 @@ def stop_digest(asker: Asker, subscription_id: int, service: Service) -> Message
     if sub.user_id != asker.user_id:
         return notice("That digest is not yours to stop.")
     service.subscriptions.delete(sub.id)
+    release_unused(service, asker.team_id)
     return None
+
+
+def set_alerts(asker: Asker, subscription_id: int, on: bool, service: Service) -> Message | None:
+    """The Home tab's alerts switch: the person's own digest only. The tab shows the change; turning alerts on
+    also says how they come (a webhook, or a periodic check and why) in the Messages tab."""
+    assert asker.team_id and asker.user_id
+    sub = service.subscriptions.by_id(subscription_id, asker.team_id)
+    if sub is None:
+        return None
+    if sub.user_id != asker.user_id:
+        return notice("That digest is not yours to change.")
+    where = dataclasses.replace(asker, channel_id=sub.channel_id)
+    account = service.accounts.account(where) if on else None
+    reply = answer_alerts(DigestAlerts(on=on), where, account, service)
+    return reply if on else None

@@ -116,6 +116,9 @@ def register(app: App, deps: Deps) -> None:
                 deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)
             case buttons.RefreshHome():
                 deps.pool.submit(lambda: publish_home(client, service, asker.team_id or "", user_id, refresh=True))
+            case buttons.SetAlerts(sub=sub, on=on) if from_home:
+                change = lambda: home.set_alerts(asker, sub, on, service)  # noqa: E731
+                deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)
             case buttons.StopDigest(sub=sub) if from_home:
                 change = lambda: home.stop_digest(asker, sub, service)  # noqa: E731
                 deps.later(_home_change(change, asker, deps, client), send, fallback, team_id=asker.team_id)

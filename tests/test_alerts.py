@@ -4,6 +4,7 @@ instances on one database, and the alert posted in the channel once. On SQLite a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from bot import buttons
 from bot.alerts.watch import POLL_SECONDS, Watcher
 from bot.app import alert_receiver, create_app
 from bot.clock import FrozenClock
@@ -204,3 +206,72 @@ def test_a_disabled_subscription_is_noticed_and_enabled_again(
 def _signed(raw: bytes, secret: str) -> dict[str, str]:
     digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     return {"Content-Type": "application/json", "X-Webhook-Signature-256": f"sha256={digest}"}
+
+
+def _entry_event(sub: dict, wid: int, entry: dict, action: str, event_id: int) -> dict:
+    return {
+        "event_id": event_id,
+        "created_at": entry["at"],
+        "metadata": {"action": action, "model": "time_entry", "workspace_id": str(wid)},
+        "payload": entry,
+        "subscription_id": sub["subscription_id"],
+    }
+
+
+def test_an_older_delivery_never_moves_a_figure_backwards_and_the_timer_is_kept_fresh(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, clock: FrozenClock
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    (sub,) = fake_toggl.webhooks.subscriptions.values()
+    wid, pid = world["wid"], world["website"]["id"]
+    start = clock.now() - dt.timedelta(hours=4)
+    running = fake_toggl.add_time_entry(ADA, wid, "Design", start, project_id=pid)
+    fake_toggl.webhooks.emit(wid, "time_entry", "created", dict(running))  # a timer started in Toggl
+    pair[0].settle()
+    fake_toggl.requests.clear()
+    assert "Design" in say(pair[1], fake_slack, "now", 3)  # from the delivered copy: Toggl was not asked
+    assert fake_toggl.count("/me") == 0
+
+    clock.advance(minutes=1)
+    stopped = {**running, "stop": clock.now().isoformat(), "duration": 4 * 3600, "at": clock.now().isoformat()}
+    older = {
+        **running,
+        "stop": start.isoformat(),
+        "duration": 3600,
+        "at": (clock.now() - dt.timedelta(seconds=30)).isoformat(),
+    }
+    assert _status(fake_toggl.webhooks.post(sub, _entry_event(sub, wid, stopped, "updated", 71))) == 200
+    fake_slack.wait_for(lambda _: alerts(fake_slack) or None)
+    figure = lambda: next(p for p in pair[0].service.reader.cached_projects("T1", "U1", wid) if p.id == pid)  # noqa: E731
+    assert figure().actual_seconds == 19_800 + 4 * 3600
+    assert _status(fake_toggl.webhooks.post(sub, _entry_event(sub, wid, older, "updated", 72))) == 200
+    pair[0].settle()
+    assert figure().actual_seconds == 19_800 + 4 * 3600  # the older delivery changed nothing
+    assert len(alerts(fake_slack)) == 1
+
+
+def test_the_home_switch_turns_alerts_on_and_uninstall_deletes_the_subscription(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    standard_world(fake_toggl, ADA)
+    pair[0].service.accounts.connect("T1", "U1", ADA)
+    say(pair[0], fake_slack, "digest subscribe daily at 09:00 UTC", 1)
+    sub = pair[0].service.subscriptions.get("T1", "C1", "U1")
+    assert sub is not None and not sub.alerts
+    value = buttons.encode(buttons.SetAlerts(sub=sub.id, on=True))
+    assert pair[0].send.home_button("home_alerts", value).status_code == 200
+    pair[0].settle()
+    assert len(fake_toggl.webhooks.subscriptions) == 1
+    refreshed = pair[0].service.subscriptions.get("T1", "C1", "U1")
+    assert refreshed is not None and refreshed.alerts
+    home = fake_slack.wait_for(lambda calls: [c for c in calls if c.method == "views.publish"] or None)
+    assert "Alerts: on" in json.dumps(home[-1].body)
+
+    pair[1].send.event({"type": "app_uninstalled"}, event_id="EvUninstall")
+    pair[1].settle()
+    assert fake_toggl.webhooks.subscriptions == {}
+    assert pair[0].service.webhooks.of_team("T1") == []
+
+
+def _status(answer: requests.Response | None) -> int:
+    return answer.status_code if answer is not None else 0

@@ -184,9 +184,11 @@ def _digests(data: HomeData) -> list[dict[str, Any]]:
             when = f"next {moment(data.next_at[sub.id])}"
         blocks.append(section(f"{channel_ref(sub.channel_id)} · {describe(sub)} · warns from {sub.threshold}% · {when}"))
         stop = confirm_dialog("Stop this digest?", "The channel will get no more digests from you.", "Stop it")
+        alerts = "Alerts: on" if sub.alerts else "Alerts: off"
         blocks.append(
             actions(
                 button("Edit", "home_edit", buttons.encode(buttons.EditDigest(sub=sub.id))),
+                button(alerts, "home_alerts", buttons.encode(buttons.SetAlerts(sub=sub.id, on=not sub.alerts))),
                 button("Stop", "home_stop", buttons.encode(buttons.StopDigest(sub=sub.id)), style="danger", confirm=stop),
             )
         )
