@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import ack_latency, digest_run, free_hour, operators, projects_cache, quota, render
+from bench import ack_latency, digest_run, free_hour, operators, projects_cache, quota, render, team_post
 
 
 def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    for module in (ack_latency, projects_cache, digest_run, render, quota, free_hour, operators):
+    for module in (ack_latency, projects_cache, digest_run, render, quota, free_hour, team_post, operators):
         module.main()
         print()
 

@@ -8,8 +8,11 @@ the fake Toggl with its Webhooks API, and the fake Slack:
 2. a burst of 1,000 deliveries within 10 s, spread over both instances, each delivered twice (Toggl repeats):
    how many were acknowledged (2xx), how fast, how many alerts were posted (one per crossing expected) and how
    many Toggl requests the app spent on them;
-3. requests per person per hour for alerts: polling (the periodic check every few minutes) against webhooks
-   (the reconcile only), as the app is configured.
+3. the free plan's realistic hour (`bench.free_hour`: 450 projects, the person's words, buttons and Home)
+   with alerts on for their digest while a teammate tracks 15 minutes every 5 minutes on one project (from
+   minute 3, so the crossing, at minute 48, falls between two checks): Toggl
+   requests on the person's quotas, and when the alert came, with the periodic check (no `PUBLIC_URL`) and
+   with webhooks.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from bench import free_hour
 from bench.common import percentile, table
 from bot.alerts.watch import POLL_SECONDS, RECONCILE_SECONDS
+from bot.answers import answer
 from bot.app import alert_receiver, create_app
 from bot.clock import FrozenClock
+from bot.commands import parse
 from bot.crypto import TokenCipher
 from bot.doors import wsgi_app
 from bot.service import Service
@@ -50,8 +56,61 @@ def _alerts(slack: FakeSlack) -> list[str]:
     return [all_text(c.body) for c in slack.of("chat.postMessage") if "crossed" in all_text(c.body)]
 
 
+def _hour(figures: tuple[int, int, float | None]) -> str:
+    org, me, came = figures
+    when = f"the alert {came:.2f} min into the hour" if came is not None else "no alert"
+    return f"{org} workspace + {me} /me requests of the person; {when}"
+
+
 def _more_than(slack: FakeSlack, seen: int, _calls: object) -> bool | None:
     return len(_alerts(slack)) > seen or None
+
+
+def hour_with_alerts(webhooks: bool) -> tuple[int, int, float | None]:
+    """The free plan's hour with alerts on: (workspace requests, `/me` requests, minute the alert came)."""
+    clock = FrozenClock(free_hour.NOW)
+    with tempfile.TemporaryDirectory() as folder, FakeToggl(now=clock.now) as toggl, FakeSlack() as slack:
+        world = free_hour.free_world(toggl)
+        token, wid, website = world["token"], world["wid"], world["website"]["id"]
+        teammate = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"
+        toggl.add_person(teammate, name="Bo Teammate", workspaces=[wid])
+        database = f"sqlite:///{Path(folder) / 'hour.db'}"
+        store = Store(database, clock=clock)
+        store.migrate()
+        port = free_port()
+        clients = TogglClients(toggl.url, clock=clock)
+        service = Service(
+            store, TokenCipher([Fernet.generate_key()]), clients, public_url=f"http://127.0.0.1:{port}" if webhooks else None
+        )
+        pool = WorkPool(workers=4)
+        settings = settings_for(slack, toggl, database)
+        receive, watcher = alert_receiver(settings, service, pool)
+        app = wsgi_app(create_app(settings, service=service, pool=pool), service, settings, receive=receive)
+        with WSGILoopback(app, port=port):
+            live = watcher.service
+            live.accounts.connect("T1", "U1", token)
+            for words in ("digest subscribe daily at 09:00 UTC", "digest alerts on"):
+                answer(parse(words), free_hour.ADA, live)
+            pool.wait_idle()
+            toggl.requests.clear()
+            elapsed, came, next_track = 0.0, None, 3.0
+            for gap, _, run in free_hour.HOUR:
+                for _ in range(int(gap * 4)):  # the check ticks every 15 s, as in `serve`
+                    clock.advance(seconds=15)
+                    elapsed += 0.25
+                    if elapsed >= next_track:  # the teammate's 15 minutes, every 5 minutes, on one project
+                        toggl.track(teammate, wid, website, 15 * 60)
+                        next_track += 5
+                        pool.wait_idle()
+                    watcher.tick()
+                    if came is None and _alerts(slack):
+                        came = elapsed
+                run(live)
+            pool.wait_idle()
+        pool.shutdown(wait=True)
+        ada = [r for r in toggl.requests if r.token == token]
+        me = sum(1 for r in ada if r.path == free_hour.ME or r.path.startswith(free_hour.ME + "/"))
+        return len(ada) - me, me, came
 
 
 def main() -> None:
@@ -147,6 +206,8 @@ def main() -> None:
         for pool in pools:
             pool.shutdown(wait=True)
 
+    polled = hour_with_alerts(webhooks=False)
+    pushed = hour_with_alerts(webhooks=True)
     per_hour_polling = 3600 // POLL_SECONDS
     per_hour_webhooks = 3600 / RECONCILE_SECONDS
     print(
@@ -170,6 +231,12 @@ def main() -> None:
                 (
                     "alerts by webhooks",
                     f"{per_hour_webhooks:g} requests per alerting person an hour (the reconcile), 0 per delivery",
+                ),
+                ("free-plan hour + alerts, polling", _hour(polled)),
+                ("free-plan hour + alerts, webhooks", _hour(pushed)),
+                (
+                    "saved by webhooks in that hour",
+                    f"{polled[0] - pushed[0]} workspace, {polled[1] - pushed[1]} /me requests",
                 ),
             ],
         )

@@ -92,26 +92,31 @@ class Count:
         return Count(self.org + other.org, self.me + other.me)
 
 
+def free_world(toggl: FakeToggl) -> dict:
+    """The person of the hour: 450 projects (20 of them of 4 clients), tasks, a week of time, the free plan's quota."""
+    world = standard_world(toggl, projects=429)  # and 20 projects of 4 clients below: 450 in all
+    token, wid = world["token"], world["wid"]
+    world["person"].quota_left = 30  # the free plan: 30 an hour on the workspace quota (and 30 under /me)
+    for client in ("Acme", "Acme Labs", "Globex", "Initech"):
+        for k in range(5):
+            toggl.add_project(wid, f"{client} job {k}", client_name=client, estimated_seconds=3600 * (k + 1))
+    for name in ("Project 0001", "Project 0002"):
+        pid = next(p["id"] for p in toggl.projects[wid].values() if p["name"] == name)
+        for k in range(4):
+            toggl.add_task(wid, pid, f"Task {k}", tracked_ms=k * 600_000)
+    for n in range(1, 8):  # an hour and a half a day on Website redesign this past week
+        start = NOW - dt.timedelta(days=n)
+        toggl.add_time_entry(token, wid, "Design", start, start + dt.timedelta(hours=1.5), project_id=world["website"]["id"])
+    toggl.age()  # long-lived projects: a `since` refresh brings back nothing
+    return world
+
+
 def play(pace: float) -> tuple[list[tuple[str, Count]], Count]:
     """Play the hour with each gap scaled by `pace` (1: as a person would; 2/60: in two minutes)."""
     clock = FrozenClock(NOW)
     with tempfile.TemporaryDirectory() as tmp, FakeToggl(now=clock.now) as toggl:
-        world = standard_world(toggl, projects=429)  # and 20 projects of 4 clients below: 450 in all
-        token, wid = world["token"], world["wid"]
-        world["person"].quota_left = 30  # the free plan: 30 an hour on the workspace quota (and 30 under /me)
-        for client in ("Acme", "Acme Labs", "Globex", "Initech"):
-            for k in range(5):
-                toggl.add_project(wid, f"{client} job {k}", client_name=client, estimated_seconds=3600 * (k + 1))
-        for name in ("Project 0001", "Project 0002"):
-            pid = next(p["id"] for p in toggl.projects[wid].values() if p["name"] == name)
-            for k in range(4):
-                toggl.add_task(wid, pid, f"Task {k}", tracked_ms=k * 600_000)
-        for n in range(1, 8):  # an hour and a half a day on Website redesign this past week
-            start = NOW - dt.timedelta(days=n)
-            toggl.add_time_entry(
-                token, wid, "Design", start, start + dt.timedelta(hours=1.5), project_id=world["website"]["id"]
-            )
-        toggl.age()  # long-lived projects: a `since` refresh brings back nothing
+        world = free_world(toggl)
+        token = world["token"]
         store = Store(f"sqlite:///{Path(tmp) / 'bot.db'}", clock=clock)
         store.migrate()
         service = Service(store, TokenCipher([Fernet.generate_key()]), TogglClients(toggl.url, clock=clock))

@@ -27,7 +27,7 @@ from cryptography.fernet import Fernet
 from slack_sdk import WebClient
 
 from bench.common import ROOT
-from bot import buttons, toggl
+from bot import buttons, capture, toggl, workflow
 from bot import timers as timer_answers
 from bot.alerts import views as alert_views
 from bot.answers import answer, from_copy
@@ -44,10 +44,14 @@ from bot.personal.runner import weekly_summary
 from bot.service import Service
 from bot.slack import SlackGateway
 from bot.store import Store
+from bot.team.runner import TeamRunner
 from bot.toggl import TogglClients
 from bot.toggl.models import Project
 from bot.views import account, errors, timers
-from bot.views.common import message, section
+from bot.views import capture as capture_views
+from bot.views import unfurl as unfurl_views
+from bot.views.capture import entry_form
+from bot.views.common import message, plain, section
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
 from bot.views.mytime import ProjectTime, period_title, reminder, time_report
@@ -426,6 +430,8 @@ def render() -> tuple[str, Gallery]:
             errors.toggl_error_message(toggl.QuotaExceeded("x", resets_in=754, bucket="me")),
         )
 
+        _capture(gallery, service, clock, say, press)  # issue 20: log, Undo, Edit, the forms, unfurls, the workflow step
+
         gallery.part("My time")
         say("Today", "today")
         say("This week", "week")
@@ -441,6 +447,8 @@ def render() -> tuple[str, Gallery]:
             "The reminder", "a direct message, on a workday with nothing tracked", reminder(NOW.date(), "17:30", 4001)
         )
         say("Turning the reminder off", "remind off")
+
+        _team_part(gallery, service, fake, slack, say)  # the team lead's view (issue 21)
 
         gallery.part("The Home tab")
         gallery.view("Connected", "opening the app's Home tab", home_for("T1", "UDANA", service))
@@ -487,6 +495,107 @@ def render() -> tuple[str, Gallery]:
         say("Unsubscribing without a connection", "digest unsubscribe")
         say("The weekly summary, off (without a connection)", "summary weekly off")
     return gallery.markdown(), gallery
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+TEAM = Asker(team_id="T1", user_id="UDANA", channel_id="CTEAM")
+FINN = Asker(team_id="T1", user_id="UFINN", channel_id="CTEAM")
+
+
+def _team_part(gallery: Gallery, service: Service, fake: FakeToggl, slack: FakeSlack, say: Any) -> None:
+    """Dana (an admin of Acme Studio) posts her team's Friday in #team; Finn, a member, has his say."""
+    friday = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    for token, person, role, hours in [
+        ("f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1", "Finn Member", "user", 1.5),
+        ("a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2", "Gus O'Brien", "user", 7.0),
+        ("b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3b3", "Hana & Co", "user", 0.0),
+    ]:
+        fake.add_person(token, name=person, workspaces=[4001])
+        fake.roles[(4001, fake.people[token].me["id"])] = role
+        if hours:  # on projects without an estimate, so no forecast elsewhere in the gallery moves
+            prep, email = dt.timedelta(hours=hours * 2 / 3), dt.timedelta(hours=hours / 3)
+            fake.add_time_entry(token, 4001, "Offsite prep", friday, friday + prep, project_id=109)
+            later = friday + dt.timedelta(hours=hours)
+            fake.add_time_entry(token, 4001, "Email", later, later + email)
+    service.accounts.connect("T1", "UFINN", "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1")
+    gallery.part("The team lead's view")
+    say("A member asks for a team post", "team subscribe weekdays at 9am min 4h", FINN)
+    say("Subscribed", "team subscribe weekdays at 9am Berlin min 4h", TEAM)
+    (announced,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CTEAM"]
+    gallery.message("The channel is told", "posted in the channel on subscribing", _payload(announced))
+    say("Letting team posts mention and nudge you", "team nudge on", FINN)
+    say("The team post, privately, now", "team preview", TEAM)
+    TeamRunner(service, service.slack).run_forced()  # type: ignore[arg-type]  # the world's service has Slack
+    posted = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "CTEAM"][-1]
+    gallery.message("The team post", "toggl-bot digest run, or the scheduler (posted in the channel)", _payload(posted))
+    (nudge,) = [c.body for c in slack.of("chat.postMessage") if c.body.get("channel") == "UFINN"]
+    gallery.message("The nudge", "a direct message on a workday under the minimum, to who said `team nudge on`", nudge)
+    say("What the team post says about you", "team me", FINN)
+
+
+# -- capture (issue 20) -----------------------------------------------------------------------------------------
+
+
+def _capture(gallery: Gallery, service: Service, clock: FrozenClock, say: Any, press: Any) -> None:
+    """Capturing time where the work happens: Eli's entries, an hour on (Dana's hour and figures stay as they were)."""
+    gallery.part("Capturing time: log, Undo, Edit, shortcuts, links and the workflow step")
+    before = clock.now()
+    clock.advance(hours=1)
+    say("Eli's timer, stopped first", "stop", ELI)
+    (logged,) = say("Logged after the fact, with Undo", "log 1h30 yesterday QA review project:brand #qa", ELI)
+    undo = next(e for b in logged["blocks"] if b["type"] == "actions" for e in b["elements"])
+    value = buttons.decode(undo["value"])
+    assert isinstance(value, buttons.UndoEntry)
+    press("Undone", value, "Undo on the logged entry", ELI)
+    press("Undo, a second time", value, "Undo again", ELI)
+    say("A log refused: more than a day", "log 25h yesterday Typo", ELI)
+    say("A log refused: a day to come", "log 1h 2026-11-30 Planning", ELI)
+    say("A log refused: it would end after now", "log 12h today Workshop", ELI)
+    refused = errors.write_refused(toggl.QuotaExceeded("x", resets_in=754), "log")
+    gallery.message("A log refused: the hourly limit used up", "/toggl log …", refused)
+    (started,) = say("Started with a task, billable and tags", "start Wireframes project:brand billable #ux", ELI)
+    eli = service.accounts.account(ELI)
+    pressed = next(
+        e for b in started["blocks"] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Edit"
+    )
+    edit_value = buttons.decode(pressed["value"])
+    assert isinstance(edit_value, buttons.EditRunning)
+    found = capture.edit_form(eli, service, edit_value.id)
+    assert isinstance(found, tuple)
+    gallery.view("The Edit form of the running entry", "Edit on a start reply, `now` or the Home tab", entry_form(*found))
+    kept = found[1].project.id if found[1].project is not None else None
+    edit = capture.submitted(found[0], capture_views.EntryInput("Wireframes, round 2", kept, None, None, ("ux",)))
+    for saved in answer(edit, ELI, service).messages:
+        gallery.message("Edited", "the Edit form saved", saved)
+    text = "Can someone check the <https://example.com/brief|brief> for Brand refresh before Friday?"
+    gallery.view(
+        "“Start a Toggl timer” on a message",
+        "the message shortcut, on a message naming a project",
+        entry_form(*capture.start_form(eli, service, text, "CPROJECTS")),
+    )
+    gallery.view("“Log time”", "the global shortcut", entry_form(*capture.log_form(eli, service)))
+    say("Stopping Eli's timer", "stop", ELI)
+    clock.set(before)
+    project = next(p for p in service.reader.cached_projects("T1", "UDANA", 4001) if p.estimated_seconds)
+    unfurled = {"text": "(an unfurl has no notification text)", **unfurl_views.project_unfurl(project, 4001, {}, None)}
+    gallery.message("A project link, unfurled", "a track.toggl.com project link posted by someone who can see it", unfurled)
+    prompt = {"text": plain(unfurl_views.CONNECT_PROMPT), "blocks": unfurl_views.connect_prompt_blocks()}
+    gallery.message("A project link, posted by someone not connected", "Slack's prompt, to the poster alone", prompt)
+    step = workflow.budget_summary(workflow.StepInputs("T1", "UDANA", "CPROJECTS", threshold=80), service)
+    assert step.message is not None
+    gallery.message("The workflow step's post", "“Post a Toggl budget summary” in a workflow", step.message)
+    for title, person, channel in [
+        ("The workflow step fails: no digest there", "UDANA", "CELSEWHERE"),
+        ("The workflow step fails: not connected", "USTRANGER", "CPROJECTS"),
+    ]:
+        failed = workflow.budget_summary(workflow.StepInputs("T1", person, channel), service)
+        if failed.error is None:
+            continue
+        gallery.message(title, "shown to the workflow's owner in Workflow Builder", {"text": failed.error})
+
+
+# -- end of capture ----------------------------------------------------------------------------------------------
 
 
 def _payload(body: dict[str, Any]) -> dict[str, Any]:

@@ -196,7 +196,7 @@ def scheduler(settings: Settings) -> int:
     if problem:
         print(f"toggl-bot scheduler: {problem}", file=sys.stderr)
         return 2
-    from bot.app import digest_runner, personal_runner, scheduled_tick
+    from bot.app import digest_runner, personal_runner, scheduled_tick, team_runner
     from bot.ticker import blocking_scheduler
 
     runner = digest_runner(settings)
@@ -204,7 +204,8 @@ def scheduler(settings: Settings) -> int:
     ticks = [
         scheduled_tick(runner),
         scheduled_tick(personal_runner(runner, settings)),
-        scheduled_tick(runner.service.store.retention),
+        scheduled_tick(team_runner(runner, settings)),  # team posts (issue 21)
+        scheduled_tick(runner.service.store.retention),  # at most hourly: what was kept long enough is deleted
     ]
     blocking_scheduler(ticks, runner.clock).start()
     return 0
@@ -218,7 +219,7 @@ def digest_run(settings: Settings, *, force: bool) -> int:
     """
     if not _needs_bot_token(settings, "digest run"):
         return 2
-    from bot.app import digest_runner, personal_runner
+    from bot.app import digest_runner, personal_runner, team_runner
 
     runner = digest_runner(settings)
     outcomes = runner.run_forced() if force else runner.run_due()
@@ -233,6 +234,14 @@ def digest_run(settings: Settings, *, force: bool) -> int:
             print(f"personal {sent.kind} {sent.schedule_id}: {sent.status}{detail}")
         if personal:
             print(f"{plural(len(personal), 'personal message')} handled, {sum(o.status == 'sent' for o in personal)} sent")
+    team = team_runner(runner, settings)  # team posts (issue 21): forced like digests, or what is due
+    posts = team.run_forced() if force else team.run_due()
+    for post in posts:
+        detail = f": {post.detail}" if post.detail else ""
+        print(f"team post {post.post_id} in {post.channel_id}: {post.status}{detail}")
+    if posts:
+        print(f"{plural(len(posts), 'team post')} handled, {sum(o.status == 'posted' for o in posts)} posted")
+    if not force:
         runner.service.store.retention.prune()  # cron alone also keeps the privacy page's promises
     return 0
 

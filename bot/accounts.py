@@ -91,6 +91,7 @@ class Accounts:
         )
         self.store.subscriptions.resume_of(team_id, user_id)
         self.store.personal.pause_of(team_id, user_id, None)
+        self.store.team.resume_of(team_id, user_id)  # team posts (issue 21)
         welcomed = self.store.cache.doc(team_id, user_id, WELCOMED)
         self.store.cache.clear(team_id, user_id)  # it may be another Toggl account now
         if welcomed is not None:  # the person was greeted already, whichever account they connect

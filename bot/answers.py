@@ -11,24 +11,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot import mytime, personal, timers, toggl
+from bot import capture, mytime, personal, timers, toggl
 from bot.alerts.hooks import release_person, resume_person
 from bot.alerts.manage import answer_alerts
 from bot.browse import filter_projects, pick_project_answer, projects_answer, tasks_answer, with_staleness
 from bot.commands import (
     Command,
     Connect,
+    DeleteEntry,
     DigestAlerts,
     DigestCommand,
     DigestMute,
     DigestSubscribe,
     Disconnect,
+    EditEntry,
     Greet,
     Help,
     Invalid,
     ListProjects,
     ListTasks,
     ListWorkspaces,
+    LogTime,
     MyTime,
     PickProject,
     Reminder,
@@ -37,11 +40,14 @@ from bot.commands import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamCommand,
     WeeklySummary,
 )
 from bot.digest.manage import NEEDS_TOGGL, answer_digest
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.service import Service
+from bot.team.manage import NEEDS_TOGGL as TEAM_NEEDS_TOGGL
+from bot.team.manage import answer_team
 from bot.toggl.models import Me
 from bot.tokens import NOT_A_TOKEN, clean_token, looks_like_token
 from bot.views import account as account_views
@@ -57,6 +63,10 @@ __all__ = ["Reply", "answer", "connect", "filter_projects", "from_copy", "with_s
 READS = (ListProjects, ListTasks, PickProject, ShowTimer, MyTime, ShowMe, ListWorkspaces)
 """Words that only read: answered first from the app's copy when Toggl is slow (never a write: a copy cannot
 start a timer)."""
+
+
+WRITES: dict[type, str] = {StartTimer: "start", StopTimer: "stop", LogTime: "log", DeleteEntry: "undo", EditEntry: "edit"}
+"""Commands that write to Toggl, and the verb their refusal at the quota names."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,8 @@ def answer(command: Command, asker: Asker, service: Service) -> Reply:
         )
     except toggl.TogglError as err:
         log.warning("Toggl failed for a %s command: %s", type(command).__name__, err)
-        if isinstance(err, toggl.QuotaExceeded) and isinstance(command, StartTimer | StopTimer):
-            return Reply([write_refused(err, "start" if isinstance(command, StartTimer) else "stop")])
+        if isinstance(err, toggl.QuotaExceeded) and type(command) in WRITES:
+            return Reply([write_refused(err, WRITES[type(command)])])
         return Reply([toggl_error_message(err)])
     except Exception:
         log.exception("Unexpected failure answering a %s command", type(command).__name__)
@@ -141,6 +151,8 @@ def _answer(command: Command, asker: Asker, service: Service) -> Reply:
     if isinstance(command, DigestCommand) and not _needs_toggl(command):
         account = _account_if_any(asker, service)
         return Reply(answer_digest(command, asker, account, service))
+    if isinstance(command, TeamCommand) and not isinstance(command, TEAM_NEEDS_TOGGL):  # the team lead's view
+        return Reply(answer_team(command, asker, _account_if_any(asker, service), service))
     if command in (WeeklySummary(on=False), Reminder(at=None)):  # turning a message off needs no Toggl
         return Reply([personal.settings_answer(command, asker, _account_if_any(asker, service), service)])
     account = service.accounts.account(asker)
@@ -203,7 +215,13 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
         case PickProject():
             return [pick_project_answer(command, account, service)]
         case StartTimer():
-            return [timers.start_answer(command, account, service)]
+            return [timers.start_answer(command, account, service, channel_id=asker.channel_id)]
+        case LogTime():  # capture (issue 20)
+            return [capture.log_answer(command, account, service)]
+        case DeleteEntry():
+            return [capture.delete_answer(command, account, service)]
+        case EditEntry():
+            return [capture.edit_answer(command, account, service)]
         case StopTimer():
             return [timers.stop_answer(command, account, service)]
         case ShowTimer():
@@ -216,4 +234,6 @@ def _with_account(command: Command, asker: Asker, account: Account, service: Ser
             return [answer_alerts(command, asker, account, service)]
         case _ if isinstance(command, DigestCommand):
             return answer_digest(command, asker, account, service)
+        case _ if isinstance(command, TeamCommand):  # the team lead's view
+            return answer_team(command, asker, account, service)
     return [help_message()]

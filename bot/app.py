@@ -34,6 +34,7 @@ from bot.slack import SlackGateway
 from bot.slack.installations import EncryptedInstallationStore, OutageAwareAuthorize, PrunedOAuthStateStore, TeamClients
 from bot.slack.retries import retry_handlers
 from bot.store import Hook
+from bot.team.runner import TeamRunner
 from bot.ticker import BackgroundScheduler, background_scheduler
 from bot.views.errors import not_installed
 from bot.work import WorkPool
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 REDIRECT_PATH = "/slack/oauth_redirect"
 SCOPES = ["commands", "chat:write", "im:history", "app_mentions:read", "users:read"]
+SCOPES += ["links:read", "links:write"]  # capture (issue 20): track.toggl.com links unfurl into the project's figure
 """The bot scopes the app asks for, the fewest it works with; `manifest.yml` lists the same (a test checks)."""
 OAUTH_STATE_SECONDS = 600
 WORK_THREADS = 16
@@ -173,6 +175,11 @@ def personal_runner(digests: DigestRunner, settings: Settings) -> PersonalRunner
     return PersonalRunner(service, digests.slack, lease_seconds=settings.digest_lease_seconds)
 
 
+def team_runner(digests: DigestRunner, settings: Settings) -> TeamRunner:
+    """The poster of team posts and their nudges (issue 21), over the digest runner's service and Slack clients."""
+    return TeamRunner(digests.service, digests.slack, lease_seconds=settings.digest_lease_seconds)
+
+
 def scheduled_tick(*runners: Runner) -> Callable[[], None]:
     """What the scheduler does each minute: each runner's due slots in turn (digests, then personal
     messages); one failing never stops the others (each is logged)."""
@@ -205,6 +212,7 @@ def start_scheduler(settings: Settings) -> BackgroundScheduler:
     ticks = [
         scheduled_tick(runner),
         scheduled_tick(personal_runner(runner, settings)),
+        scheduled_tick(team_runner(runner, settings)),  # team posts (issue 21)
         scheduled_tick(runner.service.store.retention),  # at most hourly: what was kept long enough is deleted
     ]
     scheduler = background_scheduler(ticks, runner.clock)

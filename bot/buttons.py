@@ -20,6 +20,7 @@ from bot.commands import (
     MAX_DESCRIPTION,
     MAX_TEXT,
     Command,
+    DeleteEntry,
     DigestMute,
     DigestUnsubscribe,
     ListProjects,
@@ -30,6 +31,8 @@ from bot.commands import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamNudge,
+    TeamUnsubscribe,
     WeeklySummary,
     parse,
 )
@@ -196,6 +199,71 @@ class SetReminder(_Value):
     at: TimeOfDay | None = None
 
 
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+
+class OpenLog(_Value):
+    """The nudge's Log button: the form that logs time after the fact (the `log_time` shortcut's)."""
+
+    k: Literal["log"] = "log"
+
+
+class SetTeamNudge(_Value):
+    """Let team posts mention the presser and nudge them by DM, or not (the Home tab)."""
+
+    k: Literal["team_nudge"] = "team_nudge"
+    on: bool
+
+
+class StopTeamPost(_Value):
+    """Stop one of the presser's team posts (the Home tab's Stop)."""
+
+    k: Literal["stop_team"] = "stop_team"
+    post: Id
+
+
+# -- capture (issue 20): Undo of a logged entry, Edit of the running one, and the entry forms' metadata ------
+
+
+class UndoEntry(_Value):
+    """Delete this entry, made by `log` (and no other: the button names it)."""
+
+    k: Literal["undo"] = "undo"
+    ws: Id
+    id: Id
+
+
+class EditRunning(_Value):
+    """Open the Edit form for this entry (the running one when the button was drawn)."""
+
+    k: Literal["edit_entry"] = "edit_entry"
+    ws: Id
+    id: Id
+
+
+class EntryFormMeta(_Value):
+    """What an entry form carries in its `private_metadata`: which form (start a timer from a message, log time
+    after the fact, edit the running entry), its workspace, the entry edited, and the channel of the message
+    (where the project used is remembered for the next time)."""
+
+    k: Literal["entry_form"] = "entry_form"
+    form: Literal["start", "log", "edit"]
+    ws: Id
+    id: Id | None = None
+    channel: ChannelId | None = None
+
+
+class PendingStart(_Value):
+    """The connect form, opened by the message shortcut for a person not yet connected: the timer to offer after."""
+
+    k: Literal["pending_start"] = "pending_start"
+    d: Annotated[str, Field(max_length=2900)] = ""
+    channel: ChannelId | None = None
+
+
+# -- end of capture ------------------------------------------------------------------------------------------
+
+
 ButtonValue = (
     ProjectsPage
     | TasksPage
@@ -215,6 +283,13 @@ ButtonValue = (
     | Restart
     | SetSummary
     | SetReminder
+    | OpenLog
+    | SetTeamNudge
+    | StopTeamPost
+    | UndoEntry
+    | EditRunning
+    | EntryFormMeta
+    | PendingStart
 )
 _ADAPTER: TypeAdapter[ButtonValue] = TypeAdapter(Annotated[ButtonValue, Field(discriminator="k")])
 MAX_VALUE = 2000
@@ -272,6 +347,12 @@ def to_command(value: ButtonValue) -> Command | None:
             return WeeklySummary(on=value.on)
         case SetReminder():
             return Reminder(at=value.at)
+        case SetTeamNudge():
+            return TeamNudge(on=value.on)
+        case StopTeamPost():
+            return TeamUnsubscribe(post_id=value.post)
+        case UndoEntry():
+            return DeleteEntry(entry_id=value.id, workspace_id=value.ws)
     return None
 
 

@@ -33,6 +33,16 @@ from bot.views.home import HomeData, HomeTimer, home_view
 
 def home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
     """The Home tab's data; `refresh` (the button) uses the usual freshness window instead of the Home's longer one."""
+    data = _home_data(team_id, user_id, service, refresh=refresh)
+    # The team lead's view (issue 21): the person's team posts and their say, from the database alone.
+    posts = service.team.of_person(team_id, user_id)
+    now = service.clock.now()
+    upcoming = {p.id: next_slot(p, now) for p in posts if not p.paused_reason}
+    nudge = service.team.nudge_of(team_id, user_id)
+    return dataclasses.replace(data, team_posts=posts, team_next=upcoming, team_nudge=nudge)
+
+
+def _home_data(team_id: str, user_id: str, service: Service, *, refresh: bool = False) -> HomeData:
     person = service.accounts.person(team_id, user_id)
     digests = service.subscriptions.of_person(team_id, user_id)
     now = service.clock.now()

@@ -50,7 +50,7 @@ QUOTA_REFUSALS = Counter(
 )
 SCHEDULED = Counter(
     "toggl_bot_scheduled_posts_total",
-    "Scheduled posts (digest, personal) by outcome: posted, sent, failed, skipped, uncertain, taken_over",
+    "Scheduled posts (digest, personal, team) by outcome: posted, sent, failed, skipped, uncertain, taken_over",
     ["kind", "outcome"],
 )
 WORK_PENDING = Gauge(

@@ -7,6 +7,7 @@
 | `service.reports`       | pace and period figures from the Reports API (`bot.reports_reader`)      |
 | `service.subscriptions` | channel digests (the store's own interface)                             |
 | `service.personal`      | weekly summaries and reminders (the store's own interface)               |
+| `service.team`          | team posts and each person's say (the store's own interface)             |
 | `service.seen`          | request signatures and event ids already handled                         |
 | `service.slack_state`   | workspaces whose bot Slack refuses; where a form confirms                |
 | `service.webhooks`      | Toggl webhook subscriptions and real-time alerts' state (`bot.alerts`)   |
@@ -62,6 +63,8 @@ class Service:
         self.accounts = Accounts(store, cipher, self.reader)
         self.subscriptions = store.subscriptions
         self.personal = store.personal
+        self.team = store.team
+        """Team posts, their slots, and who lets them mention and nudge them (issue 21)."""
         self.seen = store.seen
         self.held = HeldAnswers(store.db, self.schedule_clock)
         """Requests acknowledged and not yet answered, under leases judged by the database's clock (`bot.handover`)."""

@@ -34,7 +34,10 @@ MAX_BLOCK_ID = 255
 """Slack's limit on a block id, where a type-ahead menu carries what choosing does (and here, the description)."""
 
 
-def start_answer(command: StartTimer, account: Account, service: Service) -> Message:
+def start_answer(command: StartTimer, account: Account, service: Service, *, channel_id: str | None = None) -> Message:
+    """Start the timer `command` asks for. A project's billable setting is the entry's unless `billable` says
+    otherwise (Toggl itself stores an entry without the flag as not billable); `channel_id`, where it was asked,
+    remembers the project for the next timer started from a message there."""
     workspace_id = command.workspace_id or service.reader.workspace_id(account)
     project = None
     if command.project is not None:
@@ -42,6 +45,13 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
         if not isinstance(found, tuple):
             return found
         project, workspace_id = found
+    task_id = command.task_id if project else None
+    if project is not None and command.task and task_id is None:
+        task = resolve_task(command.task, project, account, service, workspace_id)
+        if not isinstance(task, int):
+            return task
+        task_id = task
+    billable = command.billable if command.billable is not None else (project.billable if project else None)
     before = tracking.remembered(service.reader, account)
     try:
         entry = tracking.start_timer(
@@ -50,8 +60,9 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
             workspace_id,
             description=command.description,
             project_id=project.id if project else None,
-            task_id=command.task_id if project else None,
-            billable=command.billable,
+            task_id=task_id,
+            billable=billable,
+            tags=command.tags,
         )
     except toggl.TogglUnavailable:  # sent, but no answer: Toggl may well have started it
         tracking.forget_timer(service.reader, account)  # so that `now` asks Toggl instead of trusting memory
@@ -59,6 +70,8 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
             "Toggl did not answer in time, so I cannot tell whether the timer started.",
             "`now` shows what runs; starting it again might make two entries.",
         )
+    if project is not None and channel_id and channel_id[:1] in ("C", "G"):
+        tracking.remember_channel_project(service.reader, account, channel_id, workspace_id, project.id)
     zone = service.reader.zone(account)
     now = service.clock.now()
     notes = [_replaced(before, entry, account, service)]
@@ -67,6 +80,32 @@ def start_answer(command: StartTimer, account: Account, service: Service) -> Mes
     if project is not None and is_ended(project, now.astimezone(zone).date()):
         notes.append(views.ended_project(project))
     return views.started(entry, project, zone, now, notes=[n for n in notes if n])
+
+
+def resolve_task(typed: str, project: Project, account: Account, service: Service, workspace_id: int) -> int | Message:
+    """The id of the project's task that `typed` names (id, exact name, or a unique part), or why none: a timer is a
+    write, so a task is never guessed. One tasks request at most, from the app's copy when it is fresh."""
+    tasks = [
+        t
+        for t in service.reader.tasks(account, workspace_id, project.id).items
+        if t.project_id == project.id and t.server_deleted_at is None and t.active
+    ]
+    wanted = typed.strip().casefold()
+    by_id = [t for t in tasks if str(t.id) == wanted]
+    exact = [t for t in tasks if t.name.casefold() == wanted]
+    part = [t for t in tasks if wanted in t.name.casefold()]
+    for found in (by_id, exact, part):
+        if len(found) == 1:
+            return found[0].id
+        if len(found) > 1:
+            names = ", ".join(f"*{name(t.name)}* ({t.id})" for t in found[:10])
+            return notice(
+                f"{len(found):,} tasks of *{name(project.name)}* match “{escape(typed)}”: {names}.", views.NOT_STARTED_TASK
+            )
+    known = ", ".join(f"*{name(t.name)}*" for t in tasks[:10]) or "none that are open"
+    return notice(
+        f"*{name(project.name)}* has no open task matching “{escape(typed)}”; its tasks: {known}.", views.NOT_STARTED_TASK
+    )
 
 
 def _replaced(before: TimerState | None, entry: TimeEntry, account: Account, service: Service) -> str:

@@ -145,3 +145,51 @@ def _zones_by_city() -> dict[str, str]:
         if zone.split("/", 1)[0] in _ZONE_REGIONS and "/" in zone:
             cities.setdefault(zone.rsplit("/", 1)[-1].replace("_", " ").casefold(), zone)
     return cities
+
+
+# -- durations and days, for time logged after the fact (`log`, the Log time form) ----------------
+
+MAX_LOG_SECONDS = 24 * 3600
+"""The longest entry `log` makes: a day. Longer is surely a typo (`130h` for `1h30`)."""
+
+_DURATION_HM = re.compile(r"^(?:(\d{1,3})h)?(?:(\d{1,4})(?:m|min|mins)?)?$")
+_DURATION_DECIMAL = re.compile(r"^(\d{1,3}(?:[.,]\d{1,3})?)(h|hr|hrs|hours?|m|min|mins|minutes?)$")
+_DURATION_CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)$")
+
+
+def parse_duration(word: str) -> int | None:
+    """Seconds for `1h30`, `1h30m`, `90m`, `1.5h`, `2h`, `45min`, `1:30`; None for anything else.
+
+    A leading `-` gives a negative number (for the caller to refuse with a reason, not to misread).
+
+    >>> [parse_duration(w) for w in ("1h30", "90m", "1.5h", "1:30", "2h", "soon")]
+    [5400, 5400, 5400, 5400, 7200, None]
+    """
+    text = word.strip().casefold()
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("-+")
+    if not text or not text[0].isdigit():
+        return None
+    clock = _DURATION_CLOCK.match(text)
+    if clock:
+        return sign * (int(clock.group(1)) * 3600 + int(clock.group(2)) * 60)
+    decimal = _DURATION_DECIMAL.match(text)
+    if decimal:
+        amount = float(decimal.group(1).replace(",", "."))
+        unit = 3600 if decimal.group(2).startswith("h") else 60
+        return sign * round(amount * unit)
+    hm = _DURATION_HM.match(text)
+    if hm and hm.group(1) is not None:  # `1h30`, `1h30m`, `2h`
+        return sign * (int(hm.group(1)) * 3600 + int(hm.group(2) or 0) * 60)
+    if hm and hm.group(2) is not None and text != hm.group(2):  # `90m`, `90min`: a bare number is no duration
+        return sign * int(hm.group(2)) * 60
+    return None
+
+
+DAY_WORDS = ("today", "yesterday")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def is_day_word(word: str) -> bool:
+    """`today`, `yesterday` or a `YYYY-MM-DD` (checked as a real date by `day_of`)."""
+    return word.casefold() in DAY_WORDS or bool(_ISO_DAY.match(word))

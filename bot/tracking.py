@@ -104,6 +104,7 @@ def start_timer(
     project_id: int | None = None,
     task_id: int | None = None,
     billable: bool | None = None,
+    tags: tuple[str, ...] = (),
 ) -> TimeEntry:
     """Start a running entry now (the reader's clock); Toggl stops whatever ran. Remembered at once."""
     entry = reader.client(account).start_entry(
@@ -113,6 +114,7 @@ def start_timer(
         project_id=project_id,
         task_id=task_id,
         billable=billable,
+        tags=tags,
     )
     memory = remembered(reader, account)
     idle = memory is not None and memory.running is None
@@ -217,6 +219,108 @@ def _entry(data: Any) -> TimeEntry | None:
 
 def _dump(entry: TimeEntry | None) -> Any:
     return None if entry is None else entry.model_dump(mode="json")
+
+
+# -- capture: entries after the fact, edits, undo (issue 20) -----------------------------------------------
+
+
+def log_entry(
+    reader: TogglReader,
+    account: Account,
+    workspace_id: int,
+    *,
+    start: dt.datetime,
+    seconds: int,
+    description: str = "",
+    project_id: int | None = None,
+    task_id: int | None = None,
+    billable: bool | None = None,
+    tags: tuple[str, ...] = (),
+) -> TimeEntry:
+    """One stopped entry, after the fact: a single write on the workspace quota, never retried. `today` and `week`
+    forget their kept reports, which no longer count everything."""
+    entry = reader.client(account).create_entry(
+        workspace_id,
+        start=start,
+        seconds=seconds,
+        description=description,
+        project_id=project_id,
+        task_id=task_id,
+        billable=billable,
+        tags=tags,
+    )
+    _reports_changed(reader, account)
+    return entry
+
+
+def delete_entry(reader: TogglReader, account: Account, workspace_id: int, entry_id: int) -> bool:
+    """Delete that entry (an Undo); False when Toggl no longer has it. The remembered timer forgets it too."""
+    try:
+        reader.client(account).delete_entry(workspace_id, entry_id)
+    except toggl.NotFound:
+        return False
+    memory = remembered(reader, account)
+    if memory is not None and entry_id in {e.id for e in (memory.running, memory.last) if e is not None}:
+        forget_timer(reader, account)
+    _reports_changed(reader, account)
+    return True
+
+
+def edit_entry(
+    reader: TogglReader,
+    account: Account,
+    workspace_id: int,
+    entry_id: int,
+    *,
+    description: str,
+    project_id: int | None,
+    task_id: int | None,
+    billable: bool | None,
+    tags: tuple[str, ...],
+) -> TimeEntry:
+    """Change the entry (the running one, from Edit); what the app remembers of the timer follows."""
+    entry = reader.client(account).update_entry(
+        workspace_id,
+        entry_id,
+        description=description,
+        project_id=project_id,
+        task_id=task_id,
+        billable=billable,
+        tags=tags,
+    )
+    memory = remembered(reader, account)
+    if memory is not None and memory.running is not None and memory.running.id == entry.id:
+        remember(reader, account, dataclasses.replace(memory, running=entry, as_of=reader.clock.time()))
+    elif memory is not None and memory.last is not None and memory.last.id == entry.id:
+        remember(reader, account, dataclasses.replace(memory, last=entry, as_of=reader.clock.time()))
+    _reports_changed(reader, account)
+    return entry
+
+
+CHANNEL_PROJECT = "channel-project:"
+"""The cache documents holding, per channel, the project the person last started a timer on there."""
+
+
+def remember_channel_project(
+    reader: TogglReader, account: Account, channel_id: str, workspace_id: int, project_id: int
+) -> None:
+    """The project last used in this channel, offered first by the next "Start a Toggl timer" there."""
+    reader.put_doc(account, CHANNEL_PROJECT + channel_id, json.dumps({"ws": workspace_id, "pid": project_id}))
+
+
+def channel_project(reader: TogglReader, account: Account, channel_id: str) -> tuple[int, int] | None:
+    """(workspace, project) last used in this channel by this person; None when none is remembered."""
+    found = reader.doc(account, CHANNEL_PROJECT + channel_id)
+    if found is None:
+        return None
+    try:
+        data = json.loads(found[0])
+        return int(data["ws"]), int(data["pid"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+# -- end of capture -------------------------------------------------------------------------------------------
 
 
 # -- names and zones -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, messages, options, uninstall, views
+from handlers import actions, capture, commands, home, messages, options, unfurl, uninstall, views, workflow
 from handlers.deps import Deps
 
 
@@ -16,3 +16,6 @@ def register_all(app: App, deps: Deps) -> None:
     views.register(app, deps)
     home.register(app, deps)
     uninstall.register(app, deps)
+    capture.register(app, deps)  # issue 20: shortcuts, entry forms
+    unfurl.register(app, deps)  # issue 20: track.toggl.com links
+    workflow.register(app, deps)  # issue 20: the Workflow Builder step

@@ -21,20 +21,29 @@ from bot.answers import Reply, answer
 from bot.commands import Command
 from bot.identity import Asker
 from bot.views.account import CONNECT_ACTION
+from bot.views.capture import UNDO_ACTION
 from bot.views.common import Message, notice
 from bot.views.errors import unreadable_button
 from bot.views.home import REMIND_TIME_ACTION
 from bot.views.tasks import PICK_ACTION
 from bot.views.timers import RESTART_ACTION, STOP_ACTION
+from handlers.capture import open_edit_form, open_log_form
 from handlers.deps import Deps, deliver, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form, publish_home
 
 REPLACING = re.compile(
-    rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk|{STOP_ACTION}|{RESTART_ACTION})$"
+    rf"^(page_previous|page_next|choose_project_\d+|{PICK_ACTION}|show_at_risk|{STOP_ACTION}|{RESTART_ACTION}|{UNDO_ACTION})$"
 )
 """Actions whose answer replaces the private message they were on (the next page, the chosen project's tasks,
 the timer stopped or restarted: the old buttons would only mislead)."""
-CHANGES_HOME = (buttons.StopEntry, buttons.Restart, buttons.SetSummary, buttons.SetReminder)
+CHANGES_HOME = (
+    buttons.StopEntry,
+    buttons.Restart,
+    buttons.SetSummary,
+    buttons.SetReminder,
+    buttons.SetTeamNudge,  # the team lead's view (issue 21)
+    buttons.StopTeamPost,
+)
 """Values that change what the Home tab shows: pressed there, the tab is drawn again after the answer."""
 
 
@@ -93,6 +102,8 @@ def register(app: App, deps: Deps) -> None:
                 deps.soon(deliver, unreadable_button(), send, fallback)
             case buttons.OpenInToggl():
                 pass  # Slack opened the link; there is nothing to do
+            case buttons.OpenLog():  # the nudge's Log button: the same form as the `log_time` shortcut
+                deps.soon(open_log_form, deps, client, trigger_id, asker)
             case buttons.OpenConnect():
                 response_url = None if from_home else body.get("response_url")
                 deps.soon(open_connect_form, client, service, trigger_id, asker, response_url)
@@ -108,6 +119,9 @@ def register(app: App, deps: Deps) -> None:
                     response_url=None if from_home else body.get("response_url"),
                     from_home=from_home,
                 )
+            case buttons.EditRunning(id=entry_id):  # capture (issue 20): the Edit form of the running entry
+                response_url = None if from_home else body.get("response_url")
+                deps.soon(open_edit_form, deps, client, trigger_id, asker, entry_id, response_url, send)
             case buttons.EditDigest(sub=sub):
                 form = {"channel_id": None, "subscription_id": sub, "from_home": from_home}
                 deps.soon(open_digest_form, client, service, trigger_id, asker, send, **form)

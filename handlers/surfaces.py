@@ -7,17 +7,20 @@ seconds, so these run on the side pool at once; the Home tab may wait on Toggl, 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from bot import buttons
 from bot.digest.manage import form_defaults
 from bot.home import home_for
 from bot.identity import Asker
 from bot.service import Service
+from bot.views.capture import EntryDefaults, entry_form
 from bot.views.digest_form import DigestDefaults, digest_modal
 from bot.views.modals import connect_modal
-from handlers.deps import Send, deliver
+from handlers.deps import Deps, Send, deliver
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +77,30 @@ def publish_home(client: WebClient, service: Service, team_id: str, user_id: str
         client.views_publish(user_id=user_id, view=view)
     except Exception:
         log.exception("The Home tab could not be published")
+
+
+# -- capture (issue 20): what the entry forms need around them ----------------------------------------------
+
+
+def warm_projects(deps: Deps, asker: Asker, workspace_id: int) -> None:
+    """Fill the app's copy of the projects if it is missing or old, so an entry form's type-ahead finds them: one
+    projects request at most, as `projects` would make, and none at the quota's reserve."""
+
+    def warm() -> None:
+        try:
+            account = deps.service.accounts.account(asker)
+            reader = deps.service.reader
+            if reader.kept_projects(account, workspace_id) is None and reader.quota_wait(account) is None:
+                reader.projects(account, workspace_id)
+        except Exception as err:  # a suggestion list, nothing more: the form works without it
+            log.info("Could not fill the projects for a form: %s", type(err).__name__)
+
+    deps.pool.submit(warm)
+
+
+def after_connect_view(pending: buttons.PendingStart, workspace_id: int | None) -> dict[str, Any] | None:
+    """The Start form that replaces the connect form once the token is accepted (the message shortcut's timer)."""
+    if workspace_id is None:
+        return None
+    meta = buttons.EntryFormMeta(form="start", ws=workspace_id, channel=pending.channel)
+    return entry_form(meta, EntryDefaults(description=pending.d, note="Connected. Now the timer:"))

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import toggl
+from bot import buttons, toggl
 from bot.answers import Reply, answer, connect
 from bot.identity import Asker
 from bot.tokens import NOT_A_TOKEN, looks_like_token
@@ -19,7 +19,7 @@ from bot.views.common import Message
 from bot.views.digest_form import DIGEST_CALLBACK, DigestForm, read_digest_form
 from bot.views.modals import CONNECT_CALLBACK, TOKEN_BLOCK, token_from
 from handlers.deps import Deps, NotDelivered, Send, via_dm
-from handlers.surfaces import publish_home
+from handlers.surfaces import after_connect_view, publish_home, warm_projects
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,23 @@ def register(app: App, deps: Deps) -> None:
             log.info("Toggl could not check a token in time: %s", err)
             ack(response_action="errors", errors={TOKEN_BLOCK: "Toggl did not answer in time. Please press Connect again."})
             return
-        ack()
+        pending = buttons.decode(view.get("private_metadata"))  # capture (issue 20): the timer from a message
+        after = after_connect_view(pending, me.default_workspace_id) if isinstance(pending, buttons.PendingStart) else None
+        if after is not None:
+            ack(response_action="update", view=after)
+        else:
+            ack()
         user = body["user"]
         asker = Asker(team_id=user.get("team_id") or (body.get("team") or {}).get("id"), user_id=user["id"])
+
+        def connected() -> Reply:
+            reply = Reply([connect(asker, deps.service, token, me=me)])
+            if after is not None and me.default_workspace_id is not None:  # the Start form's type-ahead needs them
+                warm_projects(deps, asker, me.default_workspace_id)
+            return reply
+
         deps.later(
-            lambda: Reply([connect(asker, deps.service, token, me=me)]),
+            connected,
             via_form_origin(deps, view, asker, client),
             via_dm(client, user["id"]),
             team_id=asker.team_id,

@@ -84,14 +84,14 @@ class Watcher:
             return self._entry(hook, change, delivery.payload, now) if change is not None else 0
         if delivery.model in ("project", "task"):
             return self._item(hook, delivery, now)
-        self.service.webhooks.delivered(hook.hook_id, now)
+        self._touch(hook, now)
         return 0
 
     def _entry(self, hook: Hook, change: EntryChange, payload: dict[str, Any], now: float) -> int:
         webhooks = self.service.webhooks
         before = webhooks.apply_entry(hook.workspace_id, change.entry_id, change.project_id, change.seconds, change.at)
         if before is False:  # a repeat, or older than what was applied: nothing moves backwards
-            webhooks.delivered(hook.hook_id, now)
+            self._touch(hook, now)
             return 0
         deltas: dict[int, int] = {}
         unknown = before is None and not change.created
@@ -102,7 +102,7 @@ class Watcher:
         if change.project_id is not None and not unknown:
             deltas[change.project_id] = deltas.get(change.project_id, 0) + change.seconds
         deltas = {project: delta for project, delta in deltas.items() if delta}
-        webhooks.delivered(hook.hook_id, now, dirty=unknown)
+        self._touch(hook, now, dirty=unknown)
         for project_id, delta in deltas.items():
             self.service.reader.cache.patch_items(
                 hook.team_id, hook.workspace_id, "projects", project_id, functools.partial(_add_seconds, delta=delta)
@@ -114,9 +114,15 @@ class Watcher:
         webhooks.prune_entries(now - ENTRY_MEMORY)
         return self.evaluate(hook.team_id, hook.workspace_id, set(deltas))
 
+    def _touch(self, hook: Hook, now: float, *, dirty: bool = False) -> None:
+        """Note that deliveries come (the subscription is validated), at most once a minute per hook as the door
+        last read it, unless there is something to re-read: a burst costs no write per delivery for this."""
+        if dirty or not hook.validated or hook.last_event_at is None or now - hook.last_event_at >= REREAD_GAP:
+            self.service.webhooks.delivered(hook.hook_id, now, dirty=dirty)
+
     def _item(self, hook: Hook, delivery: Delivery, now: float) -> int:
         """A project or task changed (an estimate, a name, archived): the copies that hold it take the new fields."""
-        self.service.webhooks.delivered(hook.hook_id, now)
+        self._touch(hook, now)
         item_id = delivery.payload.get("id")
         if not isinstance(item_id, int) or isinstance(item_id, bool):
             return 0

@@ -10,8 +10,10 @@ Buttons do not carry commands: they carry data (`bot.buttons`), which becomes a 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 
 from bot.commands.values import (
     MAX_DESCRIPTION,
@@ -35,6 +37,7 @@ from bot.commands.values import (
     ListProjects,
     ListTasks,
     ListWorkspaces,
+    LogTime,
     MyTime,
     PickProject,
     ProjectSort,
@@ -45,9 +48,14 @@ from bot.commands.values import (
     StartTimer,
     StopTimer,
     SwitchWorkspace,
+    TeamMe,
+    TeamNudge,
+    TeamPreview,
+    TeamSubscribe,
+    TeamUnsubscribe,
     WeeklySummary,
 )
-from bot.timewords import parse_time, weekday_anywhere, weekday_of, zone_at
+from bot.timewords import MAX_LOG_SECONDS, is_day_word, parse_duration, parse_time, weekday_anywhere, weekday_of, zone_at
 from bot.tokens import BLANK, clean_token, looks_like_token, without_tokens
 
 DIGEST_USAGE = (
@@ -55,12 +63,21 @@ DIGEST_USAGE = (
     "for a form), `digest list`, `digest unsubscribe [number]`, `digest preview`, `digest threshold <percent>`, "
     "`digest mute <project>`, `digest unmute <project>`, `digest empty skip|post`, `digest alerts on|off`"
 )
-START_USAGE = "`start <description> [project:<name or id>]`, like `start Writing the report project:Website`"
+START_USAGE = (
+    "`start <description> [project:<name or id>] [task:<name or id>] [billable] [#tag]`, "
+    "like `start Writing the report project:Website #docs`"
+)
+LOG_USAGE = (
+    "`log <duration> [today|yesterday|YYYY-MM-DD] <description> [project:<name or id>] [task:…] [billable] [#tag]`, "
+    "like `log 1h30 yesterday QA review project:Website redesign` (durations as `1h30`, `90m`, `1.5h`, `1:30`)"
+)
 SUMMARY_USAGE = "`summary weekly on` or `summary weekly off`"
 REMIND_USAGE = "`remind at 17:30` (or `5:30pm`), or `remind off`"
 VERBS = [
     *["help", "connect", "disconnect", "me", "workspaces", "workspace", "projects", "tasks", "digest"],
     *["start", "stop", "now", "today", "week", "summary", "remind"],
+    "team",
+    "log",
 ]
 DIGEST_VERBS = ["subscribe", "unsubscribe", "list", "preview", "threshold", "mute", "unmute", "empty", "alerts"]
 GREETINGS = {
@@ -183,6 +200,8 @@ def parse(text: str) -> Command:
         return _digest([w.casefold() for w in rest], rest)
     if verb == "start":
         return _start(_after_first_word(text))
+    if verb == "log":
+        return _log(_after_first_word(text))
     if verb == "stop":
         if not rest or [w.casefold() for w in rest] in (["timer"], ["it"], ["the", "timer"]):
             return StopTimer()
@@ -198,13 +217,14 @@ def parse(text: str) -> Command:
         return _summary([w.casefold() for w in rest])
     if verb in ("remind", "reminder", "reminders"):
         return _remind([w.casefold() for w in rest])
+    if verb == "team":
+        return _team([w.casefold() for w in rest], rest)
     if _is_greeting(words):
         return Greet()
     return Help(unknown=text[:MAX_TEXT], suggestion=_suggest(verb, rest))
 
 
 _FIRST_WORD = re.compile(r"^\s*\S+")
-_PROJECT_MARK = re.compile(r"(?:^|\s)project:", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -225,16 +245,113 @@ def clean_description(text: str) -> str:
 
 
 def _start(text: str) -> Command:
-    """`Writing the report project:Website redesign`: the description as typed, then the project (the last
-    `project:` starts it, and runs to the end, so a name may hold spaces)."""
-    marks = list(_PROJECT_MARK.finditer(text))
-    if not marks:
-        return StartTimer(description=clean_description(text))
-    mark = marks[-1]
-    project = clean_description(text[mark.end() :])[:MAX_TEXT]
-    if not project:
-        return Invalid("Which project? Write its name or id after `project:`.", START_USAGE)
-    return StartTimer(description=clean_description(text[: mark.start()]), project=project)
+    """`Writing the report project:Website redesign task:Copy billable #docs`: the description as typed, then the
+    options (see `entry_options`)."""
+    found = entry_options(text)
+    if isinstance(found, Invalid):
+        return Invalid(found.reason, START_USAGE)
+    return StartTimer(
+        description=found.description, project=found.project, task=found.task, billable=found.billable, tags=found.tags
+    )
+
+
+# -- capture: the options of an entry, and `log` (issue 20) ---------------------------------------------------
+
+_OPTION_MARK = re.compile(r"(?:^|\s)(project|task):", re.IGNORECASE)
+BILLABLE_WORDS = {"billable": True, "non-billable": False, "nonbillable": False, "unbillable": False}
+MAX_TAGS = 10
+MAX_TAG = 128
+
+
+@dataclass(frozen=True)
+class EntryOptions:
+    """What `start` and `log` read after their first words: the description, then `project:` and `task:` (each
+    running to the next mark, so names may hold spaces), and trailing `billable` and `#tag` words."""
+
+    description: str = ""
+    project: str | None = None
+    task: str | None = None
+    billable: bool | None = None
+    tags: tuple[str, ...] = ()
+
+
+def entry_options(text: str) -> EntryOptions | Invalid:
+    """Trailing `billable` / `#tag` words first (a `#` inside the description stays: only the words at the end are
+    tags), then the `project:` and `task:` marks.
+
+    >>> entry_options("QA review project:Website redesign billable #qa")
+    EntryOptions(description='QA review', project='Website redesign', task=None, billable=True, tags=('qa',))
+    """
+    words = text.split()
+    billable: bool | None = None
+    tags: list[str] = []
+    while words and (words[-1].casefold() in BILLABLE_WORDS or (words[-1].startswith("#") and len(words[-1]) > 1)):
+        word = words.pop()
+        if word.startswith("#"):
+            tags.insert(0, word[1:][:MAX_TAG])
+        else:
+            billable = BILLABLE_WORDS[word.casefold()]
+    text = " ".join(words)
+    marks = list(_OPTION_MARK.finditer(text))
+    values: dict[str, str] = {}
+    for n, mark in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
+        kind = mark.group(1).casefold()
+        value = clean_description(text[mark.end() : end])[:MAX_TEXT]
+        if not value:
+            return Invalid(f"Which {kind}? Write its name or id after `{kind}:`.")
+        values[kind] = value
+    description = clean_description(text[: marks[0].start()] if marks else text)
+    if "task" in values and "project" not in values:
+        return Invalid("A task belongs to a project: name the project too, with `project:`.")
+    if len(tags) > MAX_TAGS:
+        return Invalid(f"At most {MAX_TAGS} tags, please.")
+    unique = tuple(dict.fromkeys(t for t in tags if t))
+    return EntryOptions(description, values.get("project"), values.get("task"), billable, unique)
+
+
+def _log(text: str) -> Command:
+    """`1h30 yesterday QA review project:Website redesign`: a duration, maybe a day, then as `start`."""
+    words = text.split(maxsplit=2)
+    if not words:
+        return Invalid("How long, and on what?", LOG_USAGE)
+    seconds = parse_duration(words[0])
+    if seconds is None:
+        return Invalid(f"“{words[0][:20]}” is not a duration I can read.", LOG_USAGE)
+    if seconds <= 0:
+        return Invalid("A time entry needs a duration above zero.", LOG_USAGE)
+    if seconds > MAX_LOG_SECONDS:
+        return Invalid(f"{words[0][:20]} is more than a day: log at most 24 h at a time.", LOG_USAGE)
+    rest = words[1:]
+    day = "today"
+    if rest and is_day_word(rest[0].split(maxsplit=1)[0]):
+        day = rest[0].split(maxsplit=1)[0].casefold()
+        rest = [" ".join(rest)[len(day) :]]
+        if day not in ("today", "yesterday") and not _real_day(day):
+            return Invalid(f"“{day}” is not a date: write it as YYYY-MM-DD, like 2026-11-23.", LOG_USAGE)
+    found = entry_options(" ".join(rest))
+    if isinstance(found, Invalid):
+        return Invalid(found.reason, LOG_USAGE)
+    return LogTime(
+        seconds=seconds,
+        day=day,
+        description=found.description,
+        project=found.project,
+        task=found.task,
+        billable=found.billable,
+        tags=found.tags,
+    )
+
+
+def _real_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# -- end of capture ---------------------------------------------------------------------------------------------
 
 
 def _summary(words: list[str]) -> Command:
@@ -421,3 +538,84 @@ def _projects(words: list[str]) -> ListProjects:
             text.append(word)
         index += 1
     return ListProjects(status=status, client=client, text=" ".join(text)[:MAX_TEXT] or None, over=over, sort=sort)
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+TEAM_USAGE = (
+    "`team subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC] [min 4h]`, `team unsubscribe`, "
+    "`team preview`, `team me`, `team nudge on|off`"
+)
+TEAM_VERBS = ["subscribe", "unsubscribe", "preview", "me", "nudge"]
+_HOURS = re.compile(r"^(\d{1,3})(?:[.,](\d{1,2}))?h?$|^(\d{1,3})h(\d{1,2})m?$|^(\d{1,4})m(?:in)?$|^(\d{1,3}):(\d{2})$")
+
+
+def hours_to_minutes(text: str) -> int | None:
+    """`4`, `4h`, `7.5`, `7,5h`, `7h30`, `450m`, `7:30` as minutes; None when it is not a duration.
+
+    >>> hours_to_minutes("7h30"), hours_to_minutes("7.5"), hours_to_minutes("90m"), hours_to_minutes("x")
+    (450, 450, 90, None)
+    """
+    found = _HOURS.match(text.strip().casefold())
+    if found is None:
+        return None
+    whole, fraction, h, m, minutes, ch, cm = found.groups()
+    if whole is not None:
+        return int(whole) * 60 + (round(float(f"0.{fraction}") * 60) if fraction else 0)
+    if h is not None:
+        return int(h) * 60 + int(m) if int(m) < 60 else None
+    if minutes is not None:
+        return int(minutes)
+    return int(ch) * 60 + int(cm) if int(cm) < 60 else None
+
+
+def _team(words: list[str], original: list[str]) -> Command:
+    """The `team ...` words; anything off becomes `Invalid` with the reason."""
+    if not words:
+        return Invalid("Which team command?", TEAM_USAGE)
+    verb, rest = words[0], words[1:]
+    if verb == "subscribe":
+        return _team_subscribe(rest, original[1:])
+    if verb in ("unsubscribe", "stop") and not rest:
+        return TeamUnsubscribe()
+    if verb == "preview" and not rest:
+        return TeamPreview()
+    if verb == "me" and not rest:
+        return TeamMe()
+    if verb in ("nudge", "nudges", "mention", "mentions"):
+        if rest in (["on"], ["off"]):
+            return TeamNudge(on=rest == ["on"])
+        return Invalid("Say whether team posts may mention and nudge you: `team nudge on` or `team nudge off`.")
+    close = difflib.get_close_matches(verb, TEAM_VERBS, n=1, cutoff=SUGGEST_CUTOFF)
+    meant = f" Did you mean `team {' '.join([close[0], *original[1:]])[:100]}`?" if close else ""
+    return Invalid(f"I do not know `team {' '.join(original)[:100]}`.{meant}", TEAM_USAGE)
+
+
+def _team_subscribe(words: list[str], original: list[str]) -> Command:
+    """The digest's schedule words (`weekdays at 9am Berlin`), plus `min <hours>` anywhere among them."""
+    min_minutes: int | None = None
+    kept_words: list[str] = []
+    kept_original: list[str] = []
+    index = 0
+    while index < len(words):
+        if words[index] in ("min", "min:", "minimum", "under"):
+            found = hours_to_minutes(words[index + 1]) if index + 1 < len(words) else None
+            if found is None or not 0 < found <= 7 * 24 * 60:
+                return Invalid("`min` takes hours, like `min 4h`, `min 7.5` or `min 7h30`.", TEAM_USAGE)
+            min_minutes = found
+            index += 2
+            continue
+        kept_words.append(words[index])
+        kept_original.append(original[index])
+        index += 1
+    schedule = _subscribe(kept_words, kept_original)
+    if isinstance(schedule, Invalid):
+        return Invalid(schedule.reason.replace("digest subscribe", "team subscribe"), TEAM_USAGE)
+    assert isinstance(schedule, DigestSubscribe)
+    return TeamSubscribe(
+        cadence=schedule.cadence,
+        weekday=schedule.weekday,
+        at=schedule.at,
+        timezone=schedule.timezone,
+        min_minutes=min_minutes,
+    )

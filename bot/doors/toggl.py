@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse
 
@@ -37,24 +38,36 @@ log = logging.getLogger(__name__)
 WEBHOOKS_PATH = "/toggl/webhooks/"
 SIGNATURE_HEADER = "X-Webhook-Signature-256"
 
+KNOWN_SECONDS = 30.0
+MAX_KNOWN = 1000
 Receive = Callable[[Hook, Delivery], bool]
 """Hands a verified delivery on to be worked after the answer; False when it could not be taken (a full pool)."""
 
 
 class TogglDoor:
     def __init__(
-        self, webhooks: Webhooks, secret_of: Callable[[Hook], str | None], seen: SeenRequests, receive: Receive | None
+        self,
+        webhooks: Webhooks,
+        secret_of: Callable[[Hook], str | None],
+        seen: SeenRequests,
+        receive: Receive | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._webhooks = webhooks
         self._secret_of = secret_of
         self._seen = seen
         self._receive = receive
+        self._clock = clock
+        self._known: dict[str, tuple[float, Hook, str]] = {}
+        """Hooks and their secrets as read lately: a burst of deliveries reads and decrypts each once per
+        `KNOWN_SECONDS`, not once per delivery. A hook deleted meanwhile is no hook within that time."""
 
     def deliver(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
-        hook = self._hook(request.path[len(WEBHOOKS_PATH) :])
-        secret = self._secret_of(hook)
-        if secret is None:
+        found = self._hook_and_secret(request.path[len(WEBHOOKS_PATH) :])
+        if found is None:
             return plain(start_response, "503 Service Unavailable", "Not now.")
+        hook, secret = found
         _check_signature(secret, request.body, request.header(SIGNATURE_HEADER))
         delivery = _delivery(request)
         if delivery.is_ping:
@@ -74,11 +87,23 @@ class TogglDoor:
             return plain(start_response, "503 Service Unavailable", "Try again.")
         return json_answer(start_response, "200 OK", {})
 
-    def _hook(self, hook_id: str) -> Hook:
+    def _hook_and_secret(self, hook_id: str) -> tuple[Hook, str] | None:
+        """The hook the path names, and its secret (None: this process cannot decrypt it); raises `Refused` (404)."""
+        now = self._clock()
+        known = self._known.get(hook_id)
+        if known is not None and now - known[0] < KNOWN_SECONDS:
+            return known[1], known[2]
         hook = self._webhooks.hook(hook_id) if 0 < len(hook_id) <= 40 and hook_id.isascii() else None
         if hook is None:
+            self._known.pop(hook_id, None)
             raise Refused("404 Not Found", "No such webhook.", note="Refused a Toggl delivery for no webhook of the app")
-        return hook
+        secret = self._secret_of(hook)
+        if secret is None:
+            return None
+        if len(self._known) >= MAX_KNOWN:
+            self._known.clear()
+        self._known[hook_id] = (now, hook, secret)
+        return hook, secret
 
 
 def _check_signature(secret: str, body: bytes, signature: str) -> None:

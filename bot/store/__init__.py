@@ -12,6 +12,7 @@ One small interface per concern, each over the same `Database`:
 | (`bot.store.held`)    | requests acknowledged and not yet answered, under a lease    |
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
 | `store.webhooks`      | Toggl webhook subscriptions, deliveries applied, alert marks |
+| `store.team`          | team posts, their slots, and each person's say (issue 21)    |
 | `store.retention`     | (keeps nothing) deletes what has been kept long enough       |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
@@ -40,6 +41,7 @@ from bot.store.personal import PersonalSchedule, PersonalSchedules
 from bot.store.seen import SeenRequests, Unrecorded
 from bot.store.slack_state import SlackState
 from bot.store.subscriptions import Subscription, Subscriptions
+from bot.store.team import TeamPost, TeamPosts
 from bot.store.webhooks import Hook, Webhooks
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "Slot",
     "Store",
     "Subscription",
+    "TeamPost",
     "Unrecorded",
     "Webhooks",
     "engine_url",
@@ -87,6 +90,7 @@ class Store:
         self.seen = SeenRequests(self.db, clock)
         self.slack = SlackState(self.db, clock)
         self.webhooks = Webhooks(self.db, clock)
+        self.team = TeamPosts(self.db, clock)
         self.retention = retention.Retention(self.db, clock)
         """Deletes what has been kept long enough (the scheduler runs it hourly)."""
 
@@ -110,6 +114,6 @@ class Store:
             return retention.forget(conn, team_id=team_id, user_id=user_id)
 
     def forget_team(self, team_id: str) -> int:
-        """`forget(team_id=…)`, returning how many people, subscriptions and personal messages were removed."""
+        """`forget(team_id=…)`, returning how many people, subscriptions, personal messages and team posts went."""
         removed = self.forget(team_id=team_id)
-        return sum(removed.get(name, 0) for name in ("people", "subscriptions", "personal_schedules"))
+        return sum(removed.get(name, 0) for name in ("people", "subscriptions", "personal_schedules", "team_posts"))

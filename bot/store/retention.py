@@ -50,6 +50,7 @@ CHILDREN: tuple[tuple[sa.Column[int], sa.Column[int]], ...] = (
     (schema.personal_slots.c.schedule_id, schema.personal_schedules.c.id),
     (schema.alert_marks.c.subscription_id, schema.subscriptions.c.id),
     (schema.alert_slots.c.subscription_id, schema.subscriptions.c.id),
+    (schema.team_slots.c.post_id, schema.team_posts.c.id),
 )
 """(child's key, parent's id): rows that belong to whoever owns their parent row, deleted before it."""
 

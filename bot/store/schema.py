@@ -245,3 +245,51 @@ alert_slots = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
 )
 """Each alert's post, claimed as a lease like `digest_slots`: one post per crossing across instances."""
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+team_posts = sa.Table(
+    "team_posts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("team_id", Id, nullable=False),
+    sa.Column("channel_id", Id, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("workspace_id", sa.BigInteger, nullable=False),
+    sa.Column("cadence", sa.String(16), nullable=False),
+    sa.Column("weekday", sa.Integer),
+    sa.Column("at_time", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("min_seconds", sa.Integer),
+    sa.Column("paused_reason", sa.Text),
+    sa.Column("last_lines", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
+    sa.UniqueConstraint("team_id", "channel_id", name="team_posts_channel"),
+)
+"""A channel's team post: everyone's tracked time in the workspace, read with the admin's (`user_id`) token."""
+
+team_slots = sa.Table(
+    "team_slots",
+    metadata,
+    sa.Column("post_id", sa.Integer, primary_key=True),
+    sa.Column("slot", sa.String(20), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("claimed_at", Stamp, nullable=False),
+    sa.Column("owner", sa.String(80)),
+    sa.Column("lease_expires_at", sa.Double),
+    sa.Column("posted_ts", sa.String(32)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+"""Each team post's slots, claimed as leases like `digest_slots`."""
+
+team_prefs = sa.Table(
+    "team_prefs",
+    metadata,
+    sa.Column("team_id", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("nudge", sa.Boolean, nullable=False),
+    sa.Column("updated_at", Stamp, nullable=False),
+)
+"""A person's say: may team posts mention them and nudge them by DM (no row: no)."""

@@ -14,7 +14,18 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, Workspace
+from bot.toggl.models import (
+    Client,
+    Me,
+    Project,
+    Quota,
+    SummaryReport,
+    Task,
+    TimeEntry,
+    WeeklyRow,
+    Workspace,
+    WorkspaceUser,
+)
 
 __all__ = [
     "BadResponse",
@@ -38,7 +49,9 @@ __all__ = [
     "TogglError",
     "TogglUnavailable",
     "TokenRejected",
+    "WeeklyRow",
     "Workspace",
+    "WorkspaceUser",
     "copy_only",
     "sparing",
 ]

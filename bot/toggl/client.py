@@ -46,7 +46,19 @@ from bot.toggl.errors import (
     TogglUnavailable,
     TokenRejected,
 )
-from bot.toggl.models import Client, Me, Project, Quota, SummaryReport, Task, TimeEntry, TogglModel, Workspace
+from bot.toggl.models import (
+    Client,
+    Me,
+    Project,
+    Quota,
+    SummaryReport,
+    Task,
+    TimeEntry,
+    TogglModel,
+    WeeklyRow,
+    Workspace,
+    WorkspaceUser,
+)
 
 USER_AGENT = f"toggl-for-slack/{__version__} (+https://github.com/toggl-for-slack)"
 PROJECTS_PER_PAGE = 200
@@ -345,6 +357,7 @@ class TogglClient:
         project_id: int | None = None,
         task_id: int | None = None,
         billable: bool | None = None,
+        tags: Iterable[str] = (),
     ) -> TimeEntry:
         """Start a running entry (duration -1) at `start`. Toggl stops whatever was running. Never retried."""
         body: dict[str, Any] = {
@@ -360,12 +373,66 @@ class TogglClient:
             body["task_id"] = task_id
         if billable is not None:
             body["billable"] = billable
+        if list(tags):
+            body["tags"] = list(tags)
         return self._model(TimeEntry, self._request("POST", f"/api/v9/workspaces/{workspace_id}/time_entries", json=body))
 
     def stop_entry(self, workspace_id: int, entry_id: int) -> TimeEntry:
         """Stop a running entry now (Toggl's clock). Raises `Conflict` when it was already stopped. Never retried."""
         path = f"/api/v9/workspaces/{workspace_id}/time_entries/{entry_id}/stop"
         return self._model(TimeEntry, self._request("PATCH", path))
+
+    # -- capture: entries after the fact, edits and undo (issue 20); never retried, like every write -----
+
+    def create_entry(
+        self,
+        workspace_id: int,
+        *,
+        start: dt.datetime,
+        seconds: int,
+        description: str = "",
+        project_id: int | None = None,
+        task_id: int | None = None,
+        billable: bool | None = None,
+        tags: Iterable[str] = (),
+    ) -> TimeEntry:
+        """A stopped entry of `seconds` from `start` (`log`). Never retried: a resent create makes two entries."""
+        body: dict[str, Any] = {
+            "created_with": CREATED_WITH,
+            "workspace_id": workspace_id,
+            "start": _rfc3339(start),
+            "duration": int(seconds),
+            "stop": _rfc3339(start + dt.timedelta(seconds=int(seconds))),
+            "description": description,
+        }
+        body.update(_entry_fields(project_id, task_id, billable, tags))
+        return self._model(TimeEntry, self._request("POST", f"/api/v9/workspaces/{workspace_id}/time_entries", json=body))
+
+    def update_entry(
+        self,
+        workspace_id: int,
+        entry_id: int,
+        *,
+        description: str,
+        project_id: int | None,
+        task_id: int | None,
+        billable: bool | None,
+        tags: Iterable[str],
+    ) -> TimeEntry:
+        """Change an entry's description, project, task, billable flag and tags (`PUT`: the tags given replace
+        its tags). Never retried."""
+        body: dict[str, Any] = {"description": description, "project_id": project_id, "task_id": task_id}
+        body["tags"] = list(tags)
+        if billable is not None:
+            body["billable"] = billable
+        path = f"/api/v9/workspaces/{workspace_id}/time_entries/{entry_id}"
+        return self._model(TimeEntry, self._request("PUT", path, json=body))
+
+    def delete_entry(self, workspace_id: int, entry_id: int) -> None:
+        """Delete one entry (an Undo). Raises `NotFound` when it is gone already. Never retried."""
+        self._request("DELETE", f"/api/v9/workspaces/{workspace_id}/time_entries/{entry_id}")
+
+    # -- end of capture ---------------------------------------------------------------------------------
 
     def summary(
         self, workspace_id: int, start: dt.date, end: dt.date, *, user_ids: Iterable[int] | None = None
@@ -388,6 +455,23 @@ class TogglClient:
             body["user_ids"] = list(user_ids)
         answer = self._request("POST", f"/reports/api/v3/workspace/{workspace_id}/summary/time_entries", json=body)
         return self._model(SummaryReport, answer if answer is not None else {})
+
+    # -- the team lead's view (issue 21) ---------------------------------------------------------
+
+    def workspace_users(self, workspace_id: int) -> list[WorkspaceUser]:
+        """Everyone in a workspace, deleted ones left out: one request, a bare array. A member who may not see
+        the list gets `NoWorkspaceAccess` (403)."""
+        body = self._request("GET", f"/api/v9/workspaces/{workspace_id}/users", params={"exclude_deleted": "true"})
+        return self._models(WorkspaceUser, body or [])
+
+    def weekly_report(self, workspace_id: int, start: dt.date, end: dt.date) -> list[WeeklyRow]:
+        """Everyone's time per person and project, day by day from `start` (index 0) to `end`, from the Reports API
+        v3 weekly report: one request for the whole workspace, never one per person. Running entries are not
+        counted. Each row's `seconds[i]` is day `start + i`, so a one-day figure is exact whichever way Toggl reads
+        `end_date` (inclusive or not): the caller asks for more days than it reads."""
+        body = {"start_date": start.isoformat(), "end_date": end.isoformat(), "grouping": "users"}
+        answer = self._request("POST", f"/reports/api/v3/workspace/{workspace_id}/weekly/time_entries", json=body)
+        return self._models(WeeklyRow, answer if answer is not None else [])
 
     def _all_pages(
         self,
@@ -608,6 +692,21 @@ def _tasks_of(body: Any) -> tuple[list[Task], int | None]:
         raise BadResponse("Toggl sent a task we could not read", path="/tasks") from err
     total = body.get("total_count")
     return tasks, total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def _entry_fields(project_id: int | None, task_id: int | None, billable: bool | None, tags: Iterable[str]) -> dict[str, Any]:
+    """The optional fields of a new entry, only those given (Toggl takes a missing one as its default)."""
+    fields: dict[str, Any] = {}
+    if project_id is not None:
+        fields["project_id"] = project_id
+    if task_id is not None:
+        fields["task_id"] = task_id
+    if billable is not None:
+        fields["billable"] = billable
+    names = list(tags)
+    if names:
+        fields["tags"] = names
+    return fields
 
 
 def _flag(value: bool | str) -> str:

@@ -100,6 +100,8 @@ class Project(TogglModel):
     status: str | None = None
     """One of upcoming, active, ended, archived, deleted; older answers leave it out."""
     pinned: bool = False
+    billable: bool | None = None
+    """Whether new time on it is billable by default (a paid plan's feature); entries take it only when told."""
     actual_seconds: int | None = None
     """All time ever tracked on the project, in seconds (use this, not the truncated `actual_hours`)."""
     estimated_seconds: int | None = None
@@ -266,3 +268,45 @@ class Quota(TogglModel):
     """Seconds until the hourly quota refills, as of `seen_at`."""
     seen_at: float = Field(default=0.0)
     """UNIX seconds, by the client's clock, when the headers arrived."""
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+
+class WorkspaceUser(TogglModel):
+    """`GET /api/v9/workspaces/{wid}/users` (`models.SimpleWorkspaceUser`): a person of the workspace."""
+
+    id: int
+    """The Toggl user id (as in reports' `user_id`)."""
+    fullname: str | None = None
+    email: str | None = None
+    is_admin: bool | None = None
+    """Deprecated in the spec in favour of `role`; read both."""
+    role: str | None = None
+    inactive: bool | None = None
+    """Deactivated by a workspace admin."""
+    is_active: bool | None = None
+    """Has joined the workspace (accepted the invitation)."""
+
+    @property
+    def admin(self) -> bool:
+        return bool(self.is_admin) or (self.role or "").casefold() in ("admin", "owner")
+
+    @property
+    def current(self) -> bool:
+        """In the team today: not deactivated, and joined (a pending invitation tracks nothing)."""
+        return not self.inactive and self.is_active is not False
+
+
+class WeeklyRow(TogglModel):
+    """A row of `POST /reports/api/v3/workspace/{wid}/weekly/time_entries` (`weekly.DataRow`): one person's time on
+    one project, day by day from the report's start date."""
+
+    user_id: int | None = None
+    user_name: str | None = None
+    project_id: int | None = None
+    """None for time without a project."""
+    project_name: str | None = None
+    seconds: list[int | None] | None = None
+    billable_seconds: list[int | None] | None = None
+    """None where the report gives no billable split (a free plan's reports carry none)."""

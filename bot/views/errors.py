@@ -68,6 +68,8 @@ def write_refused(error: toggl.QuotaExceeded, verb: str) -> Message:
     """A start or stop Toggl refused for its hourly limit: say plainly that it did not happen, and when to retry.
 
     Never "nothing is lost": for a timer that did not start, time is."""
+    if verb in CAPTURE_REFUSED:
+        return _capture_refused(error, verb)
     if error.status is None:  # not spent: a read it needed (the project list, say) would take the last requests
         return notice(
             f"The timer did *not* {verb}: I have no copy of what it needs (your projects), and Toggl's last few "
@@ -80,6 +82,25 @@ def write_refused(error: toggl.QuotaExceeded, verb: str) -> Message:
         f"{did.get(verb, 'That did *not* happen')}. Toggl's hourly request limit {which} is used up; "
         f"it resets {minutes(error.resets_in)}.",
         f"Please `{verb}` again then, or in Toggl's own app; what you ask here is not kept to be sent later.",
+    )
+
+
+CAPTURE_REFUSED = {
+    "log": "Nothing was logged",
+    "undo": "The entry was *not* deleted",
+    "edit": "The timer was *not* changed",
+}
+"""The capture writes (issue 20), and what did not happen when the quota refused them."""
+
+
+def _capture_refused(error: toggl.QuotaExceeded, verb: str) -> Message:
+    if error.status is None:
+        why = "I have no copy of what it needs (your projects), and Toggl's last few requests this hour are kept for writes"
+    else:
+        why = "Toggl's hourly request limit for your account is used up"
+    return notice(
+        f"{CAPTURE_REFUSED[verb]}: {why}; the limit resets {minutes(error.resets_in)}.",
+        "Please try again then, or in Toggl's own app; what you ask here is not kept to be sent later.",
     )
 
 

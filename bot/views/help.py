@@ -16,7 +16,15 @@ WORDS: list[tuple[str, str]] = [
     ("workspace <name or id>", "switch your default workspace"),
     ("projects [active|archived|all] [over] [by risk] [client:<name>] [text]", "your projects against their estimates"),
     ("tasks [project name or id] [all]", "a project's tasks (`all` adds done ones; no name: a menu)"),
-    ("start <description> [project:<name or id>]", "start a timer now (Toggl stops the one running)"),
+    (
+        "start <description> [project:<name or id>] [task:<name or id>] [billable] [#tag]",
+        "start a timer now (Toggl stops the one running); Edit changes it",
+    ),
+    # capture (issue 20)
+    (
+        "log <duration> [today|yesterday|YYYY-MM-DD] <description> [project:<name or id>]",
+        "log time after the fact, with Undo",
+    ),
     ("stop", "stop the running timer"),
     ("now", "what runs now (with Stop), or what ran last (with Restart)"),
     ("today", "your tracked time today per project, and how much of it is billable"),
@@ -29,6 +37,13 @@ WORDS: list[tuple[str, str]] = [
     ),
     ("digest list | unsubscribe [number] | preview", "this channel's digests; stop one; see yours now, privately"),
     ("digest threshold <percent> | mute <project> | unmute <project> | empty skip|post", "tune your digest here"),
+    # -- the team lead's view (issue 21) --
+    (
+        "team subscribe [daily|weekdays|weekly <day>] [at 9am] [Berlin|UTC] [min 4h]",
+        "post everyone's tracked time here, marking those under `min` (Toggl workspace admins)",
+    ),
+    ("team preview | unsubscribe", "see this channel's team post now, privately; stop it"),
+    ("team me | team nudge on|off", "what team posts say about you; let them mention and nudge you (off until you say)"),
 ]
 
 

@@ -14,9 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import buttons
-from bot.figures import elapsed, moment, plural, used_percent, weekday_name
+from bot.figures import duration, elapsed, moment, plural, used_percent, weekday_name
 from bot.slots import describe
-from bot.store import Person, PersonalSchedule, Subscription
+from bot.store import Person, PersonalSchedule, Subscription, TeamPost
 from bot.timer import TimerState
 from bot.toggl.models import Project, Workspace
 from bot.views.account import CONNECT_ACTION, CONNECT_VALUE, workspace_menu
@@ -35,7 +35,7 @@ from bot.views.common import (
     stale_note,
 )
 from bot.views.projects import Figures, Forecasts, project_line, sort_projects
-from bot.views.timers import START_HINT, at, restart_button, stop_button, what
+from bot.views.timers import START_HINT, at, edit_button, restart_button, stop_button, what
 
 MAX_HOME_BLOCKS = 100
 DIGESTS_SHOWN = 10
@@ -77,6 +77,12 @@ class HomeData:
     personal: list[PersonalSchedule] = field(default_factory=list)
     """The person's weekly summary and reminder, if they opted in."""
     now: dt.datetime | None = None
+    # -- the team lead's view (issue 21) --
+    team_posts: list[TeamPost] = field(default_factory=list)
+    """The team posts this person subscribed."""
+    team_next: dict[int, dt.datetime] = field(default_factory=dict)
+    team_nudge: bool = False
+    """Whether the person lets team posts mention and nudge them."""
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -86,7 +92,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks += _workspace(data) + _timer(data)
     blocks += _digests(data)
     if connected:
-        blocks += _personal(data) + _at_risk(data)
+        blocks += _personal(data) + _team(data) + _at_risk(data)
     blocks += [divider(), *_quick_actions(data)]
     blocks.append(context("Type the words after `/toggl` anywhere, or send them to me in Messages. Replies are private."))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
@@ -130,7 +136,8 @@ def _timer(data: HomeData) -> list[dict[str, Any]]:
         entry = state.running
         since = f"since {at(entry.start, timer.zone, today)} ({elapsed(entry.seconds_at(now))})"
         text = f":stopwatch: {what(entry, timer.project)} · {since}"
-        return [divider(), section(text, accessory=stop_button(entry)), context(f"{note} · `stop` or `now` anywhere.")]
+        controls = actions(stop_button(entry), edit_button(entry), block_id="home_timer")  # Edit: issue 20
+        return [divider(), section(text), controls, context(f"{note} · `stop` or `now` anywhere.")]
     if state.last is not None:
         text = f"Nothing is running. Last: {what(state.last, timer.project)}."
         return [divider(), section(text, accessory=restart_button(state.last)), context(f"{note} · {START_HINT}")]
@@ -171,6 +178,38 @@ def _personal(data: HomeData) -> list[dict[str, Any]]:
             section(text),
             actions(picker, button(f"Remind me at {DEFAULT_REMINDER}", "home_remind_on", on), block_id="home_reminder"),
         ]
+    return blocks
+
+
+# -- the team lead's view (issue 21) -------------------------------------------------------------------
+
+TEAM_SHOWN = 5
+
+
+def _team(data: HomeData) -> list[dict[str, Any]]:
+    """The person's say about team posts (a switch), and the team posts they subscribed, each with Stop."""
+    if data.team_nudge:
+        text = "Team posts: they may mention you, and you get a DM on a workday you tracked under a post's minimum."
+        toggle = button("Turn off", "home_team_nudge_off", buttons.encode(buttons.SetTeamNudge(on=False)))
+    else:
+        text = "Team posts: they list your time by name, without mentioning you, and send you no nudges."
+        toggle = button("Allow mentions and nudges", "home_team_nudge_on", buttons.encode(buttons.SetTeamNudge(on=True)))
+    blocks: list[dict[str, Any]] = [divider(), section(text, accessory=toggle)]
+    for post in data.team_posts[:TEAM_SHOWN]:
+        when = f"paused: {escape(post.paused_reason)}" if post.paused_reason else ""
+        if not when and post.id in data.team_next:
+            when = f"next {moment(data.team_next[post.id])}"
+        marks = f" · marks under {duration(post.min_seconds)}" if post.min_seconds else ""
+        stop = confirm_dialog("Stop this team post?", "The channel will get no more team posts.", "Stop it")
+        value = buttons.encode(buttons.StopTeamPost(post=post.id))
+        blocks.append(
+            section(
+                f"Your team post in {channel_ref(post.channel_id)} · {describe(post)}{marks} · {when}",
+                accessory=button("Stop", "home_team_stop", value, style="danger", confirm=stop),
+            )
+        )
+    if len(data.team_posts) > TEAM_SHOWN:
+        blocks.append(context(f"and {len(data.team_posts) - TEAM_SHOWN:,} more: `/toggl team unsubscribe` in each channel."))
     return blocks
 
 

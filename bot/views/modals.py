@@ -13,9 +13,11 @@ TOKEN_BLOCK = "token"
 TOKEN_INPUT = "token_input"
 
 
-def connect_modal() -> dict[str, Any]:
-    """A form asking for the Toggl API token. It carries nothing: where to confirm is kept by its view id."""
+def connect_modal(private_metadata: str = "") -> dict[str, Any]:
+    """A form asking for the Toggl API token. It carries nothing (where to confirm is kept by its view id), except,
+    opened by "Start a Toggl timer", the timer to offer once connected (`bot.buttons.PendingStart`)."""
     return {
+        **({"private_metadata": private_metadata} if private_metadata else {}),
         "type": "modal",
         "callback_id": CONNECT_CALLBACK,
         "title": {"type": "plain_text", "text": "Connect Toggl"},

@@ -50,6 +50,15 @@ def at(value: dt.datetime, zone: ZoneInfo, today: dt.date) -> str:
     return f"{local:%H:%M}" if local.date() == today else moment(local)
 
 
+EDIT_ACTION = "timer_edit"
+
+
+def edit_button(entry: TimeEntry) -> dict[str, Any]:
+    """Opens the Edit form of this entry (description, project, task, billable, tags): issue 20."""
+    value = buttons.EditRunning(ws=entry.workspace_id or 1, id=entry.id)
+    return button("Edit", EDIT_ACTION, buttons.encode(value))
+
+
 def stop_button(entry: TimeEntry) -> dict[str, Any]:
     value = buttons.StopEntry(ws=entry.workspace_id or 1, id=entry.id)
     return button("Stop", STOP_ACTION, buttons.encode(value), style="danger")
@@ -72,7 +81,7 @@ def started(
     """Started, with Stop; `notes` (each a sentence) say what else happened: the timer it stopped, a missing
     description, an ended project."""
     text = f":arrow_forward: Started {what(entry, project)} at {at(entry.start, zone, now.astimezone(zone).date())}."
-    blocks = [section(text), actions(stop_button(entry), block_id="timer")]
+    blocks = [section(text), actions(stop_button(entry), edit_button(entry), block_id="timer")]
     if notes:
         blocks.append(context(" ".join(notes)))
     return message(text, blocks)
@@ -122,7 +131,7 @@ def running(entry: TimeEntry, project: Project | None, zone: ZoneInfo, now: dt.d
     """What runs: since when, and for how long by `now` (from its start, so a remembered entry is exact)."""
     today = now.astimezone(zone).date()
     text = f":stopwatch: {what(entry, project)} · since {at(entry.start, zone, today)} ({elapsed(entry.seconds_at(now))})"
-    blocks = [section(text), actions(stop_button(entry), block_id="timer")]
+    blocks = [section(text), actions(stop_button(entry), edit_button(entry), block_id="timer")]
     if note:
         blocks.append(context(note))
     return message(text, blocks)
@@ -160,6 +169,7 @@ def archived_project(project: Project) -> Message:
 
 
 NOT_STARTED = "Nothing was started: name a project as `projects` lists it, or by its id."
+NOT_STARTED_TASK = "Nothing was changed: name the task exactly, or by its id (`tasks <project>` lists them)."
 
 
 def memory_note(as_of: dt.datetime, stale: str | None, retry_in: int | None) -> str:

@@ -183,3 +183,50 @@ class SlackSender:
                 },
             }
         )
+
+    # -- capture (issue 20): shortcuts, and a type-ahead inside a modal ------------------------------------
+
+    def message_shortcut(
+        self, text: str, user: str = "U1", channel: str = "C1", callback_id: str = "start_timer_from_message"
+    ) -> requests.Response:
+        """ "Start a Toggl timer" on a message: Slack sends the message, its channel and a response_url."""
+        return self.interaction(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": self.trigger_id(),
+                "response_url": self.response_url,
+                "team": {"id": self.team_id},
+                "user": {"id": user, "team_id": self.team_id},
+                "channel": {"id": channel, "name": "general"},
+                "message": {"type": "message", "user": "U2", "text": text, "ts": "1700000000.000300"},
+            }
+        )
+
+    def global_shortcut(self, callback_id: str = "log_time", user: str = "U1") -> requests.Response:
+        """A global shortcut (from the search bar or the + menu): no channel, no response_url."""
+        return self.interaction(
+            {
+                "type": "shortcut",
+                "callback_id": callback_id,
+                "trigger_id": self.trigger_id(),
+                "team": {"id": self.team_id},
+                "user": {"id": user, "team_id": self.team_id},
+            }
+        )
+
+    def form_suggestion(self, action_id: str, view: dict[str, Any], typed: str, user: str = "U1") -> requests.Response:
+        """Slack asking for a type-ahead's options inside a modal: the view (with its private_metadata) comes too."""
+        return self.interaction(
+            {
+                "type": "block_suggestion",
+                "user": {"id": user, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "api_app_id": "A1",
+                "action_id": action_id,
+                "block_id": "entry_project",
+                "value": typed,
+                "container": {"type": "view", "view_id": view.get("id", "V1")},
+                "view": view,
+            }
+        )

@@ -20,6 +20,12 @@ each with `sub_groups` per description carrying `seconds` and `rates[].billable_
 where nothing is billable, and always in a workspace without `premium`, where billable time is no feature), the
 days read in each entry's owner's Toggl time zone, both ends included. Time entries use the fake's
 `now` (give it the test's clock), not the wall clock.
+
+The team lead's view (issue 21): `GET /workspaces/{wid}/users` lists the workspace's people as
+`models.SimpleWorkspaceUser` (`role` from `roles`, "admin" unless set; a member gets 403 when
+`members_see_users` is off), and Reports v3 `weekly/time_entries` answers `weekly.DataRow`s, one per person
+and project, `seconds` and `billable_seconds` day by day from `start_date` (at most 7 days, both ends included,
+each entry's owner's zone; `billable_seconds` null without `premium`).
 """
 
 from __future__ import annotations
@@ -127,6 +133,11 @@ class FakeToggl:
         """Bytes of 'huge' answers written before the reader hung up: how far a client read on."""
         self.server = LoopbackServer(_handler_for(self))
         self._next_id = 1000
+        # -- the team lead's view (issue 21) --
+        self.roles: dict[tuple[int, int], str] = {}
+        """(workspace id, Toggl user id) -> role in the workspace users list; unset: "admin"."""
+        self.members_see_users = True
+        """Whether a member (not an admin) may read `/workspaces/{wid}/users`; off: 403."""
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -285,7 +296,8 @@ class FakeToggl:
 
     def running_entry(self, token: str) -> dict | None:
         uid = self.people[token].me["id"]
-        return next((e for e in self.time_entries.values() if e["user_id"] == uid and e["stop"] is None), None)
+        running = (e for e in self.time_entries.values() if e["user_id"] == uid and e["stop"] is None)
+        return next((e for e in running if not e.get("server_deleted_at")), None)
 
     def _store_entry(self, person: Person, wid: int, fields: dict, start: dt.datetime, stop: dt.datetime | None) -> dict:
         tid = self.new_id()
@@ -398,6 +410,24 @@ class FakeToggl:
                 "POST",
                 r"/reports/api/v3/workspace/(\d+)/summary/time_entries",
                 lambda wid: self._summary_entries(person, int(wid), body),
+            ),
+            # -- the team lead's view (issue 21) --
+            ("GET", r"/api/v9/workspaces/(\d+)/users", lambda wid: self._workspace_users(person, int(wid))),
+            (
+                "POST",
+                r"/reports/api/v3/workspace/(\d+)/weekly/time_entries",
+                lambda wid: self._weekly(person, int(wid), body),
+            ),
+            # capture (issue 20): an entry changed or deleted
+            (
+                "PUT",
+                r"/api/v9/workspaces/(\d+)/time_entries/(\d+)",
+                lambda wid, tid: self._update(person, int(wid), int(tid), body),
+            ),
+            (
+                "DELETE",
+                r"/api/v9/workspaces/(\d+)/time_entries/(\d+)",
+                lambda wid, tid: self._delete(person, int(wid), int(tid)),
             ),
         ]
         for verb, pattern, route in routes:
@@ -526,12 +556,9 @@ class FakeToggl:
         if body.get("workspace_id") not in (None, wid):
             return 400, "workspace_id does not match the path"
         pid = body.get("project_id")
-        if pid is not None:
-            project = self.projects[wid].get(pid)
-            if project is None or project.get("server_deleted_at"):
-                return 400, "Invalid project_id"
-            if not project["active"]:
-                return 400, "Cannot track time on an archived project"
+        problem = self._bad_project_or_task(wid, pid, body.get("task_id"))
+        if problem:
+            return 400, problem
         start = _moment(body["start"])
         duration: Any = body.get("duration")  # an int, or absent when "stop" is given
         if duration is None and not body.get("stop"):
@@ -547,6 +574,59 @@ class FakeToggl:
             stop = _moment(body["stop"]) if body.get("stop") else start + dt.timedelta(seconds=int(duration))
         entry = self._store_entry(person, wid, body, start, stop)
         return 200, entry
+
+    # -- capture (issue 20) ------------------------------------------------------------------------------
+
+    def _own_entry(self, person: Person, wid: int, tid: int) -> dict | None:
+        entry = self.time_entries.get(tid)
+        if entry is None or entry["workspace_id"] != wid or entry["user_id"] != person.me["id"]:
+            return None
+        return None if entry.get("server_deleted_at") else entry
+
+    def _bad_project_or_task(self, wid: int, pid: Any, tid: Any) -> str | None:
+        """Toggl's 400 for a project that is gone or archived, or a task not of that project."""
+        if pid is not None:
+            project = self.projects[wid].get(pid)
+            if project is None or project.get("server_deleted_at"):
+                return "Invalid project_id"
+            if not project["active"]:
+                return "Cannot track time on an archived project"
+        if tid is not None:
+            task = self.tasks[wid].get(tid)
+            if task is None or task["project_id"] != pid:
+                return "Invalid task_id"
+        return None
+
+    def _update(self, person: Person, wid: int, tid: int, body: Any) -> tuple[int, Any]:
+        """`PUT …/time_entries/{id}`: the fields given replace the entry's (tags by name)."""
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        entry = self._own_entry(person, wid, tid)
+        if entry is None:
+            return 404, "Time entry not found"
+        if not isinstance(body, dict):
+            return 400, "JSON is not valid"
+        pid = body.get("project_id", entry["project_id"])
+        task_id = body.get("task_id", entry["task_id"])
+        problem = self._bad_project_or_task(wid, pid, task_id)
+        if problem:
+            return 400, problem
+        for key in ("description", "billable", "tags"):
+            if key in body:
+                entry[key] = body[key] if key != "tags" else list(body[key] or [])
+        entry.update(project_id=pid, pid=pid, task_id=task_id, tid=task_id, at=_stamp(self.now()))
+        return 200, entry
+
+    def _delete(self, person: Person, wid: int, tid: int) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        entry = self._own_entry(person, wid, tid)
+        if entry is None:
+            return 404, "Time entry not found"
+        entry.update(server_deleted_at=_stamp(self.now()), at=_stamp(self.now()))
+        return 200, None
+
+    # -- end of capture ------------------------------------------------------------------------------
 
     def _stop(self, person: Person, wid: int, tid: int) -> tuple[int, Any]:
         if not self._can_see(person, wid):
@@ -606,6 +686,88 @@ class FakeToggl:
                 {"id": pid, "ids": None, "project_color": "#06aaf5", "project_hex_color": "#06aaf5", "sub_groups": subs}
             )
         return 200, {"groups": answer}
+
+    # -- the team lead's view (issue 21) ---------------------------------------------------------
+
+    def join(self, token: str, wid: int, role: str = "user") -> None:
+        """Make the person with `token` a member of workspace `wid` with this role."""
+        person = self.people[token]
+        if wid not in person.workspace_ids:
+            person.workspace_ids.append(wid)
+        self.roles[(wid, person.me["id"])] = role
+
+    def _role(self, wid: int, uid: int) -> str:
+        return self.roles.get((wid, uid), "admin")
+
+    def _workspace_users(self, person: Person, wid: int) -> tuple[int, Any]:
+        if not self._can_see(person, wid):
+            return 403, "User does not have access to this resource."
+        if not self.members_see_users and self._role(wid, person.me["id"]) != "admin":
+            return 403, "User does not have access to this resource."
+        users = []
+        for other in self.people.values():
+            if wid in other.workspace_ids:
+                role = self._role(wid, other.me["id"])
+                users.append(
+                    {
+                        "id": other.me["id"],
+                        "fullname": other.me["fullname"],
+                        "email": other.me["email"],
+                        "is_admin": role == "admin",
+                        "role": role,
+                        "inactive": False,
+                        "is_active": True,
+                    }
+                )
+        return 200, sorted(users, key=lambda u: u["id"])
+
+    def _weekly(self, person: Person, wid: int, body: Any) -> tuple[int, Any]:
+        """Reports v3 weekly: stopped entries from start_date to end_date (both included, at most 7 days), one
+        row per person and project, seconds per day in each entry's owner's zone."""
+        if not self._can_see(person, wid):
+            return 403, "Workspace not found/accessible"
+        if not isinstance(body, dict) or "start_date" not in body or "end_date" not in body:
+            return 400, "At least one parameter must be set"
+        try:
+            first, last = dt.date.fromisoformat(body["start_date"]), dt.date.fromisoformat(body["end_date"])
+        except (TypeError, ValueError):
+            return 400, "Invalid 'start_date' value"
+        days = (last - first).days + 1
+        if days < 2 or days > 7:
+            return 400, "end_date should be greater than start_date, and the range at most 7 days"
+        if body.get("grouping", "users") not in ("users", "projects"):
+            return 400, "Invalid 'grouping' value, allowed values are: 'users', 'projects'"
+        people = {p.me["id"]: p.me for p in self.people.values()}
+        rows: dict[tuple[int, int | None], dict[str, Any]] = {}
+        premium = bool(self.workspaces.get(wid, {}).get("premium"))
+        for entry in self.time_entries.values():
+            if entry["workspace_id"] != wid or entry["stop"] is None or entry.get("server_deleted_at"):
+                continue
+            me = people.get(entry["user_id"], {})
+            local = _moment(entry["start"]).astimezone(ZoneInfo(me.get("timezone") or "UTC")).date()
+            index = (local - first).days
+            if not 0 <= index < days:
+                continue
+            pid = entry["project_id"]
+            project = self.projects.get(wid, {}).get(pid) if pid is not None else None
+            row = rows.setdefault(
+                (entry["user_id"], pid),
+                {
+                    "user_id": entry["user_id"],
+                    "user_name": me.get("fullname"),
+                    "project_id": pid,
+                    "project_name": project["name"] if project else None,
+                    "client_name": self.client_name(wid, project.get("client_id")) if project else None,
+                    "project_color": "#06aaf5",
+                    "project_hex_color": "#06aaf5",
+                    "seconds": [0] * days,
+                    "billable_seconds": [0] * days if premium else None,
+                },
+            )
+            row["seconds"][index] += entry["duration"]
+            if premium and entry["billable"]:
+                row["billable_seconds"][index] += entry["duration"]
+        return 200, [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] is None, k[1] or 0))]
 
     def quota_headers(self, token: str | None, path: str = "") -> tuple[dict[str, str], bool]:
         """Headers for this answer, and whether the quota is spent (a 402 is due); `/me` paths have their own."""
