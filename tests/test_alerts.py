@@ -9,12 +9,15 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from bot import buttons
+from bot.alerts import views
 from bot.alerts.watch import POLL_SECONDS, Watcher
 from bot.app import alert_receiver, create_app
 from bot.clock import FrozenClock
@@ -22,7 +25,9 @@ from bot.crypto import TokenCipher
 from bot.doors import wsgi_app
 from bot.service import Service
 from bot.store import Store
+from bot.store.schema import hook_entries
 from bot.toggl import TogglClients
+from bot.toggl.models import Project
 from bot.work import WorkPool
 from tests.blockkit import all_text, assert_valid_message
 from tests.fakes.app import settings_for
@@ -275,3 +280,270 @@ def test_the_home_switch_turns_alerts_on_and_uninstall_deletes_the_subscription(
 
 def _status(answer: requests.Response | None) -> int:
     return answer.status_code if answer is not None else 0
+
+
+# -- at the edges: each found by an adversarial review, and failing before its fix ------------------------------
+
+BOB = "bob0bob0bob0bob0bob0bob0bob0bob0"
+ZAPIER = {
+    "subscription_id": 1,
+    "user_id": 1,
+    "enabled": True,
+    "description": "Zapier",
+    "url_callback": "http://127.0.0.1:9/zapier",
+    "event_filters": [{"entity": "project", "action": "*"}],
+    "secret": "theirs",
+    "validated_at": "2026-01-01T00:00:00+00:00",
+    "validation_code": "x",
+}
+
+
+def test_alert_fallback_text_escapes_the_project_name() -> None:
+    project = Project(id=1, name="<!channel> Ops & <b>", workspace_id=9, estimated_seconds=3600, actual_seconds=3700)
+    msg = views.alert_message(
+        project,
+        3700,
+        3600,
+        "estimate",
+        threshold=80,
+        owner_id="U1",
+        workspace_name="W",
+        workspace_id=9,
+        at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+    )
+    assert "<!channel>" not in msg["text"]
+
+
+def test_a_subscription_left_by_a_failed_delete_does_not_block_the_slot(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    fake_toggl.fail("/subscriptions/", status=503, times=5)
+    say(pair[0], fake_slack, "digest alerts off", 3)
+    fake_toggl.faults.clear()
+    reply = say(pair[0], fake_slack, "digest alerts on", 4)
+    assert "slots at Toggl are full" not in reply
+
+
+def test_alerts_off_in_one_workspace_releases_its_subscription(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)  # U1 in workspace 1
+    other = standard_world(fake_toggl, BOB)  # U2 in another workspace
+    pair[0].service.accounts.connect("T1", "U2", BOB)
+    pair[0].send.command("digest subscribe daily at 09:00 UTC", user="U2", channel="C2", response_url=fake_slack.hook("b"))
+    fake_slack.wait_for_calls("/hooks/b", 1)
+    pair[0].send.command("digest alerts on", user="U2", channel="C2", response_url=fake_slack.hook("b"))
+    fake_slack.wait_for_calls("/hooks/b", 2)
+    assert {s["workspace_id"] for s in fake_toggl.webhooks.subscriptions.values()} == {world["wid"], other["wid"]}
+    say(pair[0], fake_slack, "digest alerts off", 3)  # U1: nobody alerts in workspace 1 any more
+    left = [s["workspace_id"] for s in fake_toggl.webhooks.subscriptions.values()]
+    assert world["wid"] not in left
+
+
+def test_turning_alerts_on_elsewhere_keeps_a_pending_crossing(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, clock: FrozenClock
+) -> None:
+    world = standard_world(fake_toggl, ADA)
+    wid, pid = world["wid"], world["website"]["id"]
+    fake_toggl.webhooks.subscriptions[1] = {**ZAPIER, "workspace_id": wid}  # polling, as in the issue's fallback
+    pair[0].service.accounts.connect("T1", "U1", ADA)
+    say(pair[0], fake_slack, "digest subscribe daily at 09:00 UTC", 1)
+    say(pair[0], fake_slack, "digest alerts on", 2)  # C1 alerting, 55%: below
+    fake_toggl.track(ADA, wid, pid, 4 * 3600)  # 95% at Toggl: C1's crossing, due at the next check
+    clock.advance(seconds=120)
+    pair[0].send.command("digest subscribe daily at 09:00 UTC", channel="C2", response_url=fake_slack.hook("c2"))
+    fake_slack.wait_for_calls("/hooks/c2", 1)
+    pair[0].send.command("digest alerts on", channel="C2", response_url=fake_slack.hook("c2"))
+    fake_slack.wait_for_calls("/hooks/c2", 2)
+    clock.advance(seconds=POLL_SECONDS)
+    for instance in pair:
+        instance.watcher.tick()
+        instance.settle()
+    assert alerts(fake_slack), "C1's crossing 55% -> 95% was never posted"
+
+
+def test_a_delivery_after_a_reread_is_not_counted_twice(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, clock: FrozenClock
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    wid, pid = world["wid"], world["website"]["id"]
+    (sub,) = fake_toggl.webhooks.subscriptions.values()
+    sub["enabled"] = False  # Toggl holds the delivery a moment (retry, queue): 2 h tracked, 75%
+    entry = fake_toggl.track(ADA, wid, pid, 2 * 3600)
+    sub["enabled"] = True
+    clock.advance(seconds=120)
+    say(pair[0], fake_slack, "projects", 3)  # an ordinary command re-reads the (stale) list: 27,000 s
+    fake_toggl.webhooks.emit(wid, "time_entry", "created", dict(entry))  # the delivery arrives
+    for instance in pair:
+        instance.settle()
+    figure = next(p for p in pair[0].service.reader.cached_projects("T1", "U1", wid) if p.id == pid)
+    assert figure.actual_seconds == fake_toggl.projects[wid][pid]["actual_seconds"]
+    assert alerts(fake_slack) == []  # 75% is below the digest's 80%
+
+
+def test_two_slack_teams_on_one_toggl_workspace_both_hear(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    wid, pid = world["wid"], world["website"]["id"]
+    fake_toggl.webhooks.plans[wid] = "starter"  # 2 slots
+    fake_toggl.add_person(BOB, name="Bob Builder", workspaces=[wid])
+    pair[0].service.accounts.connect("T2", "U9", BOB)
+    t2 = SlackSender(pair[0].url + "/slack/events", fake_slack.hook("t2"), team_id="T2")
+    t2.command("digest subscribe daily at 09:00 UTC", user="U9", channel="C9", response_url=fake_slack.hook("t2"))
+    fake_slack.wait_for_calls("/hooks/t2", 1)
+    t2.command("digest alerts on", user="U9", channel="C9", response_url=fake_slack.hook("t2"))
+    fake_slack.wait_for_calls("/hooks/t2", 2)
+    assert len(fake_toggl.webhooks.subscriptions) == 2
+    fake_toggl.track(ADA, wid, pid, 4 * 3600)  # 95%: both teams' digests cross 80%
+    for instance in pair:
+        instance.settle()
+    posts = [c.body["channel"] for c in fake_slack.of("chat.postMessage") if "crossed" in str(c.body)]
+    figures = {
+        team: next(p for p in pair[0].service.reader.cached_projects(team, user, wid) if p.id == pid).actual_seconds
+        for team, user in (("T1", "U1"), ("T2", "U9"))
+    }
+    assert sorted(posts) == ["C1", "C9"]
+    assert figures == {"T1": 19_800 + 4 * 3600, "T2": 19_800 + 4 * 3600}  # each team's copy counted it once
+
+
+def test_a_burst_recheck_costs_one_request_per_workspace_a_minute(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, clock: FrozenClock
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    wid = world["wid"]
+    for n in range(3):
+        retainer = fake_toggl.add_project(
+            wid,
+            f"Retainer {n}",
+            recurring=True,
+            recurring_parameters=[{"period": "monthly", "estimated_seconds": 36_000}],
+            current_period={"start_date": "2026-11-01", "end_date": "2026-11-30"},
+        )
+        fake_toggl.report_seconds[(wid, retainer["id"])] = 1000
+    clock.advance(seconds=60)
+    assert sum(instance.watcher.tick() for instance in pair) == 1  # the hook's first check (repair) out of the way
+    clock.advance(seconds=700)
+    (sub,) = fake_toggl.webhooks.subscriptions.values()
+    old = {
+        "id": 424242,
+        "workspace_id": wid,
+        "project_id": world["website"]["id"],
+        "duration": 60,
+        "user_id": 1,
+        "at": clock.now().isoformat(),
+        "start": clock.now().isoformat(),
+        "description": "x",
+    }
+    fake_toggl.webhooks.post(sub, _entry_event(sub, wid, old, "updated", 31337))  # an entry the app never saw
+    pair[0].settle()
+    clock.advance(seconds=61)
+    fake_toggl.requests.clear()
+    for instance in pair:
+        instance.watcher.tick()
+    paths = [r.path for r in fake_toggl.requests]
+    assert len(paths) <= 1
+
+
+def test_hostile_requests_at_the_door(pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, caplog) -> None:
+    import hashlib
+    import hmac
+    import logging
+
+    import requests
+
+    caplog.set_level(logging.DEBUG)
+    subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    (sub,) = fake_toggl.webhooks.subscriptions.values()
+    url, secret = sub["url_callback"], sub["secret"]
+
+    def signed(raw: bytes, key: str = secret) -> dict:
+        return {
+            "Content-Type": "application/json",
+            "X-Webhook-Signature-256": "sha256=" + hmac.new(key.encode(), raw, hashlib.sha256).hexdigest(),
+        }
+
+    base = pair[0].url + "/toggl/webhooks/"
+    cases = {
+        "GET": lambda: requests.get(url, timeout=5),
+        "empty id": lambda: requests.post(base, data=b"{}", headers=signed(b"{}"), timeout=5),
+        "non-ascii id": lambda: requests.post(base + "%C3%A9", data=b"{}", timeout=5),
+        "long id": lambda: requests.post(base + "a" * 500, data=b"{}", timeout=5),
+        "id with slash": lambda: requests.post(url + "/../x", data=b"{}", timeout=5),
+        "no sig": lambda: requests.post(url, data=b"SECRET-BODY-1", timeout=5),
+        "latin1 sig": lambda: requests.post(url, data=b"{}", headers={"X-Webhook-Signature-256": "sha256=\xe9"}, timeout=5),
+        "upper sig": lambda: requests.post(
+            url,
+            data=b"[]",
+            headers={**signed(b"[]"), "X-Webhook-Signature-256": signed(b"[]")["X-Webhook-Signature-256"].upper()},
+            timeout=5,
+        ),
+        "signed []": lambda: requests.post(url, data=b"[]", headers=signed(b"[]"), timeout=5),
+        "signed bad utf8": lambda: requests.post(url, data=b"\xff\xfe", headers=signed(b"\xff\xfe"), timeout=5),
+        "signed deep": lambda: requests.post(
+            url, data=b"[" * 50000 + b"]" * 50000, headers=signed(b"[" * 50000 + b"]" * 50000), timeout=5
+        ),
+        "signed huge int": lambda: requests.post(
+            url,
+            data=(b'{"event_id": ' + b"9" * 5000 + b', "metadata": {}, "payload": {}}'),
+            headers=signed(b'{"event_id": ' + b"9" * 5000 + b', "metadata": {}, "payload": {}}'),
+            timeout=5,
+        ),
+        "signed nan": lambda: requests.post(
+            url,
+            data=b'{"event_id": NaN, "metadata": {}, "payload": {}}',
+            headers=signed(b'{"event_id": NaN, "metadata": {}, "payload": {}}'),
+            timeout=5,
+        ),
+        "ping non-str code": lambda: requests.post(
+            url, data=b'{"validation_code": 5}', headers=signed(b'{"validation_code": 5}'), timeout=5
+        ),
+        "too big": lambda: requests.post(url, data=b"x" * (2 * 1024 * 1024), headers=signed(b"x"), timeout=5),
+        "chunked": lambda: requests.post(url, data=iter([b"{}"]), headers=signed(b"{}"), timeout=5),
+        "other hook's secret": lambda: requests.post(url, data=b"{}", headers=signed(b"{}", "x"), timeout=5),
+    }
+    for label, send in cases.items():
+        print(f"STATUS {label}: {send().status_code}")
+    for instance in pair:
+        instance.settle()
+    text = caplog.text
+    assert secret not in text and "SECRET-BODY-1" not in text
+
+
+def test_a_crossing_whose_post_failed_once_is_posted_later(
+    pair: list[Instance], fake_slack: FakeSlack, fake_toggl: FakeToggl, clock: FrozenClock
+) -> None:
+    world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
+    wid, pid = world["wid"], world["website"]["id"]
+    fake_slack.fail("chat.postMessage", "internal_error", times=1)  # one transient Slack error
+    fake_toggl.track(ADA, wid, pid, 4 * 3600)  # 95%: crosses 80%
+    for instance in pair:
+        instance.settle()
+    fake_toggl.track(ADA, wid, pid, 60)  # more time on the project, still above
+    clock.advance(seconds=31 * 60)
+    for instance in pair:
+        instance.watcher.tick()  # the reconcile too
+        instance.settle()
+    assert alerts(fake_slack)
+
+
+def test_racing_first_deliveries_of_one_entry_keep_the_newer(store: Store, database_url: str, clock: FrozenClock) -> None:
+    """Two instances get the first two deliveries of one entry at once (created, then stopped): whichever inserts
+    first, the newer one is what the entry counts; the older one is told it is older."""
+    other = Store(database_url, clock=clock)
+    try:
+
+        def deliver(n: int) -> tuple[int | None, int] | bool | None:
+            entry = n // 2
+            if n % 2:
+                return other.webhooks.apply_entry("T1", 1, entry, 7, 3600, at=2.0)  # stopped, newer
+            return store.webhooks.apply_entry("T1", 1, entry, 7, 0, at=1.0)  # created running, older
+
+        with ThreadPoolExecutor(8) as workers:
+            list(workers.map(deliver, range(120)))
+        with store.db.read() as conn:
+            seconds = conn.execute(sa.select(hook_entries.c.seconds)).scalars().all()
+        assert len(seconds) == 60 and set(seconds) == {3600}
+    finally:
+        other.db.dispose()

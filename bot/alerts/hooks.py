@@ -12,14 +12,16 @@ is deleted at Toggl with the token that made it, while that token is still kept.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from bot import toggl
 from bot.alerts.rules import FILTERS
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
 from bot.service import Service
 from bot.store import Hook
+from bot.store import Subscription as Digest
 from bot.store.webhooks import ACTIVE, POLLING
-from bot.toggl.webhooks import webhooks_api
+from bot.toggl.webhooks import Subscription, WebhooksApi, webhooks_api
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ def _subscribe(service: Service, account: Account, hook: Hook, user_id: str) -> 
     url = callback_url(service, hook)
     try:
         existing = api.subscriptions(hook.workspace_id)
+        _delete_orphans(service, api, hook.workspace_id, existing)
         ours = next((s for s in existing if s.url_callback == url), None)
         if ours is None:
             ours = api.create(hook.workspace_id, url=url, secret=secret, filters=FILTERS, description=DESCRIPTION)
@@ -103,11 +106,32 @@ def repair(service: Service, hook: Hook) -> None:
         api.close()
 
 
+def alerting(service: Service, team_id: str, workspace_id: int) -> Iterator[tuple[Digest, Account]]:
+    """The team's digests with alerts on, not paused, whose subscriber's chosen workspace is this one."""
+    for sub_id in service.webhooks.alerting(team_id):
+        sub = service.subscriptions.by_id(sub_id, team_id)
+        if sub is None or sub.paused_reason:
+            continue
+        try:
+            account = service.accounts.account(Asker(team_id=team_id, user_id=sub.user_id))
+        except (NotConnected, ReconnectNeeded, KeyMissing):
+            continue
+        chosen = account.workspace_id or (account.person.workspace_id if account.person else None)
+        if chosen is None:
+            try:
+                chosen = service.reader.workspace_id(account)
+            except toggl.TogglError:
+                continue
+        if chosen == workspace_id:
+            yield sub, account
+
+
 def release_unused(service: Service, team_id: str) -> None:
-    """Delete the team's hooks (Toggl's side too) when none of its digests has alerts on any more."""
-    if service.webhooks.alerting(team_id):
-        return
-    release_team(service, team_id)
+    """Delete each of the team's hooks (Toggl's side too) whose workspace no digest alerts in any more."""
+    for hook in service.webhooks.of_team(team_id):
+        if next(alerting(service, team_id, hook.workspace_id), None) is None:
+            _delete_at_toggl(service, hook)
+            service.webhooks.delete(hook.hook_id)
 
 
 def release_team(service: Service, team_id: str) -> None:
@@ -125,16 +149,23 @@ def release_person(service: Service, team_id: str, user_id: str) -> None:
             continue
         _delete_at_toggl(service, hook)
         service.webhooks.delete(hook.hook_id)
-        for sub_id in service.webhooks.alerting(team_id):
-            sub = service.subscriptions.by_id(sub_id, team_id)
-            if sub is None or sub.user_id == user_id or sub.paused_reason:
-                continue
-            try:
-                account = service.accounts.account(Asker(team_id=team_id, user_id=sub.user_id))
-            except (NotConnected, ReconnectNeeded, KeyMissing):
-                continue
-            ensure_hook(service, account, team_id, sub.user_id, hook.workspace_id)
-            break
+        heir = next((found for found in alerting(service, team_id, hook.workspace_id) if found[0].user_id != user_id), None)
+        if heir is not None:  # another subscriber alerting in that workspace keeps it going with their token
+            ensure_hook(service, heir[1], team_id, heir[0].user_id, hook.workspace_id)
+
+
+def _delete_orphans(service: Service, api: WebhooksApi, workspace_id: int, existing: list[Subscription]) -> None:
+    """Subscriptions of this app's own (their callback under our URL) that no hook of any team knows: left behind
+    when deleting one failed. They would hold the plan's slot for ever; nobody else's is touched."""
+    prefix = f"{service.public_url or ''}{WEBHOOKS_PATH}"
+    for found in existing:
+        if not found.ours(prefix) or service.webhooks.hook(found.url_callback[len(prefix) :]) is not None:
+            continue
+        try:
+            api.delete(workspace_id, found.subscription_id)
+            log.info("Deleted a Toggl webhook subscription of this app's that no hook knew any more")
+        except toggl.TogglError as err:
+            log.info("Could not delete an orphaned webhook subscription of this app's: %s", type(err).__name__)
 
 
 def callback_url(service: Service, hook: Hook) -> str:

@@ -38,7 +38,7 @@ def answer_alerts(command: DigestAlerts, asker: Asker, account: Account | None, 
         service.reader.projects(account, workspace_id)
     except toggl.TogglError as err:  # the baseline waits for the first check; alerts are on all the same
         log.info("Alerts on without a fresh project list: %s", type(err).__name__)
-    Watcher(service).evaluate(asker.team_id, workspace_id, baseline=True)  # what is above now is no crossing
+    Watcher(service).evaluate(asker.team_id, workspace_id, baseline=True, only=sub.id)  # above now: no crossing
     hook = ensure_hook(service, account, asker.team_id, asker.user_id, workspace_id)
     how = views.WEBHOOK_HOW if hook.status == ACTIVE else views.polling_how(hook.detail or NO_PUBLIC_URL)
     return views.alerts_on(

@@ -36,7 +36,7 @@ def alert_message(
         f" · real-time alert of this channel's digest · `/toggl digest alerts off`"
     )
     return message(
-        f"{project.name} crossed {crossed}{period}",
+        f"{name(project.name)} crossed {crossed}{period}",  # escaped: a project named <!channel> must not ping
         [section(f"{icon} {link} crossed {crossed}{period}: {against_estimate(tracked, estimate)}"), footer],
     )
 

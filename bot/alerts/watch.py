@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +31,7 @@ from pydantic import ValidationError
 
 from bot import toggl, tracking
 from bot.alerts import views
-from bot.alerts.hooks import repair
+from bot.alerts.hooks import alerting, repair
 from bot.alerts.rules import Delivery, EntryChange, entry_change, levels
 from bot.figures import usage
 from bot.identity import Account, Asker, KeyMissing, NotConnected, ReconnectNeeded
@@ -54,6 +53,8 @@ POLL_SECONDS = views.POLL_MINUTES * 60
 """Without webhooks: how often alerts are looked for (one `since` request per alerting person)."""
 REREAD_GAP = 60
 """At most one re-read per workspace a minute after deliveries the app could not apply alone."""
+PERIOD_LIMIT = 2
+"""Recurring projects whose period figure one full check may ask Reports for (the rest wait for the next check)."""
 POST_LEASE = 60.0
 ENTRY_MEMORY = 45 * 24 * 3600
 """How long what an entry counted is remembered; an older entry's next change is a re-read instead."""
@@ -89,7 +90,9 @@ class Watcher:
 
     def _entry(self, hook: Hook, change: EntryChange, payload: dict[str, Any], now: float) -> int:
         webhooks = self.service.webhooks
-        before = webhooks.apply_entry(hook.workspace_id, change.entry_id, change.project_id, change.seconds, change.at)
+        before = webhooks.apply_entry(
+            hook.team_id, hook.workspace_id, change.entry_id, change.project_id, change.seconds, change.at
+        )
         if before is False:  # a repeat, or older than what was applied: nothing moves backwards
             self._touch(hook, now)
             return 0
@@ -105,7 +108,12 @@ class Watcher:
         self._touch(hook, now, dirty=unknown)
         for project_id, delta in deltas.items():
             self.service.reader.cache.patch_items(
-                hook.team_id, hook.workspace_id, "projects", project_id, functools.partial(_add_seconds, delta=delta)
+                hook.team_id,
+                hook.workspace_id,
+                "projects",
+                project_id,
+                functools.partial(_add_seconds, delta=delta),
+                fetched_before=change.at,  # a copy read after the change at Toggl counts it already
             )
         if change.user_id is not None:
             self._timer(hook.team_id, change, payload)
@@ -177,12 +185,15 @@ class Watcher:
         *,
         baseline: bool = False,
         periods: bool = False,
+        only: int | None = None,
     ) -> int:
         """Judge the projects (all, or `project_ids`) of the team's alerting digests in this workspace from each
         subscriber's copy; post each new crossing. `baseline` records what is above now without posting (alerts
         just turned on); `periods` also reads recurring projects' period figures (the periodic check)."""
         posted = 0
-        for sub, account in self._alerting(team_id, workspace_id):
+        for sub, account in alerting(self.service, team_id, workspace_id):
+            if only is not None and sub.id != only:
+                continue
             try:
                 posted += self._judge(sub, account, workspace_id, project_ids, baseline=baseline, periods=periods)
             except Exception:  # one digest's trouble must not stop the others' alerts
@@ -208,7 +219,7 @@ class Watcher:
         recurring = [p for p in projects if p.recurring]
         figures: dict[int, int | str] = {}
         if periods and recurring:
-            figures = self.service.reports.period_figures(account, recurring)
+            figures = self.service.reports.period_figures(account, recurring, limit=PERIOD_LIMIT)
         marks = self.service.webhooks.marks(sub.id)
         posted = 0
         for project in projects:
@@ -267,25 +278,6 @@ class Watcher:
         except (NotConnected, ReconnectNeeded, KeyMissing):
             return ""
 
-    def _alerting(self, team_id: str, workspace_id: int) -> Iterator[tuple[Subscription, Account]]:
-        """The team's digests with alerts on, not paused, whose subscriber's chosen workspace is this one."""
-        for sub_id in self.service.webhooks.alerting(team_id):
-            sub = self.service.subscriptions.by_id(sub_id, team_id)
-            if sub is None or sub.paused_reason:
-                continue
-            try:
-                account = self.service.accounts.account(Asker(team_id=team_id, user_id=sub.user_id))
-            except (NotConnected, ReconnectNeeded, KeyMissing):
-                continue
-            chosen = account.workspace_id or (account.person.workspace_id if account.person else None)
-            if chosen is None:
-                try:
-                    chosen = self.service.reader.workspace_id(account)
-                except toggl.TogglError:
-                    continue
-            if chosen == workspace_id:
-                yield sub, account
-
     # -- the periodic check ----------------------------------------------------------------------
 
     def tick(self) -> int:
@@ -296,29 +288,39 @@ class Watcher:
             if not _due(hook, now) or not self.service.webhooks.claim_check(hook, now):
                 continue
             ran += 1
+            full = _full_check_due(hook, now)
             try:
-                if hook.status == ACTIVE and now - hook.checked_at >= RECONCILE_SECONDS:
+                if full and hook.status == ACTIVE:
                     repair(self.service, hook)
-                self.reread(hook)
+                self.reread(hook, full=full)
             except Exception:  # one workspace's trouble must not stop the others' checks
                 log.exception("The alerts check of %r failed", hook)
         return ran
 
-    def reread(self, hook: Hook) -> int:
-        """One `since` read of the projects per alerting person of the workspace, then every crossing judged."""
-        for _, account in self._alerting(hook.team_id, hook.workspace_id):
+    def reread(self, hook: Hook, *, full: bool = True) -> int:
+        """Re-read the workspace's projects, then judge every crossing. The full check (the reconcile, or a poll)
+        reads each alerting person's projects with one `since` request, and up to `PERIOD_LIMIT` recurring
+        projects' period figures; the re-read after deliveries the app could not apply alone reads one copy only
+        (the first alerting person's): one request per workspace, whatever the burst."""
+        for _, account in alerting(self.service, hook.team_id, hook.workspace_id):
             try:
                 self.service.reader.projects(account, hook.workspace_id, max_age=0)
             except toggl.TogglError as err:
                 log.info("The alerts check could not re-read a workspace's projects: %s", type(err).__name__)
-        return self.evaluate(hook.team_id, hook.workspace_id, periods=True)
+            if not full:
+                break
+        return self.evaluate(hook.team_id, hook.workspace_id, periods=full)
 
 
 def _due(hook: Hook, now: float) -> bool:
     gap = now - hook.checked_at
     if hook.dirty_since is not None and gap >= REREAD_GAP:
         return True
-    return gap >= (RECONCILE_SECONDS if hook.status == ACTIVE else POLL_SECONDS)
+    return _full_check_due(hook, now)
+
+
+def _full_check_due(hook: Hook, now: float) -> bool:
+    return now - hook.checked_at >= (RECONCILE_SECONDS if hook.status == ACTIVE else POLL_SECONDS)
 
 
 def _add_seconds(data: dict[str, Any], delta: int) -> bool:

@@ -83,17 +83,33 @@ class Cache:
             )
 
     def patch_items(
-        self, team_id: str, workspace_id: int, scope_prefix: str, item_id: int, change: Callable[[dict[str, Any]], bool]
+        self,
+        team_id: str,
+        workspace_id: int,
+        scope_prefix: str,
+        item_id: int,
+        change: Callable[[dict[str, Any]], bool],
+        *,
+        fetched_before: float | None = None,
     ) -> int:
         """Change one item in every copy of a team's people that holds it (a webhook delivery told of it); `change`
         edits the item's JSON in place and says whether it changed. Copies that lack the item stay without it:
-        a delivery never shows anyone a project their own list did not have. Returns how many copies changed."""
+        a delivery never shows anyone a project their own list did not have. With `fetched_before`, only copies
+        fetched before that moment (or in its second: Toggl's times are whole seconds) change: one fetched later
+        already has what the delivery tells (a delivery Toggl held back must not count twice). Returns how many
+        copies changed."""
         where = sa.and_(
             cache_items.c.team_id == team_id,
             cache_items.c.workspace_id == workspace_id,
             cache_items.c.scope.startswith(scope_prefix),
             cache_items.c.item_id == item_id,
         )
+        if fetched_before is not None:
+            owners = [
+                cache_state.c[column] == cache_items.c[column] for column in ("team_id", "user_id", "workspace_id", "scope")
+            ]
+            older = sa.select(cache_state.c.team_id).where(*owners, cache_state.c.fetched_at <= fetched_before)
+            where = sa.and_(where, older.exists())
         changed = 0
         with self._db.write() as conn:
             rows = conn.execute(sa.select(cache_items).where(where)).mappings().all()

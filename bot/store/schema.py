@@ -209,6 +209,7 @@ The path id `hook_id` is in the callback URL; the signing secret is encrypted li
 hook_entries = sa.Table(
     "hook_entries",
     metadata,
+    sa.Column("team_id", sa.String(32), primary_key=True),
     sa.Column("workspace_id", sa.BigInteger, primary_key=True),
     sa.Column("entry_id", sa.BigInteger, primary_key=True),
     sa.Column("project_id", sa.BigInteger),
@@ -216,7 +217,8 @@ hook_entries = sa.Table(
     sa.Column("at", sa.Double, nullable=False),
 )
 """What each time entry a delivery told of last counted towards its project, and as of when (Toggl's `at`):
-an older delivery is ignored, so an out-of-order one never moves a figure backwards."""
+an older delivery is ignored, so an out-of-order one never moves a figure backwards. Per Slack team: two teams
+on one Toggl workspace each get every delivery, and each applies it to its own people's copies."""
 
 alert_marks = sa.Table(
     "alert_marks",

@@ -133,26 +133,34 @@ class Webhooks:
     # -- time entries ----------------------------------------------------------------------------
 
     def apply_entry(
-        self, workspace_id: int, entry_id: int, project_id: int | None, seconds: int, at: float
+        self, team_id: str, workspace_id: int, entry_id: int, project_id: int | None, seconds: int, at: float
     ) -> tuple[int | None, int] | bool | None:
         """Record what an entry counts now, as of Toggl's `at`. Returns what it counted before as
         `(project_id, seconds)`; None when the app never saw it (what it counted is unknown); False when
         what was applied is as new or newer (a duplicate, or a delivery out of order): nothing changes."""
-        key = sa.and_(hook_entries.c.workspace_id == workspace_id, hook_entries.c.entry_id == entry_id)
+        key = sa.and_(
+            hook_entries.c.team_id == team_id,
+            hook_entries.c.workspace_id == workspace_id,
+            hook_entries.c.entry_id == entry_id,
+        )
+        values = {"project_id": project_id, "seconds": seconds, "at": at}
         with self._db.write() as conn:
-            row = conn.execute(sa.select(hook_entries).where(key).with_for_update()).mappings().first()
-            if row is not None:
-                if row["at"] > at:  # an equal `at` is applied: what it counts replaces, so a repeat adds nothing
-                    return False
-                conn.execute(sa.update(hook_entries).where(key).values(project_id=project_id, seconds=seconds, at=at))
-                return (row["project_id"], int(row["seconds"]))
-            inserted = conn.execute(
-                self._db.insert(hook_entries)
-                .values(workspace_id=workspace_id, entry_id=entry_id, project_id=project_id, seconds=seconds, at=at)
-                .on_conflict_do_nothing(index_elements=["workspace_id", "entry_id"])
-                .returning(hook_entries.c.entry_id)
-            ).first()
-            return None if inserted is not None else False
+            for _ in range(2):  # a second look when another instance inserted the entry between our two statements
+                row = conn.execute(sa.select(hook_entries).where(key).with_for_update()).mappings().first()
+                if row is not None:
+                    if row["at"] > at:  # an equal `at` is applied: what it counts replaces, so a repeat adds nothing
+                        return False
+                    conn.execute(sa.update(hook_entries).where(key).values(**values))
+                    return (row["project_id"], int(row["seconds"]))
+                inserted = conn.execute(
+                    self._db.insert(hook_entries)
+                    .values(team_id=team_id, workspace_id=workspace_id, entry_id=entry_id, **values)
+                    .on_conflict_do_nothing(index_elements=["team_id", "workspace_id", "entry_id"])
+                    .returning(hook_entries.c.entry_id)
+                ).first()
+                if inserted is not None:
+                    return None
+        return False
 
     def prune_entries(self, before: float) -> None:
         """Forget entries not changed since `before`: an old entry's next change re-reads instead."""
@@ -221,13 +229,7 @@ class Webhooks:
         ids = sa.select(subscriptions.c.id).where(subscriptions.c.team_id == team_id)
         for table in (alert_marks, alert_slots):
             conn.execute(sa.delete(table).where(table.c.subscription_id.in_(ids)))
-        workspaces = sa.select(toggl_hooks.c.workspace_id).where(toggl_hooks.c.team_id == team_id)
-        others = sa.select(toggl_hooks.c.workspace_id).where(toggl_hooks.c.team_id != team_id)
-        conn.execute(
-            sa.delete(hook_entries).where(
-                hook_entries.c.workspace_id.in_(workspaces), ~hook_entries.c.workspace_id.in_(others)
-            )
-        )
+        conn.execute(sa.delete(hook_entries).where(hook_entries.c.team_id == team_id))
         conn.execute(sa.delete(toggl_hooks).where(toggl_hooks.c.team_id == team_id))
 
     # -- helpers ---------------------------------------------------------------------------------

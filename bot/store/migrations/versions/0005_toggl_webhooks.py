@@ -41,6 +41,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "hook_entries",
+        sa.Column("team_id", sa.String(32), primary_key=True),
         sa.Column("workspace_id", sa.BigInteger, primary_key=True),
         sa.Column("entry_id", sa.BigInteger, primary_key=True),
         sa.Column("project_id", sa.BigInteger),
