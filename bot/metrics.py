@@ -53,6 +53,11 @@ SCHEDULED = Counter(
     "Scheduled posts (digest, personal, team) by outcome: posted, sent, failed, skipped, uncertain, taken_over",
     ["kind", "outcome"],
 )
+WEBHOOK_DELIVERIES = Counter(
+    "toggl_bot_webhook_deliveries_total",
+    "Toggl webhook deliveries at the door, by outcome: taken, repeat, ping, unsigned, unknown, malformed, busy",
+    ["outcome"],
+)
 WORK_PENDING = Gauge(
     "toggl_bot_work_pending", "Jobs queued or running in a work pool", ["pool"], multiprocess_mode="livesum"
 )
@@ -91,11 +96,17 @@ def quota_refused(bucket: str) -> None:
     QUOTA_REFUSALS.labels(bucket).inc()
 
 
+def delivery(outcome: str) -> None:
+    """A Toggl webhook delivery reached the door and ended as `outcome` (see `WEBHOOK_DELIVERIES`)."""
+    WEBHOOK_DELIVERIES.labels(outcome).inc()
+
+
 # -- scheduled posts ----------------------------------------------------------------------------------------
 
 
 def scheduled(kind: str, outcome: str) -> None:
-    """A scheduled slot of `kind` (digest, personal) ended as `outcome`, or was `taken_over` from a dead runner."""
+    """A scheduled slot of `kind` (digest, personal, team, alert) ended as `outcome`, or was `taken_over` from a
+    dead runner."""
     SCHEDULED.labels(kind, outcome).inc()
 
 
