@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -106,6 +108,10 @@ def main(toggl_bot: str) -> None:
                 step("the help reaches the response_url", "Here is what I understand" in json.dumps(reply), str(reply))
                 unsigned = sender.post(sender.command_body("help"), "application/x-www-form-urlencoded", headers={})
                 step("an unsigned request is refused", unsigned.status_code == 401, str(unsigned.status_code))
+                for path, words in (("/", "Your Toggl, without leaving Slack"), ("/privacy", "Nothing sold or shared")):
+                    page = requests.get(f"http://127.0.0.1:{port}{path}", timeout=10)
+                    shown = page.status_code == 200 and words in page.text
+                    step(f"GET {path} (the wheel carries the templates)", shown, page.text[:500])
             finally:
                 server.terminate()
                 try:

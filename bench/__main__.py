@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import ack_latency, digest_run, free_hour, projects_cache, quota, render, team_post
+from bench import ack_latency, digest_run, free_hour, operators, projects_cache, quota, render, team_post
 
 
 def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    for module in (ack_latency, projects_cache, digest_run, render, quota, free_hour, team_post):
+    for module in (ack_latency, projects_cache, digest_run, render, quota, free_hour, team_post, operators):
         module.main()
         print()
 

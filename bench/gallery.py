@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -60,6 +61,13 @@ from tests.fakes.slack import FakeSlack
 from tests.fakes.toggl import FakeToggl
 
 GALLERY = ROOT / "docs" / "gallery.md"
+EXAMPLES = ROOT / "bot" / "doors" / "pages" / "examples.json"
+"""The landing page's three pictures: gallery messages, drawn by the page itself (`bot/doors/pages/blocks.py`)."""
+FEATURED = (
+    ("At risk", "/toggl projects at risk: your projects against their estimates, privately"),
+    ("This week", "/toggl week: your own week from Toggl's reports"),
+    ("The digest as posted", "A channel's budget digest, every weekday morning"),
+)
 NOW = dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC)  # Monday, 09:30 in Berlin
 H = 3600
 TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -150,6 +158,8 @@ class Gallery:
     parts: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     """Every message shown, for the test that checks their notification text."""
+    by_title: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each message by its title: the landing page's examples are picked from these (`FEATURED`)."""
     views: list[dict[str, Any]] = field(default_factory=list)
 
     def part(self, title: str) -> None:
@@ -157,6 +167,7 @@ class Gallery:
 
     def message(self, title: str, how: str, message: dict[str, Any]) -> None:
         self.messages.append(message)
+        self.by_title[title] = message
         self.parts[-1][1].append((title, how, message_text(message)))
 
     def view(self, title: str, how: str, view: dict[str, Any]) -> None:
@@ -173,6 +184,16 @@ class Gallery:
             "How to read it: `# ` is a header, `⌞` a context line (small grey text), `[Button]` a button",
             "(`[*Primary*]`, `[!Danger!]`), `[⋯ …]` an overflow menu, `[… ▾: …]` a select menu. Text is Slack's",
             "mrkdwn as sent: `*bold*`, `_italics_`, `<url|label>` links, `&amp;` for `&`.",
+            "",
+            "## The app's own pages",
+            "",
+            '`GET /` and `GET /privacy`, served by the app (here in OAuth mode, with "Add to Slack"). The three pictures',
+            "on `/` are messages from this gallery, drawn as HTML by the app (`bot/doors/pages/`), not screenshots of",
+            "Slack. Taken by headless Chromium with `python -m bench.screenshots`.",
+            "",
+            "![The home page](screenshots/home.png)",
+            "",
+            "![The privacy page](screenshots/privacy.png)",
             "",
         ]
         for title, items in self.parts:
@@ -594,16 +615,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.gallery", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when docs/gallery.md is out of date")
     args = parser.parse_args(argv)
-    text, _ = render()
+    text, gallery = render()
+    outputs = {GALLERY: text, EXAMPLES: examples_json(gallery)}
     if args.check:
-        current = GALLERY.read_text(encoding="utf-8") if GALLERY.exists() else ""
-        if current != text:
-            print("docs/gallery.md is out of date: run python -m bench.gallery", file=sys.stderr)
-            return 1
+        for path, wanted in outputs.items():
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != wanted:
+                print(f"{path.relative_to(ROOT)} is out of date: run python -m bench.gallery", file=sys.stderr)
+                return 1
         return 0
-    GALLERY.write_text(text, encoding="utf-8")
-    print(f"wrote {GALLERY.relative_to(ROOT)}")
+    for path, wanted in outputs.items():
+        path.write_text(wanted, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
+
+
+def examples_json(gallery: Gallery) -> str:
+    """The featured messages with their captions, as the pages door reads them."""
+    featured = [{"caption": caption, "message": gallery.by_title[title]} for title, caption in FEATURED]
+    return json.dumps(featured, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="with the key file (no TOKEN_ENCRYPTION_KEY): add a fresh key to it first, then re-encrypt under it",
     )
 
+    forget = commands.add_parser(
+        "forget", help="delete everything kept for a workspace (--team) or a person (--user), e.g. when asked by e-mail"
+    )
+    forget.add_argument("--team", help="Slack team id (T…): the whole workspace, or with --user, that person in it only")
+    forget.add_argument("--user", help="Slack user id (U…): that person, in every workspace unless --team is given")
+
     ask = commands.add_parser("ask", help="print, as JSON, the Slack messages the bot would answer these words with")
     ask.add_argument("words", help='what a person would type after /toggl, e.g. "projects archived"')
     ask.add_argument("--toggl-token", help="a Toggl API token to use directly (or set TOGGL_API_TOKEN)")
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
         print(f"toggl-bot: bad configuration: {problems}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format)
     try:
         return _run(settings, args)
     except (KeyProblem, DatabaseTooNew) as err:
@@ -101,6 +107,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return scheduler(settings)
     if args.command == "digest":
         return digest_run(settings, force=args.force)
+    if args.command == "forget":
+        return forget(settings, team_id=args.team, user_id=args.user)
     if args.command == "rotate-key":
         return rotate_key(settings, new_key=args.new_key)
     return 2
@@ -193,8 +201,12 @@ def scheduler(settings: Settings) -> int:
 
     runner = digest_runner(settings)
     log.info("Digest scheduler running; it posts each due slot once, however many schedulers run")
-    ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
-    ticks.append(scheduled_tick(team_runner(runner, settings)))  # team posts (issue 21)
+    ticks = [
+        scheduled_tick(runner),
+        scheduled_tick(personal_runner(runner, settings)),
+        scheduled_tick(team_runner(runner, settings)),  # team posts (issue 21)
+        scheduled_tick(runner.service.store.retention),  # at most hourly: what was kept long enough is deleted
+    ]
     blocking_scheduler(ticks, runner.clock).start()
     return 0
 
@@ -229,6 +241,32 @@ def digest_run(settings: Settings, *, force: bool) -> int:
         print(f"team post {post.post_id} in {post.channel_id}: {post.status}{detail}")
     if posts:
         print(f"{plural(len(posts), 'team post')} handled, {sum(o.status == 'posted' for o in posts)} posted")
+    if not force:
+        runner.service.store.retention.prune()  # cron alone also keeps the privacy page's promises
+    return 0
+
+
+def forget(settings: Settings, *, team_id: str | None, user_id: str | None) -> int:
+    """Delete a workspace's or a person's data, as uninstalling (or `disconnect`) would, and say what went."""
+    if not (team_id or user_id):
+        print("toggl-bot forget: give --team T… (a workspace), --user U… (a person), or both", file=sys.stderr)
+        return 2
+    from bot.alerts.manage import release_person, release_team
+
+    service = Service.from_settings(settings)
+    if user_id:  # Toggl's side first (their webhook subscriptions), while the tokens that made it are kept
+        for person in service.store.people.all():
+            if person.user_id == user_id and team_id in (None, person.team_id):
+                release_person(service, person.team_id, user_id)
+    elif team_id:
+        release_team(service, team_id)
+    removed = service.accounts.forget(team_id=team_id, user_id=user_id)
+    if user_id:
+        whom = f"user {user_id}" + (f" in team {team_id}" if team_id else " in every workspace")
+    else:
+        whom = f"team {team_id} (its installation too: the app must be installed again to be used there)"
+    detail = ", ".join(f"{table}: {plural(rows, 'row')}" for table, rows in removed.items()) or "nothing was kept"
+    print(f"Forgot {whom}: {detail}")
     return 0
 
 

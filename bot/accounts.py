@@ -109,11 +109,7 @@ class Accounts:
         """
         person = self.store.people.get(team_id, user_id)
         if person is not None:
-            with contextlib.suppress(UnreadableToken):
-                token = self.cipher.decrypt(person.token_ciphertext)
-                self.reader.clients.forget(token)
-                self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
-                self.store.cache.forget_quota(toggl.TogglClients.me_key_of(token))
+            self._forget_token(person)
             self.store.subscriptions.pause_of(team_id, user_id, DISCONNECTED)
             self.store.personal.pause_of(team_id, user_id, DISCONNECTED)
         self.store.cache.clear(team_id, user_id)
@@ -177,8 +173,28 @@ class Accounts:
         return rotate_tokens(self.store, self.cipher)
 
     def forget_team(self, team_id: str) -> int:
-        """Everything kept for a Slack workspace that uninstalled the app: people, tokens, subscriptions, copies."""
-        return self.store.forget_team(team_id)
+        """Everything kept for a Slack workspace that uninstalled the app (`forget`); returns how many people,
+        subscriptions and personal messages went."""
+        removed = self.forget(team_id=team_id)
+        return sum(removed.get(name, 0) for name in ("people", "subscriptions", "personal_schedules"))
+
+    def forget(self, *, team_id: str | None = None, user_id: str | None = None) -> dict[str, int]:
+        """Everything kept for a workspace (`team_id`) or one person (`user_id`, in `team_id` or in every
+        workspace), as if they had never connected: people, tokens, subscriptions, copies, and the quota readings
+        kept under their tokens' hashes. For uninstalling, and `toggl-bot forget` (someone asked by e-mail).
+        Returns the rows deleted per table."""
+        for person in self.store.people.of_team(team_id) if team_id else self.store.people.all():
+            if user_id in (None, person.user_id):
+                self._forget_token(person)
+        return self.store.forget(team_id=team_id, user_id=user_id)
+
+    def _forget_token(self, person: Person) -> None:
+        """Drop this process's client for the person's token and the quota readings kept under its hash."""
+        with contextlib.suppress(UnreadableToken):
+            token = self.cipher.decrypt(person.token_ciphertext)
+            self.reader.clients.forget(token)
+            self.store.cache.forget_quota(toggl.TogglClients.key_of(token))
+            self.store.cache.forget_quota(toggl.TogglClients.me_key_of(token))
 
 
 def _find_workspace(workspaces: list[Workspace], query: str) -> Workspace | None:

@@ -114,7 +114,7 @@ def create_app(
     deps = Deps(
         service=service,
         pool=pool or WorkPool(workers=WORK_THREADS),
-        side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING),
+        side=side or WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side"),
         installations=wiring.installations,
         handover=handover,
     )
@@ -209,8 +209,12 @@ def start_scheduler(settings: Settings) -> BackgroundScheduler:
     """The digest and personal message scheduler on a background thread of this process; returned, so that a
     deploy can stop it from starting new runs."""
     runner = digest_runner(settings)
-    ticks = [scheduled_tick(runner), scheduled_tick(personal_runner(runner, settings))]
-    ticks.append(scheduled_tick(team_runner(runner, settings)))  # team posts (issue 21)
+    ticks = [
+        scheduled_tick(runner),
+        scheduled_tick(personal_runner(runner, settings)),
+        scheduled_tick(team_runner(runner, settings)),  # team posts (issue 21)
+        scheduled_tick(runner.service.store.retention),  # at most hourly: what was kept long enough is deleted
+    ]
     scheduler = background_scheduler(ticks, runner.clock)
     scheduler.start()
     log.info("Digest scheduler started")

@@ -6,9 +6,16 @@ request body at DEBUG or an exception that quotes its input.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime as dt
+import json
 import logging
 import re
+import secrets
 import sys
+from collections.abc import Iterator
+from typing import Literal
 
 from bot.tokens import TOKEN_IN_TEXT
 
@@ -81,9 +88,56 @@ def quiet_libraries(level: int = logging.INFO) -> None:
     logging.getLogger("waitress.queue").setLevel(max(level, logging.ERROR))
 
 
-def setup_logging(level: int | str = logging.INFO) -> None:
+# -- the request a line is about (LOG_FORMAT=json) ------------------------------------------------------------
+
+_REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_TEAM: contextvars.ContextVar[str | None] = contextvars.ContextVar("team", default=None)
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+"""What a request id or team id from outside may look like to be logged as it is; anything else is not logged."""
+
+
+@contextlib.contextmanager
+def request_context(request_id: str | None = None) -> Iterator[str]:
+    """Within the block, every log line carries this request's id (a new one unless a well-formed `request_id`,
+    such as a proxy's `X-Request-Id`, is given) and, once `bind` names it, its team. Work handed to a
+    `bot.work.WorkPool` from inside keeps both (the pool runs it in a copy of this context)."""
+    chosen = request_id if request_id and _SAFE_ID.fullmatch(request_id) else secrets.token_hex(8)
+    tokens = (_REQUEST_ID.set(chosen), _TEAM.set(None))
+    try:
+        yield chosen
+    finally:
+        _TEAM.reset(tokens[1])
+        _REQUEST_ID.reset(tokens[0])
+
+
+def bind(*, team: object) -> None:
+    """Name the Slack team the current request is about (a well-formed id only; anything else is left out)."""
+    if isinstance(team, str) and _SAFE_ID.fullmatch(team):
+        _TEAM.set(team)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: `time` (ISO 8601, UTC), `level`, `logger`, `message`, `request_id`, `team`, and
+    `exception` when there is one. Only these fields: a record's arguments or extras are never written, and the
+    message and traceback are the ones `RedactSecrets` already cleaned."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": _REQUEST_ID.get(),
+            "team": _TEAM.get(),
+        }
+        if record.exc_info:
+            line["exception"] = record.exc_text or redact(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def setup_logging(level: int | str = logging.INFO, log_format: Literal["text", "json"] = "text") -> None:
     """Log to stderr at `level` (`LOG_LEVEL`: a number or a name such as "DEBUG"), redacted, with the
-    libraries kept above DEBUG.
+    libraries kept above DEBUG; `log_format` "json" (`LOG_FORMAT=json`) writes `JsonLines` for a platform to read.
 
     The redaction filter sits on the handler, not on a logger, so every record passes it whatever the
     level, a library's included; at DEBUG the libraries still stay at INFO, as their DEBUG lines carry
@@ -92,7 +146,10 @@ def setup_logging(level: int | str = logging.INFO) -> None:
     if isinstance(level, str):
         level = logging.getLevelNamesMapping()[level.upper()]
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -39,6 +39,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.clock import Clock, since_boot
 from bot.slots import Scheduled, ScheduleError, latest_slot, slot_key, zone
 from bot.store.leases import MAX_ATTEMPTS, Leases, runner_name
@@ -138,8 +139,11 @@ class Claims:
         lease_seconds: float = LEASE_SECONDS,
         logger: logging.Logger = log,
         monotonic: Callable[[], float] = since_boot,
+        kind: str = "scheduled",
     ) -> None:
         self.leases = leases.judged_by(clock)
+        self.kind = kind
+        """What these slots post (digest, personal), as `bot.metrics` counts their outcomes."""
         self.clock = clock
         """What says whether a slot is due and whose lease ran out: in production the database's clock
         (`Service.schedule_clock`), so that schedulers on hosts whose clocks differ agree."""
@@ -223,19 +227,23 @@ class Claims:
                     due.append(current)
                 elif late and self.leases.skip(schedule.id, key, f"missed by more than {self.grace}"):
                     self.log.warning("Skipped the %s %s: missed by more than %s", key, job.named(schedule), self.grace)
+                    metrics.scheduled(self.kind, "skipped")
                     outcomes.append(job.outcome(schedule, "skipped", f"missed slot {key}"))
             elif record.status == "claimed" and (record.lease_expires_at or 0) < now.timestamp():
                 if late or record.attempts >= MAX_ATTEMPTS:  # its runners died; no one may try again
                     why = job.why_given_up(late=late)
                     if self.leases.abandon(schedule.id, key, why):  # else another runner did it first
                         self.log.error("Gave up the %s %s: %s", key, job.named(schedule), why)
+                        metrics.scheduled(self.kind, "failed")
                         outcomes.append(job.given_up(schedule, why))
                 elif self.leases.claim(schedule.id, key, self.owner, self.lease_seconds):
+                    metrics.scheduled(self.kind, "taken_over")
                     due.append(current)
             elif record.status == "posting" and (record.lease_expires_at or 0) < now.timestamp():
                 why = "its runner stopped while posting it: it may be in Slack, so it is not posted again"
                 if self.leases.settle_uncertain(schedule.id, key, why):
                     self.log.warning("The %s %s may not have been posted: %s (at most once)", key, job.named(schedule), why)
+                    metrics.scheduled(self.kind, "uncertain")
                     outcomes.append(job.outcome(schedule, "uncertain", why))
         if due:
             yield due
@@ -292,7 +300,10 @@ class Claims:
 
     def finish(self, schedule_id: int, key: str, status: str, detail: str = "", posted_ts: str | None = None) -> bool:
         """Record how our claim ended: posted or sent (with Slack's `ts`), failed (with why) or skipped."""
-        return self.leases.finish(schedule_id, key, self.owner, status, detail, posted_ts)
+        finished = self.leases.finish(schedule_id, key, self.owner, status, detail, posted_ts)
+        if finished:
+            metrics.scheduled(self.kind, status)
+        return finished
 
 
 def _outcomes(future: Future[list[R]], logger: logging.Logger) -> list[R]:

@@ -83,7 +83,7 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     service = Service.from_settings(settings)
     acks_first = AcksFirst()
     pool = WorkPool(workers=WORK_THREADS, after=acks_first)
-    side = WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, after=acks_first)
+    side = WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side", after=acks_first)
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
     receive, watcher = alert_receiver(settings, service, pool)
     bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     handover_lease_seconds: float = Field(default=30, ge=1)
     """How long an instance's hold on an acknowledged request lasts unrenewed: if it dies, another instance
     answers the request about this long after (`bot.handover`). Renewed every third of it."""
+    support_contact: str | None = None
+    """Where people ask for help, shown on the app's pages: an e-mail address or an `https://` page."""
+    metrics_token: SecretStr | None = None
+    """When set, `GET /metrics` answers Prometheus text to `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object a line (time, level, logger, message, request id, team) for a log platform."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """How much every command logs; the libraries that log bodies stay at INFO or above whatever it says
     (see `bot.logs`)."""
@@ -62,6 +69,7 @@ class Settings(BaseSettings):
         "slack_client_secret",
         "token_encryption_key",
         "toggl_api_token",
+        "metrics_token",
         mode="before",
     )
     @classmethod
@@ -69,10 +77,26 @@ class Settings(BaseSettings):
         """`SLACK_SIGNING_SECRET=` (a blank line in .env) is no secret: treat it as unset, so serve says so."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("slack_client_id", "public_url", mode="before")
+    @field_validator("support_contact")
+    @classmethod
+    def _reachable(cls, value: str | None) -> str | None:
+        """An address people can use: `help@example.com` or `https://example.com/help`, nothing else."""
+        if value is None:
+            return None
+        looks_like_mail = re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", value)
+        if not (looks_like_mail or re.fullmatch(r"https?://[^\s<>\"]+", value)):
+            raise ValueError("give an e-mail address or an http(s):// address")
+        return value
+
+    @field_validator("slack_client_id", "public_url", "support_contact", mode="before")
     @classmethod
     def _blank_id_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ Slack's 3 seconds. So listeners `ack()`, then hand the slow part to this bounded
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import heapq
 import itertools
 import logging
@@ -15,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +82,12 @@ class WorkPool:
     True
     """
 
-    def __init__(self, workers: int = 16, max_pending: int = 500, *, after: AcksFirst | None = None) -> None:
+    def __init__(
+        self, workers: int = 16, max_pending: int = 500, *, name: str = "answers", after: AcksFirst | None = None
+    ) -> None:
         self.workers = workers
+        self.name = name
+        """How `bot.metrics` names this pool's queue depth (`toggl_bot_work_pending{pool=…}`)."""
         self.after = after
         """When set, each job waits for the door's acknowledgements first (`AcksFirst`)."""
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="toggl-work")
@@ -105,8 +112,9 @@ class WorkPool:
             return False
         with self._lock:
             self._pending += 1
-        try:
-            self._executor.submit(self._run, job, args)
+        metrics.work_queued(self.name, 1)
+        try:  # in a copy of the caller's context: the job's log lines name the request it answers (bot.logs)
+            self._executor.submit(contextvars.copy_context().run, self._run, job, args)
         except RuntimeError:  # shut down
             self._done()
             return False
@@ -123,6 +131,7 @@ class WorkPool:
             self._done()
 
     def _done(self) -> None:
+        metrics.work_queued(self.name, -1)
         with self._lock:
             self._pending -= 1
             if self._pending == 0:

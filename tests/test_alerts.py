@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from bot import buttons
 from bot.alerts import views
@@ -136,6 +137,7 @@ def test_a_replayed_delivery_and_a_forged_one_post_nothing(
 ) -> None:
     world, _ = subscribe_with_alerts(pair, fake_slack, fake_toggl)
     (sub,) = fake_toggl.webhooks.subscriptions.values()
+    counted = {o: _deliveries(o) for o in ("taken", "repeat", "unsigned", "unknown")}
     fake_toggl.track(ADA, world["wid"], world["website"]["id"], 4 * 3600)
     fake_slack.wait_for(lambda _: alerts(fake_slack) or None)
     delivered = fake_toggl.webhooks.sent[-1].body
@@ -155,6 +157,12 @@ def test_a_replayed_delivery_and_a_forged_one_post_nothing(
     for instance in pair:
         instance.settle()
     assert len(alerts(fake_slack)) == 1
+    moved = {o: _deliveries(o) - before for o, before in counted.items()}
+    assert moved == {"taken": 1, "repeat": 2, "unsigned": 2, "unknown": 1}  # what an operator sees on /metrics
+
+
+def _deliveries(outcome: str) -> float:
+    return REGISTRY.get_sample_value("toggl_bot_webhook_deliveries_total", {"outcome": outcome}) or 0.0
 
 
 def test_full_slots_fall_back_to_the_periodic_check_and_say_so(

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bench.gallery import GALLERY, Gallery, render
+from bench.gallery import EXAMPLES, GALLERY, Gallery, examples_json, render
 from tests.blockkit import assert_valid_message, assert_valid_view
 
 pytestmark = pytest.mark.xdist_group("gallery")  # one worker renders the module's gallery, not each
@@ -26,6 +26,12 @@ def test_the_committed_gallery_is_up_to_date(rendered: tuple[str, Gallery]) -> N
     text, _ = rendered
     committed = GALLERY.read_text(encoding="utf-8") if GALLERY.exists() else ""
     assert committed == text, "docs/gallery.md is out of date: run `python -m bench.gallery` and commit it"
+
+
+def test_the_landing_pages_examples_are_up_to_date(rendered: tuple[str, Gallery]) -> None:
+    _, gallery = rendered
+    committed = EXAMPLES.read_text(encoding="utf-8") if EXAMPLES.exists() else ""
+    assert committed == examples_json(gallery), "bot/doors/pages/examples.json is out of date: run `python -m bench.gallery`"
 
 
 def test_every_surface_is_valid_and_its_notification_text_is_plain(rendered: tuple[str, Gallery]) -> None:

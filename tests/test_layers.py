@@ -13,7 +13,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: list[tuple[str, list[str]]] = [
-    ("base", ["bot", "bot.clock", "bot.tokens", "bot.logs", "bot.crypto", "bot.work", "bot.timewords", "bot.slots"]),
+    (
+        "base",
+        [
+            "bot",
+            "bot.clock",
+            "bot.tokens",
+            "bot.logs",
+            "bot.metrics",
+            "bot.crypto",
+            "bot.work",
+            "bot.timewords",
+            "bot.slots",
+        ],
+    ),
     ("data", ["bot.settings", "bot.store", "bot.toggl", "bot.slack", "bot.ticker"]),
     ("values", ["bot.figures", "bot.forecast", "bot.budget", "bot.timer", "bot.identity", "bot.commands"]),
     ("views", ["bot.buttons", "bot.matching", "bot.views"]),

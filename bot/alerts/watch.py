@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import toggl, tracking
+from bot import metrics, toggl, tracking
 from bot.alerts import views
 from bot.alerts.hooks import alerting, repair
 from bot.alerts.rules import Delivery, EntryChange, entry_change, levels
@@ -265,9 +265,11 @@ class Watcher:
             ts = slack.post(sub.team_id, sub.channel_id, message)
         except Exception as err:  # Slack refused (archived channel, bot removed): recorded, never retried in a loop
             leases.finish(sub.id, slot, self.name, "failed", describe(err)[:200])
+            metrics.scheduled("alert", "failed")
             log.warning("Could not post an alert of digest %s: %s", sub.id, describe(err))
             return False
         leases.finish(sub.id, slot, self.name, "posted", posted_ts=ts)
+        metrics.scheduled("alert", "posted")
         log.info("Posted a real-time alert of digest %s (%s, crossing %d)", sub.id, level, crossing)
         return True
 

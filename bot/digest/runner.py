@@ -98,7 +98,12 @@ class DigestRunner(Job[Subscription, Outcome]):
         self.clock = service.clock
         """The service's clock, which the store also stamps `created_at` with: slots and rows agree."""
         self.claims = Claims(
-            self.subscriptions.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log
+            self.subscriptions.leases,
+            service.schedule_clock,
+            grace=grace,
+            lease_seconds=lease_seconds,
+            logger=log,
+            kind="digest",
         )
 
     def __repr__(self) -> str:

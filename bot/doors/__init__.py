@@ -5,7 +5,10 @@ A door serves one caller, and is a callable `(request, start_response)` (`door.D
 - `slack.py`: Slack's requests (`POST /slack/events`) and, in OAuth mode, "Add to Slack"; Slack's signature,
   shape and replay checks, then Bolt;
 - `health.py`: `GET /healthz` for load balancers and probes;
-- `toggl.py`: Toggl's webhook deliveries (`POST /toggl/webhooks/{hook id}`), signed with each hook's secret.
+- `toggl.py`: Toggl's webhook deliveries (`POST /toggl/webhooks/{hook id}`), signed with each hook's secret;
+- `pages/`: `GET /` and `GET /privacy`, the app's own pages (Jinja2, escaped by default, no script);
+- `metrics.py`: `GET /metrics` (Prometheus text), answering only `Authorization: Bearer <METRICS_TOKEN>`; without
+  `METRICS_TOKEN` there is no such route.
 
 Before any door sees a request, the router (`routing.py`) has settled what every door shares (`door.py`): an
 unknown path or method gets 404; a body with no usable length gets 411, one over `MAX_BODY_BYTES` gets 413
@@ -14,12 +17,7 @@ loop). A door refuses by raising `Refused`, which the router answers and logs as
 
 Where a new door goes: one module here for the caller, and one line in `router()` below. A door checks what is
 its caller's own to check, then hands the work to the layers below (the service, the stores); it never reads
-the raw input or logs a body. The doors to come:
-
-- the app's pages: `pages.py`; `route("GET HEAD", "/", pages.home)` and `route("GET HEAD", "/privacy", pages.privacy)`;
-- metrics: `metrics.py`, answering only `Authorization: Bearer <METRICS_TOKEN>`; `route("GET", "/metrics", metrics)`.
-
-Until then those paths get 404, like any path no door takes.
+the raw input or logs a body. Any path no door takes gets 404.
 """
 
 from __future__ import annotations
@@ -29,10 +27,12 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.doors.health import HEALTH_PATH, Health
+from bot.doors.metrics import METRICS_PATH, Metrics
+from bot.doors.pages import HOME_PATH, PRIVACY_PATH, Pages
 from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
 from bot.doors.toggl import WEBHOOKS_PATH, Receive, TogglDoor
-from bot.settings import Settings
+from bot.settings import INSTALL_PATH, Settings
 from bot.store import Database, SeenRequests
 from bot.work import AcksFirst
 
@@ -47,6 +47,8 @@ def router(
     *,
     signing_secret: str,
     toggl: TogglDoor,
+    metrics_token: str | None = None,
+    pages: Pages | None = None,
     acks_first: AcksFirst | None = None,
 ) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves. `acks_first` is told of every
@@ -58,6 +60,10 @@ def router(
             route("POST", EVENTS_PATH, slack.events),
             *(route("GET", path, slack.oauth) for path in slack.oauth_paths),
             route("POST", WEBHOOKS_PATH, toggl.deliver, prefix=True),
+            # -- operators (issue 22): off unless METRICS_TOKEN is set --
+            *([route("GET", METRICS_PATH, Metrics(metrics_token))] if metrics_token else []),
+            # -- the app's pages (issue 22) --
+            *([route("GET HEAD", HOME_PATH, pages.home), route("GET HEAD", PRIVACY_PATH, pages.privacy)] if pages else []),
         ],
         acks_first=acks_first,
     )
@@ -66,8 +72,19 @@ def router(
 def wsgi_app(
     app: App, service: Service, settings: Settings, *, receive: Receive | None = None, acks_first: AcksFirst | None = None
 ) -> Router:
-    """The WSGI callable served for `app` and `service`, with the signing secret from `settings`; Toggl's
-    deliveries go to `receive` (`bot.app.alert_receiver`) once answered."""
+    """The WSGI callable served for `app` and `service`, with the secrets from `settings`; Toggl's deliveries go
+    to `receive` (`bot.app.alert_receiver`) once answered."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     toggl = TogglDoor(service.webhooks, service.accounts.secret_of, service.seen, receive)
-    return router(app, service.seen, service.database, signing_secret=secret, toggl=toggl, acks_first=acks_first)
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    pages = Pages(oauth=settings.oauth, install_path=INSTALL_PATH, support=settings.support_contact)
+    return router(
+        app,
+        service.seen,
+        service.database,
+        signing_secret=secret,
+        toggl=toggl,
+        metrics_token=metrics_token,
+        pages=pages,
+        acks_first=acks_first,
+    )

@@ -3,7 +3,6 @@ limits every door shares, and answers and logs the refusals of every door the sa
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 from collections.abc import Iterable
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 from bot.doors.door import Door, Refused, Request, not_found, plain, read_body
+from bot.logs import request_context
 from bot.work import AcksFirst
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,14 @@ class Router:
         """Told of every request answered, so the after-ack pools start their jobs after (`AcksFirst`)."""
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        with self.acks_first.answering() if self.acks_first is not None else contextlib.nullcontext():
-            return self._answer(environ, start_response)
+        """Each request's log lines carry its id (the platform's `X-Request-Id`, or a new one): `bot.logs`."""
+        with request_context(environ.get("HTTP_X_REQUEST_ID")):
+            if self.acks_first is None:
+                return self._route(environ, start_response)
+            with self.acks_first.answering():
+                return self._route(environ, start_response)
 
-    def _answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         found = next((r for r in self.routes if r.takes(method, path)), None)
         if found is None:

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.types import StartResponse
@@ -38,8 +40,10 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from bot.commands import READ_ONLY, parse
 from bot.doors.door import Refused, Request, json_answer, plain
+from bot.logs import bind
 from bot.store import SeenRequests, Unrecorded
 
 log = logging.getLogger(__name__)
@@ -63,21 +67,36 @@ class SlackDoor:
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def events(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
+        """Slack's request, admitted or refused; each answer is counted in `bot.metrics` with how long it took."""
+        started = time.perf_counter()
+        kind = "unknown"  # until the signature is checked, nothing in the body is Slack's word
+
+        def answered(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            outcome = "ok" if status.startswith("2") else "refused" if status.startswith("4") else "error"
+            metrics.acked(kind, outcome, time.perf_counter() - started)
+            return start_response(status, headers, exc_info)
+
         try:
             admitted = self._admit(request)
         except _Unsure as unsure:
+            metrics.acked(unsure.kind, "trouble", time.perf_counter() - started)
             return _trouble(unsure.kind, start_response)
-        if admitted:
-            return self._bolt(request.environ, start_response)
+        except Refused:
+            metrics.acked(kind, "refused")
+            raise
+        kind = admitted.kind
+        if admitted.carry_out:
+            return self._bolt(request.environ, answered)
+        metrics.acked(kind, "replay", time.perf_counter() - started)
         return plain(start_response, "200 OK", "")  # a replay: acknowledged, not carried out
 
     def oauth(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         request.text()  # Bolt decodes every body it is given, and failed with a 500 on one that is not UTF-8
         return self._bolt(request.environ, start_response)
 
-    def _admit(self, request: Request) -> bool:
-        """True when the request may go on to Bolt; False for a replay; raises `Refused` for a request that is
-        not Slack's, and `_Unsure` for one that could not be recorded and must not run unrecorded."""
+    def _admit(self, request: Request) -> _Admitted:
+        """Whether the request may go on to Bolt (not for a replay), and what Slack sent; raises `Refused` for a
+        request that is not Slack's, and `_Unsure` for one that could not be recorded and must not run unrecorded."""
         text = request.text()
         signature = request.header("X-Slack-Signature")
         if self._verifier is not None and not _signed(
@@ -93,20 +112,28 @@ class SlackDoor:
         # Type-ahead requests carry no trigger id, so typing the same letters again within a second can repeat
         # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
         if self._verifier is None or kind == "block_suggestion":
-            return True
+            return _Admitted(True, kind)
         try:
             first = self._seen.first_time(f"sig:{signature}")
         except Unrecorded:
             if kind == "command" and isinstance(parse(_command_text(text)), READ_ONLY):
                 log.warning("Ran a read-only command whose signature the database could not record")
-                return True
+                return _Admitted(True, kind)
             log.error(
                 "Did not carry out a request (%s): the database could not record its signature, so it could run twice", kind
             )
             raise _Unsure(kind) from None
         if not first:
             log.info("Ignored a replayed request: the same signed request was already handled")
-        return first
+        return _Admitted(first, kind)
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    carry_out: bool
+    """False for a replay: acknowledged, not carried out."""
+    kind: str
+    """What Slack sent: `command`, an interaction's type, or an envelope's (`event_callback`)."""
 
 
 class _Unsure(Exception):
@@ -137,11 +164,13 @@ def _signed(verifier: SignatureVerifier, text: str, timestamp: str, signature: s
 
 def _kind(text: str, content_type: str) -> str:
     """What Slack sent (an event, an interaction's type, or `command`); raises `Refused` (400) for a body that
-    is not the shape Slack sends, which Bolt or a listener would otherwise fail on."""
+    is not the shape Slack sends, which Bolt or a listener would otherwise fail on. The team it names goes into
+    the log context (`bot.logs.bind`), so every line about this request says which workspace it was."""
     if content_type.startswith("application/json"):
         found = _json_object(text, "The request body")
         if found.get("type") == "event_callback" and not isinstance(found.get("event"), dict):
             raise Refused("400 Bad Request", "The event is not an object.")
+        bind(team=found.get("team_id"))
         return str(found["type"])
     try:
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=500)
@@ -152,10 +181,13 @@ def _kind(text: str, content_type: str) -> str:
         user = payload.get("user")
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):
             raise Refused("400 Bad Request", "The payload names no user.")
+        team = payload.get("team")
+        bind(team=team.get("id") if isinstance(team, dict) else user.get("team_id"))
         return str(payload["type"])
     if "command" in form:
         if not all(form.get(field, [""])[0] for field in ("user_id", "team_id")):
             raise Refused("400 Bad Request", "A command needs its user and team.")
+        bind(team=form["team_id"][0])
         return "command"
     return "form"
 

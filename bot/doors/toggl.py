@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from wsgiref.types import StartResponse
 
+from bot import metrics
 from bot.alerts.rules import Delivery, NotADelivery, read_delivery
 from bot.doors.door import Refused, Request, json_answer, plain
 from bot.store import Hook, SeenRequests, Unrecorded, Webhooks
@@ -64,13 +65,27 @@ class TogglDoor:
         `KNOWN_SECONDS`, not once per delivery. A hook deleted meanwhile is no hook within that time."""
 
     def deliver(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
-        found = self._hook_and_secret(request.path[len(WEBHOOKS_PATH) :])
+        try:
+            found = self._hook_and_secret(request.path[len(WEBHOOKS_PATH) :])
+        except Refused:
+            metrics.delivery("unknown")
+            raise
         if found is None:
+            metrics.delivery("busy")
             return plain(start_response, "503 Service Unavailable", "Not now.")
         hook, secret = found
-        _check_signature(secret, request.body, request.header(SIGNATURE_HEADER))
-        delivery = _delivery(request)
+        try:
+            _check_signature(secret, request.body, request.header(SIGNATURE_HEADER))
+        except Refused:
+            metrics.delivery("unsigned")
+            raise
+        try:
+            delivery = _delivery(request)
+        except Refused:
+            metrics.delivery("malformed")
+            raise
         if delivery.is_ping:
+            metrics.delivery("ping")
             self._webhooks.update(hook.hook_id, validated=True)
             log.info("Answered Toggl's validation ping for %r", hook)
             return json_answer(start_response, "200 OK", {"validation_code": delivery.validation_code})
@@ -78,13 +93,17 @@ class TogglDoor:
             first = self._seen.first_time(f"toggl:{hook.hook_id}:{delivery.event_id}")
         except Unrecorded:
             log.error("Did not take a Toggl delivery: the database could not record its event id; Toggl sends it again")
+            metrics.delivery("busy")
             return plain(start_response, "503 Service Unavailable", "Try again.")
         if not first:
             log.info("Ignored a repeated Toggl delivery (its event id was already handled)")
+            metrics.delivery("repeat")
             return json_answer(start_response, "200 OK", {})
         if self._receive is None or not self._receive(hook, delivery):
             log.warning("Could not take a Toggl delivery now (no room for the work); Toggl sends it again")
+            metrics.delivery("busy")
             return plain(start_response, "503 Service Unavailable", "Try again.")
+        metrics.delivery("taken")
         return json_answer(start_response, "200 OK", {})
 
     def _hook_and_secret(self, hook_id: str) -> tuple[Hook, str] | None:

@@ -91,7 +91,12 @@ class PersonalRunner(Job[PersonalSchedule, PersonalOutcome]):
         self.slack = slack
         self.clock = service.clock
         self.claims = Claims(
-            self.personal.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log
+            self.personal.leases,
+            service.schedule_clock,
+            grace=grace,
+            lease_seconds=lease_seconds,
+            logger=log,
+            kind="personal",
         )
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ One small interface per concern, each over the same `Database`:
 | `store.slack`         | workspaces whose bot Slack refuses; where a form confirms    |
 | `store.webhooks`      | Toggl webhook subscriptions, deliveries applied, alert marks |
 | `store.team`          | team posts, their slots, and each person's say (issue 21)    |
+| `store.retention`     | (keeps nothing) deletes what has been kept long enough       |
 
 Slack installations (OAuth mode) live in the same database, behind `bot.slack.installations`.
 Nothing here sees a token in clear: callers hand it ciphertext from `bot.crypto`.
@@ -20,10 +21,8 @@ Nothing here sees a token in clear: callers hand it ciphertext from `bot.crypto`
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from bot.clock import Clock
-from bot.store import schema
+from bot.store import retention
 from bot.store.cache import Cache, CacheState
 from bot.store.engine import (
     MAX_OVERFLOW,
@@ -92,6 +91,8 @@ class Store:
         self.slack = SlackState(self.db, clock)
         self.webhooks = Webhooks(self.db, clock)
         self.team = TeamPosts(self.db, clock)
+        self.retention = retention.Retention(self.db, clock)
+        """Deletes what has been kept long enough (the scheduler runs it hourly)."""
 
     def __repr__(self) -> str:
         return f"Store({self.db!r})"
@@ -100,28 +101,19 @@ class Store:
         """Bring the schema up to date; call once at start (several processes at once is safe)."""
         self.db.migrate()
 
-    def forget_team(self, team_id: str) -> int:
-        """Forget a whole Slack workspace (the app was uninstalled): people, tokens, caches, subscriptions,
-        personal messages.
+    def forget(self, *, team_id: str | None = None, user_id: str | None = None) -> dict[str, int]:
+        """Forget a whole Slack workspace (`team_id`; the app was uninstalled): people, tokens, caches,
+        subscriptions, personal messages, held requests, its installation: every table with a `team_id`
+        (`bot.store.retention`). With `user_id`, forget that person only (in `team_id`, or in every workspace).
 
-        Returns how many people, subscriptions and personal messages were removed.
+        Returns the rows deleted per table (tables with none left out).
         """
         with self.db.write() as conn:
-            personal = self.personal.forget_team(conn, team_id)
-            self.webhooks.forget_team(conn, team_id)
-            personal += self.team.forget_team(conn, team_id)
-            conn.execute(sa.delete(schema.held_answers).where(schema.held_answers.c.team_id == team_id))
-            subs = schema.subscriptions
-            ids = sa.select(subs.c.id).where(subs.c.team_id == team_id)
-            conn.execute(sa.delete(schema.digest_slots).where(schema.digest_slots.c.subscription_id.in_(ids)))
-            removed = conn.execute(sa.delete(subs).where(subs.c.team_id == team_id)).rowcount
-            for table in (
-                schema.cache_items,
-                schema.cache_state,
-                schema.cache_docs,
-                schema.bot_refusals,
-                schema.reply_targets,
-            ):
-                conn.execute(sa.delete(table).where(table.c.team_id == team_id))
-            people = schema.people
-            return personal + removed + conn.execute(sa.delete(people).where(people.c.team_id == team_id)).rowcount
+            if user_id is None and team_id is not None:  # what the webhooks keep per Toggl workspace, first
+                self.webhooks.forget_team(conn, team_id)
+            return retention.forget(conn, team_id=team_id, user_id=user_id)
+
+    def forget_team(self, team_id: str) -> int:
+        """`forget(team_id=…)`, returning how many people, subscriptions, personal messages and team posts went."""
+        removed = self.forget(team_id=team_id)
+        return sum(removed.get(name, 0) for name in ("people", "subscriptions", "personal_schedules", "team_posts"))

@@ -33,6 +33,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from bot import metrics
+
 BUSY_TIMEOUT_SECONDS = 30
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,9 @@ class Database:
         """The most connections this engine opens at once (its pool and the overflow): what the sizing formula
         in docs/operations.md counts per pool. Set by `_make_engine`."""
         self.engine = self._make_engine(pool_size, max_overflow, pool_timeout)
+        # Connections in use, for `toggl_bot_db_connections_in_use` (bot.metrics): near `max_connections`, requests wait.
+        sa.event.listen(self.engine, "checkout", lambda *_: metrics.connection_checked(1))
+        sa.event.listen(self.engine, "checkin", lambda *_: metrics.connection_checked(-1))
         self._writers: WriterTurns | None = None if self.is_postgres else WriterTurns()
         """SQLite has one writer at a time. Threads of this process queue for it here, handing over at once,
         rather than in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between tries under load; writes

@@ -102,6 +102,12 @@ class People:
             rows = conn.execute(sa.select(people).order_by(people.c.team_id, people.c.user_id)).mappings()
             return [_person(row) for row in rows]
 
+    def of_team(self, team_id: str) -> list[Person]:
+        """Every connected person of one Slack workspace (to forget their tokens' traces when it uninstalls)."""
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(people).where(people.c.team_id == team_id).order_by(people.c.user_id)).mappings()
+            return [_person(row) for row in rows]
+
     def sample(self, limit: int) -> list[Person]:
         """Up to `limit` people, newest connections first: enough to tell whether the key still fits."""
         with self._db.read() as conn:

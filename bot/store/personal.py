@@ -100,12 +100,6 @@ class PersonalSchedules:
                 .values(paused_reason=reason, updated_at=self._clock.stamp())
             ).rowcount
 
-    def forget_team(self, conn: sa.Connection, team_id: str) -> int:
-        """Within the caller's transaction, delete a whole Slack workspace's schedules and slots."""
-        ids = sa.select(personal_schedules.c.id).where(personal_schedules.c.team_id == team_id)
-        conn.execute(sa.delete(personal_slots).where(personal_slots.c.schedule_id.in_(ids)))
-        return conn.execute(sa.delete(personal_schedules).where(personal_schedules.c.team_id == team_id)).rowcount
-
     def _all(self, where: sa.ColumnElement[bool]) -> list[PersonalSchedule]:
         with self._db.read() as conn:
             rows = conn.execute(sa.select(personal_schedules).where(where).order_by(personal_schedules.c.id)).mappings()

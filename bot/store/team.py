@@ -186,13 +186,6 @@ class TeamPosts:
                 found.setdefault(int(toggl_id), (user_id, bool(nudge)))
         return found
 
-    def forget_team(self, conn: sa.Connection, team_id: str) -> int:
-        """Within the caller's transaction, delete a whole Slack workspace's team posts, slots and say."""
-        ids = sa.select(team_posts.c.id).where(team_posts.c.team_id == team_id)
-        conn.execute(sa.delete(team_slots).where(team_slots.c.post_id.in_(ids)))
-        conn.execute(sa.delete(team_prefs).where(team_prefs.c.team_id == team_id))
-        return conn.execute(sa.delete(team_posts).where(team_posts.c.team_id == team_id)).rowcount
-
     def _all(self, where: sa.ColumnElement[bool]) -> list[TeamPost]:
         with self._db.read() as conn:
             rows = conn.execute(sa.select(team_posts).where(where).order_by(team_posts.c.id)).mappings()

@@ -61,7 +61,9 @@ class TeamRunner(Job[TeamPost, TeamOutcome]):
         self.service = service
         self.team = service.team
         self.slack = slack
-        self.claims = Claims(self.team.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log)
+        self.claims = Claims(
+            self.team.leases, service.schedule_clock, grace=grace, lease_seconds=lease_seconds, logger=log, kind="team"
+        )
 
     def __repr__(self) -> str:
         return f"TeamRunner({self.claims.owner!r})"

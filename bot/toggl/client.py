@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bot import __version__
+from bot import __version__, metrics
 from bot.clock import SYSTEM, Clock
 from bot.toggl.errors import (
     AnswerTooLarge,
@@ -531,11 +531,14 @@ class TogglClient:
                 method, self._base_url + path, params=params, json=json, timeout=self._timeout, stream=True
             )
         except requests.Timeout as err:
+            metrics.toggl_answered(path, "timeout")
             raise TogglUnavailable("Toggl did not answer in time", path=path) from err
         except requests.RequestException as err:
+            metrics.toggl_answered(path, "unreachable")
             raise TogglUnavailable("Toggl could not be reached", path=path) from err
         finally:
             self._next_at = time.monotonic() + self._min_interval
+        metrics.toggl_answered(path, response.status_code)
         with response:  # closing a body we did not finish drops its connection rather than reading on
             self._note_quota(response, _bucket(path))
             if response.status_code >= 400:
@@ -589,6 +592,7 @@ class TogglClient:
             if path.startswith("/reports/") and not has_quota_headers:
                 return FeatureUnavailable(f"Toggl's plan lacks this report (402 on {where})", status=status, path=path)
             bucket = _bucket(path)
+            metrics.quota_refused(bucket)
             which = "user quota" if bucket == "me" else "quota"
             return QuotaExceeded(
                 f"Toggl's hourly {which} is spent (402 on {where})", resets_in=resets_in, path=path, bucket=bucket

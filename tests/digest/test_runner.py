@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 from slack_sdk import WebClient
 
 from bot import buttons
@@ -470,3 +471,19 @@ def test_a_runner_stopped_past_the_grace_still_skips_what_it_missed(
     (outcome,) = runner.run_due()
     assert outcome.status == "skipped"
     assert posts(fake_slack, "C1") == []
+
+
+# -- metrics (issue 22) ----------------------------------------------------------------------------------
+
+
+def test_a_posted_digest_is_counted_for_the_operators(
+    ada: dict, service: Service, fake_slack: FakeSlack, monday: dt.datetime
+) -> None:
+    def posted() -> float:
+        return REGISTRY.get_sample_value("toggl_bot_scheduled_posts_total", {"kind": "digest", "outcome": "posted"}) or 0.0
+
+    before = posted()
+    subscribe(service)
+    (outcome,) = runner_for(service, fake_slack, monday).run_due()
+    assert outcome.status == "posted"
+    assert posted() == before + 1
