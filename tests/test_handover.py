@@ -168,8 +168,12 @@ def test_commands_acknowledged_by_an_instance_killed_with_sigkill_are_answered_b
         for n in range(COMMANDS):
             (answer,) = [call.body for call in fake_slack.wait_for_calls(f"/hooks/p{n}", timeout=30)]
             assert "Website redesign" in all_text(answer) and answer.get("response_type") == "ephemeral"
-        (start,) = [call.body for call in fake_slack.wait_for_calls("/hooks/start", timeout=30)]
-        assert "cannot tell whether it was done" in all_text(start) or "Started" in all_text(start)
+        # Killed between delivering its answer and releasing its hold, the doomed instance has answered `start` and
+        # the survivor answers again that it cannot tell: two answers then, never two timers.
+        fake_slack.wait_for_calls("/hooks/start", timeout=30)
+        said = [all_text(call.body) for call in fake_slack.of("/hooks/start")]
+        assert 1 <= len(said) <= 2 and sum("Started" in text for text in said) <= 1
+        assert all("cannot tell whether it was done" in text or "Started" in text for text in said)
         starts = [
             r
             for r in fake_toggl.requests
