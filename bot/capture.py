@@ -67,13 +67,10 @@ def log_answer(command: LogTime, account: Account, service: Service) -> Message:
         if not isinstance(found, Project):
             return found
         project, workspace_id = found, found.workspace_id or workspace_id
-    task_id = command.task_id
-    if project is not None and command.task and task_id is None:
-        task = resolve_task(command.task, project, account, service, workspace_id)
-        if not isinstance(task, int):
-            return task
-        task_id = task
-    billable = command.billable if command.billable is not None else (project.billable if project else None)
+    chosen = _task_and_billable(command, project, account, service, workspace_id, command.task_id)
+    if not isinstance(chosen, tuple):
+        return chosen
+    task_id, billable = chosen
     try:
         entry = tracking.log_entry(
             service.reader,
@@ -116,6 +113,25 @@ def project_for_write(typed: str, account: Account, service: Service, workspace_
     return {**missing, "text": missing["text"] + " Nothing was logged."}
 
 
+def _task_and_billable(
+    command: LogTime | EditEntry,
+    project: Project | None,
+    account: Account,
+    service: Service,
+    workspace_id: int,
+    task_id: int | None = None,
+) -> tuple[int | None, bool | None] | Message:
+    """The entry's task (typed, found in its project) and billable flag (as said, else the project's default); or
+    the message saying why the task could not be found."""
+    if project is not None and command.task and task_id is None:
+        task = resolve_task(command.task, project, account, service, workspace_id)
+        if not isinstance(task, int):
+            return task
+        task_id = task
+    billable = command.billable if command.billable is not None else (project.billable if project else None)
+    return task_id, billable
+
+
 def delete_answer(command: DeleteEntry, account: Account, service: Service) -> Message:
     """Undo: delete exactly the entry the button names."""
     if tracking.delete_entry(service.reader, account, command.workspace_id, command.entry_id):
@@ -132,13 +148,10 @@ def edit_answer(command: EditEntry, account: Account, service: Service) -> Messa
         if not isinstance(found, Project):
             return found
         project = found
-    task_id = None
-    if project is not None and command.task:
-        task = resolve_task(command.task, project, account, service, workspace_id)
-        if not isinstance(task, int):
-            return task
-        task_id = task
-    billable = command.billable if command.billable is not None else (project.billable if project else None)
+    chosen = _task_and_billable(command, project, account, service, workspace_id)
+    if not isinstance(chosen, tuple):
+        return chosen
+    task_id, billable = chosen
     try:
         entry = tracking.edit_entry(
             service.reader,

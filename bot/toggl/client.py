@@ -367,14 +367,7 @@ class TogglClient:
             "duration": -1,
             "description": description,
         }
-        if project_id is not None:
-            body["project_id"] = project_id
-        if task_id is not None:
-            body["task_id"] = task_id
-        if billable is not None:
-            body["billable"] = billable
-        if list(tags):
-            body["tags"] = list(tags)
+        body.update(_entry_fields(project_id, task_id, billable, tags))
         return self._model(TimeEntry, self._request("POST", f"/api/v9/workspaces/{workspace_id}/time_entries", json=body))
 
     def stop_entry(self, workspace_id: int, entry_id: int) -> TimeEntry:
