@@ -166,6 +166,14 @@ class TogglReader:
             raise toggl.NotFound("This Toggl account has no default workspace")
         return default
 
+    def kept_workspace_id(self, account: Account) -> int | None:
+        """The chosen workspace, or the default one from the profile as last fetched however long ago: asks Toggl
+        nothing (a webhook delivery must cost no request); None when neither is known."""
+        if account.workspace_id is not None:
+            return account.workspace_id
+        cached = self.doc(account, "me")
+        return Me.model_validate_json(cached[0]).default_workspace_id if cached is not None else None
+
     def projects(self, account: Account, workspace_id: int, *, max_age: float | None = None) -> Snapshot[Project]:
         """Every project of the workspace, archived ones too, each with its client's name filled in.
 

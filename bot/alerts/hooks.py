@@ -116,8 +116,8 @@ def alerting(service: Service, team_id: str, workspace_id: int) -> Iterator[tupl
             account = service.accounts.account(Asker(team_id=team_id, user_id=sub.user_id))
         except (NotConnected, ReconnectNeeded, KeyMissing):
             continue
-        chosen = account.workspace_id or (account.person.workspace_id if account.person else None)
-        if chosen is None:
+        chosen = service.reader.kept_workspace_id(account)
+        if chosen is None:  # never known: one `/me`, kept an hour, and then known without asking
             try:
                 chosen = service.reader.workspace_id(account)
             except toggl.TogglError:
