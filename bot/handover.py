@@ -24,10 +24,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Literal
 
 from cryptography.fernet import InvalidToken
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers import Reply, answer
@@ -72,6 +76,40 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A hold not yet written: its id, and its write for a transaction of the caller's."""
+
+    id: str
+    write: Callable[[Connection], None] = field(repr=False)
+
+
+_HELD_AT_DOOR: ContextVar[str | None] = ContextVar("held_at_door", default=None)
+"""The hold the door wrote for the request this thread is serving, in the transaction that claimed its signature."""
+
+
+@contextmanager
+def held_at_door(held_id: str | None) -> Iterator[None]:
+    """While the door hands a slash command to Bolt: its listener's `hold` finds the hold written already."""
+    token = _HELD_AT_DOOR.set(held_id)
+    try:
+        yield
+    finally:
+        _HELD_AT_DOOR.reset(token)
+
+
+def door_hold() -> str | None:
+    """The hold the door wrote for the slash command this thread is serving, if it did."""
+    return _HELD_AT_DOOR.get()
+
+
+def command_request(command: Mapping[str, str]) -> tuple[Asker, Request]:
+    """Who asked a slash command, and how to answer it again: from its form fields (the door's, or Bolt's
+    `command`), so that the door holds it exactly as its listener would."""
+    asker = Asker(team_id=command.get("team_id"), user_id=command.get("user_id"), channel_id=command.get("channel_id"))
+    return asker, Request(command.get("text") or "", "respond", asker.channel_id, command.get("response_url"))
+
+
+@dataclass(frozen=True)
 class Taken:
     """A request another instance acknowledged and did not answer, now ours to answer."""
 
@@ -97,10 +135,26 @@ class Handover:
 
     def hold(self, asker: Asker, request: Request) -> str | None:
         """Write the request down before it is acknowledged; its id, or None when the database would not take
-        it (then it is answered all the same, only not handed over should this instance die)."""
+        it (then it is answered all the same, only not handed over should this instance die). A slash command
+        arriving through the door is held there already (`held_at_door`)."""
+        held = door_hold()
+        if held is not None:
+            return held
+        prepared = self.prepare(asker, request)
+        if prepared is None:
+            return None
+        try:
+            self._held.hold(prepared.write)
+        except SQLAlchemyError as err:
+            log.warning("Could not hold a request for hand-over (%s); it is answered here only", type(err).__name__)
+            return None
+        return prepared.id
+
+    def prepare(self, asker: Asker, request: Request) -> Prepared | None:
+        """The hold, encrypted and ready to be written in a transaction of the caller's; None for a request
+        without a person to answer."""
         if asker.team_id is None or asker.user_id is None:
             return None
-        held_id = uuid.uuid4().hex
         plain = {
             "text": without_tokens(request.text),
             "reply": request.reply,
@@ -108,13 +162,9 @@ class Handover:
             "response_url": request.response_url,
             "typed_in_dm": asker.typed_in_dm,
         }
-        try:
-            ciphertext = self._cipher.encrypt(json.dumps(plain))
-            self._held.hold(held_id, asker.team_id, asker.user_id, ciphertext, self.owner, self.lease_seconds)
-        except SQLAlchemyError as err:
-            log.warning("Could not hold a request for hand-over (%s); it is answered here only", type(err).__name__)
-            return None
-        return held_id
+        held_id, ciphertext = uuid.uuid4().hex, self._cipher.encrypt(json.dumps(plain))
+        write = self._held.holding(held_id, asker.team_id, asker.user_id, ciphertext, self.owner, self.lease_seconds)
+        return Prepared(held_id, write)
 
     def done(self, held_id: str | None) -> None:
         """The answer was delivered (or could not be, and never will): nobody needs to take it over."""

@@ -87,7 +87,7 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
     receive, watcher = alert_receiver(settings, service, pool)
     bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)
-    app = wsgi_app(bolt, service, settings, receive=receive, acks_first=acks_first)
+    app = wsgi_app(bolt, service, settings, receive=receive, acks_first=acks_first, handover=handover)
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket

@@ -9,8 +9,7 @@ from slack_sdk import WebClient
 
 from bot.answers import answer, from_copy
 from bot.commands import Connect, DigestSubscribe, parse
-from bot.handover import Request
-from bot.identity import Asker
+from bot.handover import command_request
 from handlers.deps import Deps, via_dm, via_respond
 from handlers.surfaces import open_connect_form, open_digest_form
 
@@ -22,12 +21,14 @@ def register(app: App, deps: Deps) -> None:
         ack()
         words = parse(command.get("text") or "")
         user_id = command["user_id"]
-        asker = Asker(team_id=command["team_id"], user_id=user_id, channel_id=command.get("channel_id"))
+        asker, request = command_request(command)
         if isinstance(words, Connect) and words.token is None:
             trigger_id = command.get("trigger_id") or ""
             deps.soon(open_connect_form, client, deps.service, trigger_id, asker, command.get("response_url"))
+            deps.not_held()
             return
         if isinstance(words, DigestSubscribe) and words.bare and asker.channel_id:
+            deps.not_held()
             deps.soon(
                 open_digest_form,
                 client,
@@ -39,8 +40,7 @@ def register(app: App, deps: Deps) -> None:
                 response_url=command.get("response_url"),
             )
             return
-        response_url = command.get("response_url")
-        held = deps.hold(asker, Request(command.get("text") or "", "respond", asker.channel_id, response_url))
+        held = deps.hold(asker, request)  # in `serve`, the door wrote it already, with the signature
         deps.later(
             lambda: answer(words, asker, deps.service),
             via_respond(respond),

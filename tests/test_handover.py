@@ -11,10 +11,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from bot.clock import FrozenClock
@@ -220,3 +222,50 @@ def test_an_answer_slack_cannot_take_releases_its_hold_instead_of_holding_it_for
     assert deps.pool.wait_idle(timeout=10)
     clock.advance(seconds=120)
     assert other.take_over() == []  # released, not left for ever
+
+
+def test_the_door_holds_a_slash_command_in_the_one_commit_that_claims_its_signature(
+    service: Service, cipher: TokenCipher, clock: FrozenClock, fake_slack: FakeSlack, fake_toggl: FakeToggl
+) -> None:
+    """Issue 23: an ack waited for two commits, the signature's and then the hold's, each queued behind the
+    others of a burst. The door now writes both in one transaction, and a replay writes no second hold."""
+    from bot.app import create_app
+    from bot.doors import wsgi_app
+    from bot.work import WorkPool
+    from tests.fakes.app import settings_for
+    from tests.fakes.server import WSGILoopback
+    from tests.fakes.signing import signed_headers
+
+    handover = Handover(HeldAnswers(service.database, clock), cipher, lease_seconds=30)
+    pool, side = WorkPool(workers=1), WorkPool(workers=1)
+    gate = threading.Event()
+    pool.submit(gate.wait, 30)  # the answers wait behind it: the only writes are the ack's own
+    settings = settings_for(fake_slack, fake_toggl, service.database.url.render_as_string(hide_password=False))
+    app = create_app(settings, service=service, pool=pool, side=side, handover=handover)
+    commits: list[str] = []
+    sa.event.listen(service.database.engine, "commit", lambda _conn: commits.append(threading.current_thread().name))
+    try:
+        with WSGILoopback(wsgi_app(app, service, settings, handover=handover)) as server:
+            sender = SlackSender(server.url + "/slack/events", fake_slack.hook("door"))
+            body = sender.command_body(f"projects {TOKEN}")
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+            assert requests.post(sender.url, data=body, headers=headers, timeout=10).status_code == 200
+            assert len([name for name in commits if "process_request" in name]) == 1  # the ack's thread
+            with service.database.read() as conn:
+                (row,) = conn.execute(sa.select(held_answers)).all()
+            assert row.user_id == "U1" and TOKEN not in cipher.decrypt(row.request_ciphertext)
+
+            replay = requests.post(sender.url, data=body, headers=headers, timeout=10)
+            assert replay.status_code == 200 and replay.text == ""
+            with service.database.read() as conn:
+                assert conn.execute(sa.select(sa.func.count()).select_from(held_answers)).scalar() == 1
+
+            # A form answers `connect` without a token: the door's hold is let go once the ack is sent.
+            assert sender.command("connect").status_code == 200
+            assert side.wait_idle(timeout=10)
+            with service.database.read() as conn:
+                assert conn.execute(sa.select(held_answers.c.id)).scalars().all() == [row.id]
+    finally:
+        gate.set()
+        pool.shutdown(wait=True)
+        side.shutdown(wait=True)

@@ -32,6 +32,7 @@ from bot.doors.pages import HOME_PATH, PRIVACY_PATH, Pages
 from bot.doors.routing import Router, route
 from bot.doors.slack import EVENTS_PATH, SlackDoor
 from bot.doors.toggl import WEBHOOKS_PATH, Receive, TogglDoor
+from bot.handover import Handover
 from bot.settings import INSTALL_PATH, Settings
 from bot.store import Database, SeenRequests
 from bot.work import AcksFirst
@@ -50,10 +51,12 @@ def router(
     metrics_token: str | None = None,
     pages: Pages | None = None,
     acks_first: AcksFirst | None = None,
+    handover: Handover | None = None,
 ) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves. `acks_first` is told of every
-    request, so that the after-ack pools start their jobs once the door has answered (`bot.work.AcksFirst`)."""
-    slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret)
+    request, so that the after-ack pools start their jobs once the door has answered (`bot.work.AcksFirst`).
+    With `handover`, the Slack door holds each slash command as it claims its signature (`bot.handover`)."""
+    slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret, handover=handover)
     return Router(
         [
             route("GET HEAD", HEALTH_PATH, Health(database)),
@@ -70,7 +73,13 @@ def router(
 
 
 def wsgi_app(
-    app: App, service: Service, settings: Settings, *, receive: Receive | None = None, acks_first: AcksFirst | None = None
+    app: App,
+    service: Service,
+    settings: Settings,
+    *,
+    receive: Receive | None = None,
+    acks_first: AcksFirst | None = None,
+    handover: Handover | None = None,
 ) -> Router:
     """The WSGI callable served for `app` and `service`, with the secrets from `settings`; Toggl's deliveries go
     to `receive` (`bot.app.alert_receiver`) once answered."""
@@ -87,4 +96,5 @@ def wsgi_app(
         metrics_token=metrics_token,
         pages=pages,
         acks_first=acks_first,
+        handover=handover,
     )

@@ -43,6 +43,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import metrics
 from bot.commands import READ_ONLY, parse
 from bot.doors.door import Refused, Request, json_answer, plain
+from bot.handover import Handover, Prepared, command_request, held_at_door
 from bot.logs import bind
 from bot.store import SeenRequests, Unrecorded
 
@@ -57,13 +58,16 @@ TROUBLE = "A moment of trouble on our side: I could not take that request. Pleas
 class SlackDoor:
     """Slack's checks in front of Bolt; `events` and `oauth` are the doors the router's routes name."""
 
-    def __init__(self, app: App, seen: SeenRequests, *, events_path: str, signing_secret: str) -> None:
+    def __init__(
+        self, app: App, seen: SeenRequests, *, events_path: str, signing_secret: str, handover: Handover | None = None
+    ) -> None:
         self.app = app
         self.events_path = events_path
         flow = app.oauth_flow  # without OAuth, "Add to Slack" is an unknown path: 404, as Bolt answered
         self.oauth_paths = (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
         self._bolt = SlackRequestHandler(app, path=events_path)
         self._seen = seen
+        self._handover = handover
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def events(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
@@ -86,7 +90,8 @@ class SlackDoor:
             raise
         kind = admitted.kind
         if admitted.carry_out:
-            return self._bolt(request.environ, answered)
+            with held_at_door(admitted.held):
+                return self._bolt(request.environ, answered)
         metrics.acked(kind, "replay", time.perf_counter() - started)
         return plain(start_response, "200 OK", "")  # a replay: acknowledged, not carried out
 
@@ -113,8 +118,9 @@ class SlackDoor:
         # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
         if self._verifier is None or kind == "block_suggestion":
             return _Admitted(True, kind)
+        hold = self._hold(kind, text)
         try:
-            first = self._seen.first_time(f"sig:{signature}")
+            first = self._seen.first_time(f"sig:{signature}", also=hold.write if hold is not None else None)
         except Unrecorded:
             if kind == "command" and isinstance(parse(_command_text(text)), READ_ONLY):
                 log.warning("Ran a read-only command whose signature the database could not record")
@@ -125,7 +131,15 @@ class SlackDoor:
             raise _Unsure(kind) from None
         if not first:
             log.info("Ignored a replayed request: the same signed request was already handled")
-        return _Admitted(first, kind)
+        return _Admitted(first, kind, held=hold.id if first and hold is not None else None)
+
+    def _hold(self, kind: str, text: str) -> Prepared | None:
+        """A slash command's hold for hand-over (`bot.handover`), written in the transaction that claims its
+        signature: an ack waits for one commit instead of two (`bench.ack_floor`)."""
+        if kind != "command" or self._handover is None:
+            return None
+        fields = {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
+        return self._handover.prepare(*command_request(fields))
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,8 @@ class _Admitted:
     """False for a replay: acknowledged, not carried out."""
     kind: str
     """What Slack sent: `command`, an interaction's type, or an envelope's (`event_callback`)."""
+    held: str | None = None
+    """A slash command's hold, written with its signature (`bot.handover`)."""
 
 
 class _Unsure(Exception):

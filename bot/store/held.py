@@ -9,9 +9,11 @@ an instance that died (`kill -9`, an out-of-memory kill): any instance takes it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 
 from bot.clock import Clock
 from bot.store.engine import Database
@@ -39,8 +41,16 @@ class HeldAnswers:
     def time(self) -> float:
         return self._clock.time()
 
-    def hold(self, row_id: str, team_id: str, user_id: str, ciphertext: str, owner: str, lease_seconds: float) -> None:
-        """Write the row before the acknowledgement: with the other writes acknowledgements wait for (`together`)."""
+    def hold(self, write: Callable[[Connection], None]) -> None:
+        """Write a row (`holding`) before the acknowledgement: with the other writes acknowledgements wait for
+        (`together`)."""
+        self._db.together(write)
+
+    def holding(
+        self, row_id: str, team_id: str, user_id: str, ciphertext: str, owner: str, lease_seconds: float
+    ) -> Callable[[Connection], None]:
+        """The row's write, for a transaction of the caller's: the door writes it in the one that claims the
+        request's signature (`SeenRequests.first_time(also=…)`), so an ack waits for one commit, not two."""
         now = self._clock.time()
         row = {
             "id": row_id,
@@ -52,7 +62,11 @@ class HeldAnswers:
             "lease_expires_at": now + lease_seconds,
             "attempts": 1,
         }
-        self._db.together(lambda conn: conn.execute(_HOLD, row))
+
+        def write(conn: Connection) -> None:
+            conn.execute(_HOLD, row)
+
+        return write
 
     def let_go(self, row_id: str) -> None:
         """Give a taken row back untried (this instance cannot read it): the next sweep elsewhere may take it."""

@@ -20,8 +20,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
@@ -67,14 +69,17 @@ class SeenRequests:
             .returning(seen_requests.c.key)
         )
 
-    def first_time(self, key: str) -> bool:
+    def first_time(self, key: str, *, also: Callable[[Connection], None] | None = None) -> bool:
         """True for the one claim of a key that wins, here or on any instance; False for a repeat within
-        `KEEP_SECONDS`. Raises `Unrecorded` when the database would not take the key, after retrying."""
+        `KEEP_SECONDS`. Raises `Unrecorded` when the database would not take the key, after retrying.
+
+        `also` is written in the claim's own transaction, and only if the claim wins: a slash command's hold
+        (`bot.handover`), so that its ack waits for one commit. Both are written, or neither."""
         key = key[:80]
         pauses = iter(self._retry_pauses)
         while True:
             try:
-                claimed = self._claim(key, self._clock.time())
+                claimed = self._claim(key, self._clock.time(), also)
             except SQLAlchemyError as err:
                 pause = next(pauses, None)
                 if pause is None:
@@ -85,21 +90,32 @@ class SeenRequests:
             self._maybe_prune()
             return claimed
 
-    def _claim(self, key: str, now: float) -> bool:
+    def _claim(self, key: str, now: float, also: Callable[[Connection], None] | None) -> bool:
         # Together with the other keys and holds being written for acknowledgements (`Database.together`); the
         # statement is built once, as building it took more of an ack's time than running it.
         params = {"key": key, "now": now, "stale_before": now - KEEP_SECONDS}
-        return self._db.together(lambda conn: conn.execute(self._claim_statement, params).first() is not None)
+
+        def claim(conn: Connection) -> bool:
+            won = conn.execute(self._claim_statement, params).first() is not None
+            if won and also is not None:
+                also(conn)
+            return won
+
+        return self._db.together(claim)
 
     def _maybe_prune(self) -> None:
-        """Delete long-expired keys now and then, so the table holds about 15 minutes of requests."""
+        """Delete long-expired keys now and then, so the table holds about 15 minutes of requests: on a thread of
+        its own, as the first request of each minute waited for the delete before its ack (`bench.ack_floor`)."""
         now = self._clock.time()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_SECONDS:
             return
         if not self._prune_lock.acquire(blocking=False):
             return  # another thread of this process is at it
+        self._pruned_at = now
+        threading.Thread(target=self._prune, args=(now,), name="seen-prune", daemon=True).start()
+
+    def _prune(self, now: float) -> None:
         try:
-            self._pruned_at = now
             with self._db.write() as conn:
                 conn.execute(sa.delete(seen_requests).where(seen_requests.c.seen_at < now - KEEP_SECONDS))
         except SQLAlchemyError as err:  # the keys stay reusable in place; the next prune tries again
