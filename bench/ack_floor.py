@@ -27,9 +27,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,13 +124,55 @@ def send_burst(urls: list[str], bodies: list[str], timeout: float | None = None)
     return [(ms, status) for ms, status in json.loads(done.stdout)]
 
 
-def half_open(address: tuple[str, int], count: int) -> list[socket.socket]:
+HALF_A_REQUEST = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+TRICKLE_SECONDS = 5.0
+"""How often each half-open connection sends one more byte of its headers: within the server's `CHANNEL_TIMEOUT`
+(15 s), so that none is closed as silent and the attack lasts the whole scenario, as a slowloris client's does."""
+
+
+@contextmanager
+def half_open(address: tuple[str, int], count: int) -> Iterator[list[socket.socket]]:
+    """`count` connections that sent half a request, held open until the block ends. The measuring starts once
+    the server has taken them in (2 s): the attack measured is the one going on, not its first second."""
     hogs = []
     for _ in range(count):
         hog = socket.create_connection(address, timeout=10)
-        hog.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n")
+        hog.sendall(HALF_A_REQUEST)
         hogs.append(hog)
-    return hogs
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.wait(TRICKLE_SECONDS):
+            for hog in hogs:
+                with suppress(OSError):  # closed by the server: it is counted in `held_open`
+                    hog.send(b"X")
+
+    keeper = threading.Thread(target=trickle, name="half-open", daemon=True)
+    keeper.start()
+    time.sleep(2.0)
+    try:
+        yield hogs
+    finally:
+        stop.set()
+        keeper.join()
+        for hog in hogs:
+            hog.close()
+
+
+def held_open(hogs: list[socket.socket]) -> int:
+    """How many of the connections the server has not closed (a closed one reads as end of file at once)."""
+    alive = 0
+    for hog in hogs:
+        hog.setblocking(False)
+        try:
+            alive += hog.recv(1) != b""
+        except BlockingIOError:
+            alive += 1
+        except OSError:
+            pass
+        finally:
+            hog.setblocking(True)
+    return alive
 
 
 @dataclass
@@ -286,35 +329,29 @@ def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) 
         bare_served = [running.enter_context(bare(env, Path(tmp))) for _ in range(instances)]
         warm(world, ours_served, f"r{run}{name}warm-o")
         warm(world, bare_served, f"r{run}{name}warm-b")
-        hogs: list[socket.socket] = []
-        if name == "half-open":
-            hogs = half_open(ours_served[0].address, args.half_open)
+        attack: AbstractContextManager[list[socket.socket]] = (
+            half_open(ours_served[0].address, args.half_open) if name == "half-open" else nullcontext([])
+        )
         profile = Path(args.profile) / f"ours-{name}-run{run}.json" if args.profile else None
         if profile is not None:
             profile.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with profiled(ours_served[0].process.pid, profile):
-                for burst in range(args.bursts):
-                    turns = [("bare", bare_served), ("ours", ours_served)]
-                    for which, served in turns if burst % 2 == 0 else reversed(turns):
-                        tag = f"r{run}{name}{which}{burst}"
-                        acks = one_burst(world, served, tag, args.commands, cpu=result.cpu[which])
-                        getattr(result, which).extend(acks)
-            if name == "half-open" and args.stall_timeout:
-                bare_hogs = half_open(bare_served[0].address, args.half_open)
-                try:
-                    stalled = one_burst(world, bare_served[:1], f"r{run}stall", args.commands, args.stall_timeout)
-                finally:
-                    for hog in bare_hogs:
-                        hog.close()
-                answered = sum(status == 200 for _, status in stalled)
-                result.notes.append(
-                    f"bare Bolt (gunicorn) under the same {args.half_open} half-open connections: {answered} of "
-                    f"{args.commands} acked within {args.stall_timeout:g} s"
-                )
-        finally:
-            for hog in hogs:
-                hog.close()
+        with attack as hogs, profiled(ours_served[0].process.pid, profile):
+            for burst in range(args.bursts):
+                turns = [("bare", bare_served), ("ours", ours_served)]
+                for which, served in turns if burst % 2 == 0 else reversed(turns):
+                    tag = f"r{run}{name}{which}{burst}"
+                    acks = one_burst(world, served, tag, args.commands, cpu=result.cpu[which])
+                    getattr(result, which).extend(acks)
+            if hogs:
+                result.notes.append(f"half-open connections still held open after the last burst: {held_open(hogs)}")
+        if name == "half-open" and args.stall_timeout:
+            with half_open(bare_served[0].address, args.half_open):
+                stalled = one_burst(world, bare_served[:1], f"r{run}stall", args.commands, args.stall_timeout)
+            answered = sum(status == 200 for _, status in stalled)
+            result.notes.append(
+                f"bare Bolt (gunicorn) under the same {args.half_open} half-open connections: {answered} of "
+                f"{args.commands} acked within {args.stall_timeout:g} s"
+            )
     return result
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from waitress.server import BaseWSGIServer, create_server
 
+from bot import http_loop
 from bot.alerts.watch import CHECK_TICK
 from bot.app import WORK_THREADS, alert_receiver, create_app, slack_wiring, start_scheduler
 from bot.doors import wsgi_app
@@ -91,6 +92,7 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket
+    http_loop.install(server)
     stopping = threading.Event()
     deps, gateway = Deps(service, pool, side, handover=handover), slack_wiring(settings, service).gateway
     sweeper = every(handover.lease_seconds / 3, lambda: sweep(deps, gateway, taking=not stopping.is_set()))
