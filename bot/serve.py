@@ -5,9 +5,10 @@ command line imports it, so nothing below has to reach back up for it.
 
 Why waitress: gunicorn's threaded worker gave each connection a thread while it read the request, so sixteen
 clients that sent half a request and stopped held every thread, and every real ack timed out.
-waitress reads requests on one asyncore loop (with `poll`, so thousands of sockets), drops a
-connection idle for `CHANNEL_TIMEOUT`, answers a body over `MAX_BODY_BYTES` with 413 from its
-`Content-Length` before reading it, and hands only complete requests to its `HTTP_THREADS` threads.
+waitress reads requests on one asyncore loop, drops a connection idle for `CHANNEL_TIMEOUT`, answers a body
+over `MAX_BODY_BYTES` with 413 from its `Content-Length` before reading it, and hands only complete requests
+to its `HTTP_THREADS` threads. Its loop runs on one lasting epoll set (`bot.http_loop`), so that connections
+held open and idle cost nothing on each turn.
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ def serving(**overrides: Any) -> Iterator[tuple[str, http_loop.EpollLoop]]:
     try:
         yield f"http://127.0.0.1:{port}", loop
     finally:
-        server.trigger.pull_trigger(lambda: loop.close_all(server._map))  # run on the loop: the map empties, the loop ends
+        connections = server._map  # type: ignore[attr-defined]
+        # run on the loop thread: every connection and the server close, the map empties, the loop ends
+        server.trigger.pull_trigger(lambda: loop.close_all(connections))  # type: ignore[attr-defined]
         runner.join(timeout=10)
         server.task_dispatcher.shutdown()
     assert not runner.is_alive()
