@@ -50,7 +50,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("answers", ["bot.answers", "bot.handover"]),
     ("doors", ["handlers", "bot.doors"]),
-    ("entry", ["bot.app", "bot.serve", "bot.doctor", "bot.__main__"]),
+    ("entry", ["bot.app", "bot.serve", "bot.http_loop", "bot.doctor", "bot.__main__"]),
 ]
 """Bottom first. A module belongs to the layer of the longest prefix that names it."""
 
