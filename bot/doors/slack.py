@@ -113,12 +113,12 @@ class SlackDoor:
                 note="Refused a request with a missing, wrong or stale Slack signature",
                 level=logging.WARNING,
             )
-        kind = _kind(text, request.content_type)
+        kind, form = _kind(text, request.content_type)
         # Type-ahead requests carry no trigger id, so typing the same letters again within a second can repeat
         # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
         if self._verifier is None or kind == "block_suggestion":
             return _Admitted(True, kind)
-        hold = self._hold(kind, text)
+        hold = self._hold(kind, form)
         try:
             first = self._seen.first_time(f"sig:{signature}", also=hold.write if hold is not None else None)
         except Unrecorded:
@@ -133,12 +133,12 @@ class SlackDoor:
             log.info("Ignored a replayed request: the same signed request was already handled")
         return _Admitted(first, kind, held=hold.id if first and hold is not None else None)
 
-    def _hold(self, kind: str, text: str) -> Prepared | None:
+    def _hold(self, kind: str, form: dict[str, list[str]]) -> Prepared | None:
         """A slash command's hold for hand-over (`bot.handover`), written in the transaction that claims its
         signature: an ack waits for one commit instead of two (`bench.ack_floor`)."""
         if kind != "command" or self._handover is None:
             return None
-        fields = {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
+        fields = {name: values[0] for name, values in form.items()}
         return self._handover.prepare(*command_request(fields))
 
 
@@ -178,16 +178,17 @@ def _signed(verifier: SignatureVerifier, text: str, timestamp: str, signature: s
     return verifier.is_valid(body=text, timestamp=timestamp, signature=signature)
 
 
-def _kind(text: str, content_type: str) -> str:
-    """What Slack sent (an event, an interaction's type, or `command`); raises `Refused` (400) for a body that
-    is not the shape Slack sends, which Bolt or a listener would otherwise fail on. The team it names goes into
-    the log context (`bot.logs.bind`), so every line about this request says which workspace it was."""
+def _kind(text: str, content_type: str) -> tuple[str, dict[str, list[str]]]:
+    """What Slack sent (an event, an interaction's type, or `command`), and its form fields (none for JSON);
+    raises `Refused` (400) for a body that is not the shape Slack sends, which Bolt or a listener would otherwise
+    fail on. The team it names goes into the log context (`bot.logs.bind`), so every line about this request
+    says which workspace it was."""
     if content_type.startswith("application/json"):
         found = _json_object(text, "The request body")
         if found.get("type") == "event_callback" and not isinstance(found.get("event"), dict):
             raise Refused("400 Bad Request", "The event is not an object.")
         bind(team=found.get("team_id"))
-        return str(found["type"])
+        return str(found["type"]), {}
     try:
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=500)
     except ValueError:
@@ -199,13 +200,13 @@ def _kind(text: str, content_type: str) -> str:
             raise Refused("400 Bad Request", "The payload names no user.")
         team = payload.get("team")
         bind(team=team.get("id") if isinstance(team, dict) else user.get("team_id"))
-        return str(payload["type"])
+        return str(payload["type"]), form
     if "command" in form:
         if not all(form.get(field, [""])[0] for field in ("user_id", "team_id")):
             raise Refused("400 Bad Request", "A command needs its user and team.")
         bind(team=form["team_id"][0])
-        return "command"
-    return "form"
+        return "command", form
+    return "form", form
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
