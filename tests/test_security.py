@@ -135,7 +135,10 @@ def test_fifty_people_connect_ask_and_subscribe_at_once(running: Running, caplog
         return [
             text
             for c in running.slack.calls
-            if c.path == f"/hooks/p{n}" and "Working on it" not in (text := json.dumps(c.body, ensure_ascii=False))
+            if c.path == f"/hooks/p{n}"
+            and "Working on it" not in (text := json.dumps(c.body, ensure_ascii=False))
+            # on a loaded machine an answer may come from the app's copy first and then be replaced: one answer
+            and not c.body.get("replace_original")
         ]
 
     def person(n: int) -> None:
