@@ -123,4 +123,4 @@ class EpollLoop:
 def install(server: BaseWSGIServer) -> None:
     """Make `server.run()` use `EpollLoop` (where the platform has `epoll`)."""
     if hasattr(select, "epoll"):
-        server.asyncore = EpollLoop(server)  # type: ignore[assignment]
+        server.asyncore = EpollLoop(server)  # type: ignore[assignment]  # waitress types it as its module

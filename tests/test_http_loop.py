@@ -50,9 +50,9 @@ def serving(**overrides: Any) -> Iterator[tuple[str, http_loop.EpollLoop]]:
     try:
         yield f"http://127.0.0.1:{port}", loop
     finally:
-        connections = server._map  # type: ignore[attr-defined]
+        connections = server._map  # type: ignore[attr-defined]  # waitress keeps it private, untyped
         # run on the loop thread: every connection and the server close, the map empties, the loop ends
-        server.trigger.pull_trigger(lambda: loop.close_all(connections))  # type: ignore[attr-defined]
+        server.trigger.pull_trigger(lambda: loop.close_all(connections))  # type: ignore[attr-defined]  # typed as int
         runner.join(timeout=10)
         server.task_dispatcher.shutdown()
     assert not runner.is_alive()
