@@ -83,23 +83,29 @@ class Prepared:
     write: Callable[[Connection], None] = field(repr=False)
 
 
-_HELD_AT_DOOR: ContextVar[str | None] = ContextVar("held_at_door", default=None)
-"""The hold the door wrote for the request this thread is serving, in the transaction that claimed its signature."""
+_HELD_AT_DOOR: ContextVar[list[str] | None] = ContextVar("held_at_door", default=None)
+"""The hold the door wrote for the request this thread is serving, in the transaction that claimed its signature;
+emptied once a listener takes it (`door_hold`)."""
 
 
 @contextmanager
-def held_at_door(held_id: str | None) -> Iterator[None]:
-    """While the door hands a slash command to Bolt: its listener's `hold` finds the hold written already."""
-    token = _HELD_AT_DOOR.set(held_id)
+def held_at_door(held_id: str | None, release: Callable[[str], None] | None = None) -> Iterator[None]:
+    """While the door hands a slash command to Bolt: its listener's `hold` finds the hold written already. A
+    hold no listener took (Bolt answered before any ran: no installation, an authorize error) is `release`d."""
+    cell = [held_id] if held_id is not None else None
+    token = _HELD_AT_DOOR.set(cell)
     try:
         yield
     finally:
         _HELD_AT_DOOR.reset(token)
+        if cell and release is not None:
+            release(cell[0])
 
 
 def door_hold() -> str | None:
-    """The hold the door wrote for the slash command this thread is serving, if it did."""
-    return _HELD_AT_DOOR.get()
+    """The hold the door wrote for the slash command this thread is serving, if it did; taken by the caller."""
+    cell = _HELD_AT_DOOR.get()
+    return cell.pop() if cell else None
 
 
 def command_request(command: Mapping[str, str]) -> tuple[Asker, Request]:

@@ -61,11 +61,21 @@ class EpollLoop:
 
     def _turn(self, map: dict[int, Any], timeout: float) -> None:
         self._update(map)
+        accepted = False
         for fd, flags in self._epoll.poll(timeout):
             obj = map.get(fd)
             if obj is not None:
+                accepted = accepted or obj is self._server
                 wasyncore.readwrite(obj, flags)
             self._changing.add(fd)
+        if accepted:
+            self._renumbered(map)
+
+    def _renumbered(self, map: dict[int, Any]) -> None:
+        """After accepting: a connection waitress closed off the loop (a worker thread's failed send) may have
+        left its number to a new one, which no event of the old told the loop about."""
+        known = self._known
+        self._changing.update(fd for fd, obj in map.items() if fd in known and known[fd][0] is not obj)
 
     def _update(self, map: dict[int, Any]) -> None:
         known = self._known
@@ -103,13 +113,18 @@ class EpollLoop:
             if known is None:
                 self._known[fd] = (obj, 0)
             return
-        if before and flags:
-            self._epoll.modify(fd, flags)
-        elif flags:
-            self._epoll.register(fd, flags)
-        else:
-            with contextlib.suppress(OSError):
-                self._epoll.unregister(fd)
+        try:
+            if before and flags:
+                self._epoll.modify(fd, flags)
+            elif flags:
+                self._epoll.register(fd, flags)
+            else:
+                with contextlib.suppress(OSError):
+                    self._epoll.unregister(fd)
+        except OSError:  # closed meanwhile, off the loop: asked again on the next turn, as a new one if renumbered
+            self._forget(fd)
+            self._changing.add(fd)
+            return
         self._known[fd] = (obj, flags)
 
     def _forget(self, fd: int) -> None:

@@ -269,3 +269,51 @@ def test_the_door_holds_a_slash_command_in_the_one_commit_that_claims_its_signat
         gate.set()
         pool.shutdown(wait=True)
         side.shutdown(wait=True)
+
+
+def test_a_command_bolt_refuses_before_its_listener_leaves_no_hold_behind(
+    service: Service,
+    cipher: TokenCipher,
+    clock: FrozenClock,
+    fake_slack: FakeSlack,
+    fake_toggl: FakeToggl,
+    database_url: str,
+) -> None:
+    """OAuth mode, a workspace without an installation: Bolt's authorize answers "no longer installed" and the
+    `/toggl` listener never runs. The door has already written a hold with the signature; nobody releases it, this
+    instance renews it for ever, and on the next deploy another instance takes it over and answers it."""
+    from pydantic import SecretStr
+
+    from bot.app import create_app
+    from bot.doors import wsgi_app
+    from bot.work import WorkPool
+    from tests.fakes.app import settings_for
+    from tests.fakes.server import WSGILoopback
+
+    settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": "1111.2222",
+            "slack_client_secret": SecretStr("client-secret"),
+            "public_url": "https://toggl-bot.example.com/",
+        }
+    )
+    held = HeldAnswers(service.database, clock)
+    handover, other = Handover(held, cipher, lease_seconds=30), Handover(held, cipher, lease_seconds=30)
+    pool, side = WorkPool(workers=2), WorkPool(workers=2)
+    app = create_app(settings, service=service, pool=pool, side=side, handover=handover)
+    try:
+        with WSGILoopback(wsgi_app(app, service, settings, handover=handover)) as server:
+            send = SlackSender(server.url + "/slack/events", fake_slack.hook("hook-T9"), team_id="T9")
+            assert send.command("help").status_code in (200, 401)
+            (reply,) = fake_slack.wait_for_calls("/hooks/hook-T9")
+            assert "no longer installed" in reply.body["text"]
+            assert pool.wait_idle(timeout=10) and side.wait_idle(timeout=10)
+        with service.database.read() as conn:
+            left = conn.execute(sa.select(held_answers.c.id)).scalars().all()
+        clock.advance(seconds=120)  # this instance died (a deploy): its holds' leases run out
+        taken = other.take_over()
+        assert left == [] and taken == [], f"leaked hold {left}; taken over by another instance: {taken}"
+    finally:
+        pool.shutdown(wait=True)
+        side.shutdown(wait=True)

@@ -101,3 +101,41 @@ def test_connections_that_come_and_go_reuse_numbers_without_confusing_the_loop()
         for n in range(60):
             with requests.Session() as fresh:
                 assert fresh.post(url + "/x", data=f"{n}".encode(), timeout=10).text == f"ok {n}"
+
+
+def test_a_connection_closed_off_the_loop_does_not_leave_its_number_stale_for_the_next() -> None:
+    """waitress closes a connection from a worker thread too: `HTTPChannel.service` → `send_continue` →
+    `_flush_some(do_close=True)` → `send` → `handle_close` on EPIPE/ECONNRESET. If the loop last saw that
+    connection idle, it keeps (fd → old channel) and asks nobody about that fd again; the next connection
+    accepted on the same number is never registered, and its request waits for the next clean-up."""
+    from waitress.channel import HTTPChannel
+
+    with serving(cleanup_interval=30) as (url, loop):
+        host, port = url.removeprefix("http://").split(":")
+        first = socket.create_connection((host, int(port)), timeout=10)
+        first.sendall(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na")
+        got = b""
+        while b"ok a" not in got:
+            got += first.recv(1024)
+        time.sleep(0.2)  # answered; the loop has asked it and found it idle
+        connections: dict[int, Any] = loop._server._map  # type: ignore[attr-defined]  # waitress keeps it private, untyped
+        ((fd, channel),) = [(n, c) for n, c in connections.items() if isinstance(c, HTTPChannel)]
+        second = socket.socket()  # its number is taken now, so that the server's next accept gets the freed one
+        second.settimeout(8)  # the clean-up that would find it comes after 30 s
+        closer = threading.Thread(target=channel.handle_close)  # as a worker thread's failed send_continue does
+        closer.start()
+        closer.join()
+        try:
+            second.connect((host, int(port)))
+            second.sendall(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb")
+            got = b""
+            try:
+                while b"ok b" not in got:
+                    got += second.recv(1024)
+            except TimeoutError:
+                pass
+            assert fd in connections  # the new connection did take the old number
+            assert b"ok b" in got, f"the new connection on fd {fd} was not answered before the clean-up: {got!r}"
+        finally:
+            first.close()
+            second.close()

@@ -90,7 +90,7 @@ class SlackDoor:
             raise
         kind = admitted.kind
         if admitted.carry_out:
-            with held_at_door(admitted.held):
+            with held_at_door(admitted.held, self._handover.done if self._handover is not None else None):
                 return self._bolt(request.environ, answered)
         metrics.acked(kind, "replay", time.perf_counter() - started)
         return plain(start_response, "200 OK", "")  # a replay: acknowledged, not carried out

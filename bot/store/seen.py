@@ -112,7 +112,11 @@ class SeenRequests:
         if not self._prune_lock.acquire(blocking=False):
             return  # another thread of this process is at it
         self._pruned_at = now
-        threading.Thread(target=self._prune, args=(now,), name="seen-prune", daemon=True).start()
+        try:
+            threading.Thread(target=self._prune, args=(now,), name="seen-prune", daemon=True).start()
+        except RuntimeError as err:  # no thread to be had: the keys stay reusable in place; the next prune tries again
+            self._prune_lock.release()
+            log.warning("Could not start deleting expired request keys: %s", err)
 
     def _prune(self, now: float) -> None:
         try:
