@@ -25,10 +25,8 @@ def register(app: App, deps: Deps) -> None:
         if isinstance(words, Connect) and words.token is None:
             trigger_id = command.get("trigger_id") or ""
             deps.soon(open_connect_form, client, deps.service, trigger_id, asker, command.get("response_url"))
-            deps.not_held()
-            return
+            return  # a form answers it (its trigger cannot be handed over): the door lets go of a hold nobody took
         if isinstance(words, DigestSubscribe) and words.bare and asker.channel_id:
-            deps.not_held()
             deps.soon(
                 open_digest_form,
                 client,

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.answers import Reply
-from bot.handover import Handover, Request, door_hold
+from bot.handover import Handover, Request
 from bot.identity import Asker
 from bot.service import Service
 from bot.slack import BOT_REFUSED, NotInstalled, describe, error_code, note_refusal
@@ -63,13 +63,6 @@ class Deps:
     def hold(self, asker: Asker, request: Request) -> str | None:
         """Write the request down before the ack (see `bot.handover`); its id for `later(held=…)`."""
         return self.handover.hold(asker, request) if self.handover is not None else None
-
-    def not_held(self) -> None:
-        """A slash command answered by a form, not by the pool: the door held it with its signature (a form's
-        trigger cannot be handed over), so the hold is released after the ack."""
-        held = door_hold()
-        if held is not None and self.handover is not None:
-            self.soon(self.handover.done, held)
 
     def later(
         self,
