@@ -19,6 +19,7 @@ summary. `--profile DIR` records our first instance with py-spy (speedscope JSON
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -391,8 +392,10 @@ def main() -> None:
     unknown = set(chosen) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if importlib.util.find_spec("gunicorn") is None:
+        parser.error('the bare Bolt app runs under gunicorn: python -m pip install ".[bench]"')
     if args.profile and shutil.which("py-spy") is None:
-        parser.error("--profile needs py-spy")
+        parser.error('--profile needs py-spy: python -m pip install ".[bench]"')
 
     with ExitStack() as stack:
         pg_url = args.database_url

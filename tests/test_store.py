@@ -146,3 +146,14 @@ def test_a_runner_name_fits_its_column_whatever_the_host_is_called(monkeypatch: 
 
     monkeypatch.setattr("socket.gethostname", lambda: "h" * 200)
     assert len(runner_name()) <= OWNER_LENGTH
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_leaves_no_file(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FrozenClock
+) -> None:
+    """SQLAlchemy spells an in-memory SQLite database both ways; the second once made a file named `:memory:`."""
+    monkeypatch.chdir(tmp_path)
+    store = Store(url, clock=clock)
+    store.migrate()
+    assert list(tmp_path.iterdir()) == []

@@ -66,8 +66,8 @@ def engine_url(database_url: str) -> URL:
     >>> engine_url("postgres://u:p@db:5432/app").drivername
     'postgresql+psycopg'
     """
-    if database_url == MEMORY_URL:
-        return make_url(database_url)
+    if database_url in (MEMORY_URL, "sqlite:///:memory:"):  # SQLAlchemy's own spelling was a file named `:memory:`
+        return make_url(MEMORY_URL)
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if database_url.startswith(prefix):
             return make_url("postgresql+psycopg://" + database_url.removeprefix(prefix))
