@@ -28,6 +28,7 @@ from bot import http_loop
 from bot.alerts.watch import CHECK_TICK
 from bot.app import WORK_THREADS, alert_receiver, create_app, slack_wiring, start_scheduler
 from bot.doors import wsgi_app
+from bot.doors.after_ack import DISPATCH_THREADS, AfterAck
 from bot.doors.door import MAX_BODY_BYTES
 from bot.handover import Handover
 from bot.service import Service
@@ -35,6 +36,7 @@ from bot.settings import INSTALL_PATH, Settings
 from bot.store.engine import engine_url, sqlite_path
 from bot.ticker import every
 from bot.work import AcksFirst, WorkPool
+from handlers.commands import COMMAND
 from handlers.deps import SIDE_PENDING, SIDE_THREADS, Deps
 from handlers.handover import sweep
 
@@ -89,10 +91,12 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     acks_first = AcksFirst()
     pool = WorkPool(workers=WORK_THREADS, after=acks_first)
     side = WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side", after=acks_first)
+    dispatch = WorkPool(workers=DISPATCH_THREADS, name="dispatch", after=acks_first)
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
     receive, watcher = alert_receiver(settings, service, pool)
     bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)
-    app = wsgi_app(bolt, service, settings, receive=receive, acks_first=acks_first, handover=handover)
+    after_ack = AfterAck(bolt, dispatch, commands=frozenset({COMMAND}), release=handover.done)
+    app = wsgi_app(bolt, service, settings, receive=receive, acks_first=acks_first, handover=handover, after_ack=after_ack)
     ticker = start_scheduler(settings) if scheduler else None
     server = create_server(app, **options(host, settings.port))
     assert isinstance(server, BaseWSGIServer)  # one host and port: one listening socket
@@ -127,10 +131,11 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     except KeyboardInterrupt:
         if not stopping.is_set():
             raise
-    if not drain(pool, side, ticker):
+    if not drain(pool, side, ticker, dispatch=dispatch):
         # Work still running goes on until the process is killed; the sweep keeps renewing its holds (taking
         # nobody's) until then, so another instance answers them only once this one is gone: never twice.
-        pool.shutdown(wait=False)  # what never started is not started now
+        dispatch.shutdown(wait=False)  # what never started is not started now: its holds are in the database
+        pool.shutdown(wait=False)
 
 
 def settle_garbage_collector() -> None:
@@ -146,20 +151,24 @@ def _interrupt_after(seconds: float) -> None:
     _thread.interrupt_main()  # waitress's loop ends on KeyboardInterrupt, in the main thread
 
 
-def drain(pool: WorkPool, side: WorkPool, ticker: Any, grace: float = GRACE_SECONDS) -> bool:
-    """Finish what was acknowledged (answers on `pool`, quick Slack calls on `side`) within `grace` seconds, and
-    start no new scheduled run (one under way holds its leases: if it is cut short, another scheduler takes
-    its slots over, and a post in flight is never made twice). True when everything was answered."""
+def drain(
+    pool: WorkPool, side: WorkPool, ticker: Any, grace: float = GRACE_SECONDS, *, dispatch: WorkPool | None = None
+) -> bool:
+    """Finish what was acknowledged (commands Bolt has yet to dispatch on `dispatch`, which hands their answers to
+    `pool`, quick Slack calls on `side`) within `grace` seconds, and start no new scheduled run (one under way
+    holds its leases: if it is cut short, another scheduler takes its slots over, and a post in flight is never
+    made twice). True when everything was answered."""
     if ticker is not None:
         ticker.shutdown(wait=False)
     deadline = time.monotonic() + grace
-    answered = pool.wait_idle(timeout=grace)
+    dispatched = dispatch.wait_idle(timeout=grace) if dispatch is not None else True
+    answered = pool.wait_idle(timeout=max(0.0, deadline - time.monotonic()))
     quick = side.wait_idle(timeout=max(0.0, deadline - time.monotonic()))
-    if answered and quick:
+    if dispatched and answered and quick:
         log.info("Stopped: every acknowledged request was answered")
     else:
-        log.warning("Stopped with work unfinished after %.0f s: %r, %r", grace, pool, side)
-    return answered and quick
+        log.warning("Stopped with work unfinished after %.0f s: %r, %r, %r", grace, dispatch, pool, side)
+    return dispatched and answered and quick
 
 
 def startup_lines(settings: Settings, host: str = "0.0.0.0") -> list[str]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
+from bot.doors.after_ack import AfterAck
 from bot.doors.health import HEALTH_PATH, Health
 from bot.doors.metrics import METRICS_PATH, Metrics
 from bot.doors.pages import HOME_PATH, PRIVACY_PATH, Pages
@@ -52,11 +53,15 @@ def router(
     pages: Pages | None = None,
     acks_first: AcksFirst | None = None,
     handover: Handover | None = None,
+    after_ack: AfterAck | None = None,
 ) -> Router:
     """Every door, each behind its routes: the WSGI callable `bot.serve` serves. `acks_first` is told of every
     request, so that the after-ack pools start their jobs once the door has answered (`bot.work.AcksFirst`).
-    With `handover`, the Slack door holds each slash command as it claims its signature (`bot.handover`)."""
-    slack = SlackDoor(app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret, handover=handover)
+    With `handover`, the Slack door holds each slash command as it claims its signature (`bot.handover`); with
+    `after_ack`, it acknowledges the commands that takes before Bolt dispatches them (`bot.doors.after_ack`)."""
+    slack = SlackDoor(
+        app, seen, events_path=EVENTS_PATH, signing_secret=signing_secret, handover=handover, after_ack=after_ack
+    )
     return Router(
         [
             route("GET HEAD", HEALTH_PATH, Health(database)),
@@ -80,6 +85,7 @@ def wsgi_app(
     receive: Receive | None = None,
     acks_first: AcksFirst | None = None,
     handover: Handover | None = None,
+    after_ack: AfterAck | None = None,
 ) -> Router:
     """The WSGI callable served for `app` and `service`, with the secrets from `settings`; Toggl's deliveries go
     to `receive` (`bot.app.alert_receiver`) once answered."""
@@ -97,4 +103,5 @@ def wsgi_app(
         pages=pages,
         acks_first=acks_first,
         handover=handover,
+        after_ack=after_ack,
     )

@@ -21,8 +21,10 @@ body limits, `bot.doors.door`):
 |                                                | rest. Never carried out unrecorded: a `start` |
 |                                                | run twice is worse than a retry prompt        |
 
-Only then is the request handed to Bolt, which checks the signature again. The OAuth pages carry no signature
-(a browser opens them; Bolt checks its state cookie), so they only have to be UTF-8, as Bolt decodes every body.
+Only then is the request handed to Bolt, which checks the signature again. A `/toggl` command is acknowledged
+first, here, and handed to Bolt after the ack (`bot.doors.after_ack`): its listener's ack is always empty. The OAuth
+pages carry no signature (a browser opens them; Bolt checks its state cookie), so they only have to be UTF-8, as
+Bolt decodes every body.
 """
 
 from __future__ import annotations
@@ -31,17 +33,19 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.types import StartResponse
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.commands import READ_ONLY, parse
+from bot.doors.after_ack import Acked, AfterAck
 from bot.doors.door import Refused, Request, json_answer, plain
 from bot.handover import Handover, Prepared, command_request, held_at_door
 from bot.logs import bind
@@ -59,7 +63,14 @@ class SlackDoor:
     """Slack's checks in front of Bolt; `events` and `oauth` are the doors the router's routes name."""
 
     def __init__(
-        self, app: App, seen: SeenRequests, *, events_path: str, signing_secret: str, handover: Handover | None = None
+        self,
+        app: App,
+        seen: SeenRequests,
+        *,
+        events_path: str,
+        signing_secret: str,
+        handover: Handover | None = None,
+        after_ack: AfterAck | None = None,
     ) -> None:
         self.app = app
         self.events_path = events_path
@@ -69,6 +80,7 @@ class SlackDoor:
         self._seen = seen
         self._handover = handover
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._after_ack = after_ack
 
     def events(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         """Slack's request, admitted or refused; each answer is counted in `bot.metrics` with how long it took."""
@@ -89,11 +101,28 @@ class SlackDoor:
             metrics.acked(kind, "refused")
             raise
         kind = admitted.kind
+        if admitted.carry_out and self._acked_first(admitted, request):
+            metrics.acked(kind, "ok", time.perf_counter() - started)
+            return plain(start_response, "200 OK", "")  # Bolt dispatches it after the ack (`bot.doors.after_ack`)
         if admitted.carry_out:
             with held_at_door(admitted.held, self._handover.done if self._handover is not None else None):
                 return self._bolt(request.environ, answered)
         metrics.acked(kind, "replay", time.perf_counter() - started)
         return plain(start_response, "200 OK", "")  # a replay: acknowledged, not carried out
+
+    def _acked_first(self, admitted: _Admitted, request: Request) -> bool:
+        """Whether the command was handed to Bolt to dispatch after its ack, which is then this door's to send."""
+        if self._after_ack is None or admitted.command not in self._after_ack.commands:
+            return False
+        environ = request.environ
+        acked = Acked(
+            body=request.text(),
+            query=str(environ.get("QUERY_STRING", "")),
+            headers=WsgiHttpRequest(environ).get_headers(),  # as Bolt's own adapter hands them over
+            held=admitted.held,
+            response_url=admitted.response_url,
+        )
+        return self._after_ack.submit(acked)
 
     def oauth(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         request.text()  # Bolt decodes every body it is given, and failed with a 500 on one that is not UTF-8
@@ -116,22 +145,24 @@ class SlackDoor:
         kind, form = _kind(text, request.content_type)
         # Type-ahead requests carry no trigger id, so typing the same letters again within a second can repeat
         # one exactly; they only read, so a repeat is answered rather than dropped as a replay.
+        command, response_url = _first(form, "command"), _first(form, "response_url")
         if self._verifier is None or kind == "block_suggestion":
-            return _Admitted(True, kind)
+            return _Admitted(True, kind, command=command, response_url=response_url)
         hold = self._hold(kind, form)
         try:
             first = self._seen.first_time(f"sig:{signature}", also=hold.write if hold is not None else None)
         except Unrecorded:
-            if kind == "command" and isinstance(parse(_command_text(text)), READ_ONLY):
+            if kind == "command" and isinstance(parse(_first(form, "text") or ""), READ_ONLY):
                 log.warning("Ran a read-only command whose signature the database could not record")
-                return _Admitted(True, kind)
+                return _Admitted(True, kind, command=command, response_url=response_url)
             log.error(
                 "Did not carry out a request (%s): the database could not record its signature, so it could run twice", kind
             )
             raise _Unsure(kind) from None
         if not first:
             log.info("Ignored a replayed request: the same signed request was already handled")
-        return _Admitted(first, kind, held=hold.id if first and hold is not None else None)
+        held = hold.id if first and hold is not None else None
+        return _Admitted(first, kind, held=held, command=command, response_url=response_url)
 
     def _hold(self, kind: str, form: dict[str, list[str]]) -> Prepared | None:
         """A slash command's hold for hand-over (`bot.handover`), written in the transaction that claims its
@@ -150,6 +181,9 @@ class _Admitted:
     """What Slack sent: `command`, an interaction's type, or an envelope's (`event_callback`)."""
     held: str | None = None
     """A slash command's hold, written with its signature (`bot.handover`)."""
+    command: str | None = None
+    """A slash command's name (`/toggl`)."""
+    response_url: str | None = field(default=None, repr=False)
 
 
 class _Unsure(Exception):
@@ -168,8 +202,9 @@ def _trouble(kind: str, start_response: StartResponse) -> Iterable[bytes]:
     return plain(start_response, "503 Service Unavailable", TROUBLE)
 
 
-def _command_text(text: str) -> str:
-    return parse_qs(text, keep_blank_values=True).get("text", [""])[0]
+def _first(form: dict[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[0] if values else None
 
 
 def _signed(verifier: SignatureVerifier, text: str, timestamp: str, signature: str) -> bool:
