@@ -186,6 +186,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
     cpu: dict[str, list[float]] = field(default_factory=lambda: {"ours": [], "bare": []})
     """CPU seconds the servers used from the start of each burst to its last ack."""
+    bursts: dict[str, list[list[float]]] = field(default_factory=lambda: {"ours": [], "bare": []})
+    """Each burst's ack times, in the order sent (`--detail`)."""
 
     def p(self, which: str, q: float) -> float:
         return percentile([ms for ms, _ in getattr(self, which)], q)
@@ -343,6 +345,7 @@ def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) 
                     tag = f"r{run}{name}{which}{burst}"
                     acks = one_burst(world, served, tag, args.commands, cpu=result.cpu[which])
                     getattr(result, which).extend(acks)
+                    result.bursts[which].append([ms for ms, _ in acks])
             if hogs:
                 result.notes.append(f"half-open connections still held open after the last burst: {held_open(hogs)}")
         if name == "half-open" and args.stall_timeout:
@@ -356,7 +359,7 @@ def scenario(name: str, args: argparse.Namespace, run: int, pg_url: str | None) 
     return result
 
 
-def print_table(results: list[Result], title: str) -> None:
+def print_table(results: list[Result], title: str, *, detail: bool = False) -> None:
     header = (
         "| scenario | bare p50 | bare p99 | ours p50 | ours p99 | p99 ratio | acks 200 (bare, ours) "
         "| server CPU per ack (bare, ours) |"
@@ -373,6 +376,10 @@ def print_table(results: list[Result], title: str) -> None:
     for r in results:
         for note in r.notes:
             print(f"- {r.scenario}: {note}")
+        if detail:  # a run's p99 is the third-slowest of its 200 acks: which bursts they came from
+            for which in ("bare", "ours"):
+                slowest = ", ".join("/".join(f"{ms:.0f}" for ms in sorted(b)[-3:][::-1]) for b in r.bursts[which])
+                print(f"- {r.scenario}, {which}: each burst's three slowest acks (ms): {slowest}")
     print(flush=True)
 
 
@@ -387,6 +394,7 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of {', '.join(SCENARIOS)}")
     parser.add_argument("--database-url", help="a PostgreSQL server for the postgres scenario (default: start one)")
     parser.add_argument("--profile", help="a directory for py-spy recordings of our app")
+    parser.add_argument("--detail", action="store_true", help="print each burst's three slowest acks too")
     args = parser.parse_args()
     chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(chosen) - set(SCENARIOS)
@@ -414,6 +422,7 @@ def main() -> None:
                 results,
                 f"run {run} of {args.runs}: {args.bursts} bursts of {args.commands} concurrent /toggl projects to each "
                 f"app, Toggl at {args.toggl_latency:g} s; {os.cpu_count()} cores",
+                detail=args.detail,
             )
         if args.runs > 1:
             print("p99 ratio per run (ours / bare):")
