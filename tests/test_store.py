@@ -157,3 +157,24 @@ def test_an_in_memory_database_leaves_no_file(
     store = Store(url, clock=clock)
     store.migrate()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_commits_acks_wait_for_never_checkpoint_and_ordinary_commits_still_do(tmp_path: Path) -> None:
+    """Issue 23: SQLite copies its write-ahead log back into the file in whichever commit finds the log over
+    1,000 pages; when that was an ack's group commit, the whole burst waited 8 ms more."""
+    from bot.store.engine import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'acks.db'}")
+    try:
+        with db.write() as conn:
+            conn.exec_driver_sql("CREATE TABLE blobs (b BLOB)")
+        for _ in range(300):  # about 1,200 pages of log
+            db.together(lambda conn: conn.exec_driver_sql("INSERT INTO blobs VALUES (randomblob(16000))"))
+        file = tmp_path / "acks.db"
+        assert (tmp_path / "acks.db-wal").stat().st_size > 1100 * 4096  # the log grew past 1,000 pages: never copied
+        assert file.stat().st_size < 100_000
+        with db.write() as conn:
+            conn.exec_driver_sql("INSERT INTO blobs VALUES (x'00')")
+        assert file.stat().st_size > 300 * 16000  # the next ordinary commit copied it back
+    finally:
+        db.dispose()

@@ -103,9 +103,12 @@ class Database:
         """The most connections this engine opens at once (its pool and the overflow): what the sizing formula
         in docs/operations.md counts per pool. Set by `_make_engine`."""
         self.engine = self._make_engine(pool_size, max_overflow, pool_timeout)
+        self._urgent_engine = self._make_urgent_engine()
+        """What `together` commits on: on a SQLite file, a connection of its own that never checkpoints (below)."""
         # Connections in use, for `toggl_bot_db_connections_in_use` (bot.metrics): near `max_connections`, requests wait.
-        sa.event.listen(self.engine, "checkout", lambda *_: metrics.connection_checked(1))
-        sa.event.listen(self.engine, "checkin", lambda *_: metrics.connection_checked(-1))
+        for engine in {self.engine, self._urgent_engine}:
+            sa.event.listen(engine, "checkout", lambda *_: metrics.connection_checked(1))
+            sa.event.listen(engine, "checkin", lambda *_: metrics.connection_checked(-1))
         self._writers: WriterTurns | None = None if self.is_postgres else WriterTurns()
         """SQLite has one writer at a time. Threads of this process queue for it here, handing over at once,
         rather than in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms between tries under load; writes
@@ -159,6 +162,32 @@ class Database:
         sa.event.listen(engine, "handle_error", _renew_after_read_only)
         return engine
 
+    def _make_urgent_engine(self) -> Engine:
+        """On a SQLite file, one connection for the writes an acknowledgement waits for (`together`), which never
+        checkpoints the write-ahead log. SQLite copies the log back into the file, and syncs it, in whichever commit
+        finds the log over 1,000 pages: the answers' cache writes fill it, and an ack's commit that came next took
+        8 ms more, the whole burst behind it (`bench.ack_floor`). Every other connection still checkpoints, in
+        the work after the acks, and the minute's prune of request keys writes on one of those.
+
+        It is not pinged on checkout either: a file does not drop a connection (a read-only one is thrown away
+        by `_renew_after_read_only`), and on an ack's path each statement waits for the GIL again."""
+        if self.is_postgres or not self.url.database:
+            return self.engine
+        self.max_connections += 1
+        engine = sa.create_engine(
+            self.url,
+            pool_size=1,
+            max_overflow=0,  # one `together` batch at a time: its leader alone writes
+            pool_pre_ping=False,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        sa.event.listen(engine, "connect", _sqlite_wal)
+        sa.event.listen(engine, "connect", _sqlite_connected)
+        sa.event.listen(engine, "connect", _never_checkpoint)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "handle_error", _renew_after_read_only)
+        return engine
+
     # -- units of work -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -180,7 +209,7 @@ class Database:
     @contextlib.contextmanager
     def _write(self, *, urgent: bool) -> Iterator[Connection]:
         turn = self._writers.turn(urgent=urgent) if self._writers is not None else contextlib.nullcontext()
-        with turn, self.engine.connect() as conn:
+        with turn, (self._urgent_engine if urgent else self.engine).connect() as conn:
             conn.execution_options(immediate=True)
             with conn.begin():
                 yield conn
@@ -241,6 +270,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._urgent_engine.dispose()
 
 
 class WriterTurns:
@@ -419,6 +449,10 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     _switch_to_wal(dbapi_connection)
     # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits, not an ack's worth of fsync.
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _never_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _switch_to_wal(dbapi_connection: Any) -> None:
