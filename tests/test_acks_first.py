@@ -38,7 +38,8 @@ def test_writes_waiting_together_are_committed_in_one_transaction(store: Store) 
         if "seen_requests" in str(clause) and "INSERT" in str(clause):
             transactions.add(id(conn.get_transaction()))
 
-    sa.event.listen(db.engine, "after_execute", claimed)
+    for engine in db.engines:
+        sa.event.listen(engine, "after_execute", claimed)
     claimers = [threading.Thread(target=claim, args=(n,)) for n in range(20)]
     for thread in claimers:
         thread.start()

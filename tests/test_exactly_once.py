@@ -25,7 +25,7 @@ from bot.clock import FrozenClock
 from bot.crypto import TokenCipher
 from bot.doors import wsgi_app
 from bot.service import Service
-from bot.store import Store, Unrecorded
+from bot.store import Database, Store, Unrecorded
 from bot.store.seen import SeenRequests
 from bot.toggl import TogglClients
 from bot.work import WorkPool
@@ -103,8 +103,8 @@ def test_a_request_the_database_cannot_record_is_not_run_but_read_only_words_are
     running: Running, ada: dict, database_url: str
 ) -> None:
     """The door never runs a `start` it could not record; `help` and `projects` only read, so they run anyway."""
-    running.service.store.db.engine.dispose()  # no pooled connection survives "the outage"
-    broken = _refuse_writes_to_seen_requests(running.service.store.db.engine)
+    running.service.store.db.dispose()  # no pooled connection survives "the outage"
+    broken = _refuse_writes_to_seen_requests(running.service.store.db)
     answer = running.send.command("start Writing the report", response_url=running.slack.hook("start"))
     assert answer.status_code == 200 and "try again" in json.loads(answer.text)["text"]
     helped = running.send.command("projects", response_url=running.slack.hook("projects"))
@@ -122,7 +122,7 @@ def test_a_request_the_database_cannot_record_is_not_run_but_read_only_words_are
 
 
 def test_a_short_blip_is_ridden_out_by_retrying(store: Store, clock: FrozenClock) -> None:
-    broken = _refuse_writes_to_seen_requests(store.db.engine, times=3)
+    broken = _refuse_writes_to_seen_requests(store.db, times=3)
     seen = SeenRequests(store.db, clock)
     assert seen.first_time("sig:v0=abc")
     assert broken["refused"] == 3
@@ -144,7 +144,7 @@ def test_an_expired_key_counts_as_new_again(store: Store, clock: FrozenClock) ->
         assert conn.execute(sa.text("SELECT count(*) FROM seen_requests")).scalar() == 1
 
 
-def _refuse_writes_to_seen_requests(engine: sa.Engine, times: int | None = None) -> dict[str, Any]:
+def _refuse_writes_to_seen_requests(db: Database, times: int | None = None) -> dict[str, Any]:
     """The database refusing the key's insert, as a database that is down or restarting does: a real
     `OperationalError` from the driver's layer, for every write to `seen_requests` while `on` (or `times` of them)."""
     state: dict[str, Any] = {"on": True, "refused": 0, "times": times}
@@ -157,5 +157,6 @@ def _refuse_writes_to_seen_requests(engine: sa.Engine, times: int | None = None)
         state["refused"] += 1
         raise OperationalError(statement, parameters, Exception("the database system is shutting down"))
 
-    sa.event.listen(engine, "before_cursor_execute", refuse)
+    for engine in db.engines:
+        sa.event.listen(engine, "before_cursor_execute", refuse)
     return state

@@ -243,7 +243,8 @@ def test_the_door_holds_a_slash_command_in_the_one_commit_that_claims_its_signat
     settings = settings_for(fake_slack, fake_toggl, service.database.url.render_as_string(hide_password=False))
     app = create_app(settings, service=service, pool=pool, side=side, handover=handover)
     commits: list[str] = []
-    sa.event.listen(service.database.engine, "commit", lambda _conn: commits.append(threading.current_thread().name))
+    for engine in service.database.engines:
+        sa.event.listen(engine, "commit", lambda _conn: commits.append(threading.current_thread().name))
     try:
         with WSGILoopback(wsgi_app(app, service, settings, handover=handover)) as server:
             sender = SlackSender(server.url + "/slack/events", fake_slack.hook("door"))

@@ -40,7 +40,7 @@ def read_only_spell(store: Store, on: bool) -> None:
     else:
         SPELL["on"] = on
     if on:
-        store.db.engine.dispose()  # what a restart of the database does to the pool
+        store.db.dispose()  # what a restart of the database does to the pool
 
 
 def test_writes_work_again_once_the_database_is_writable(store: Store) -> None:
@@ -51,7 +51,8 @@ def test_writes_work_again_once_the_database_is_writable(store: Store) -> None:
             if SPELL["on"]:
                 dbapi_connection.execute("PRAGMA query_only = ON")
 
-        sa.event.listen(store.db.engine, "connect", maybe_read_only)
+        for engine in store.db.engines:
+            sa.event.listen(engine, "connect", maybe_read_only)
     assert save(store, 0)
     read_only_spell(store, True)
     during = [save(store, n) for n in range(1, 11)]

@@ -106,7 +106,7 @@ class Database:
         self._urgent_engine = self._make_urgent_engine()
         """What `together` commits on: on a SQLite file, a connection of its own that never checkpoints (below)."""
         # Connections in use, for `toggl_bot_db_connections_in_use` (bot.metrics): near `max_connections`, requests wait.
-        for engine in {self.engine, self._urgent_engine}:
+        for engine in self.engines:
             sa.event.listen(engine, "checkout", lambda *_: metrics.connection_checked(1))
             sa.event.listen(engine, "checkin", lambda *_: metrics.connection_checked(-1))
         self._writers: WriterTurns | None = None if self.is_postgres else WriterTurns()
@@ -173,7 +173,6 @@ class Database:
         by `_renew_after_read_only`), and on an ack's path each statement waits for the GIL again."""
         if self.is_postgres or not self.url.database:
             return self.engine
-        self.max_connections += 1
         engine = sa.create_engine(
             self.url,
             pool_size=1,
@@ -268,9 +267,15 @@ class Database:
         with self.read() as conn:
             return _revision(conn)
 
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine connections come from: `engine`, and on a SQLite file the acks' own (`_make_urgent_engine`)."""
+        return (self.engine,) if self._urgent_engine is self.engine else (self.engine, self._urgent_engine)
+
     def dispose(self) -> None:
-        self.engine.dispose()
-        self._urgent_engine.dispose()
+        """Close every pooled connection (a database restart does the same to them)."""
+        for engine in self.engines:
+            engine.dispose()
 
 
 class WriterTurns:

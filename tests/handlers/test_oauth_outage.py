@@ -31,17 +31,17 @@ REINSTALL = "reinstall"
 @contextlib.contextmanager
 def database_down(running: Running, database_url: str) -> Iterator[None]:
     """The app's database unavailable inside the block, back after it."""
-    engine = running.service.store.db.engine
+    db = running.service.store.db
     path = sqlite_path(database_url)
     if path is not None:
-        engine.dispose()
+        db.dispose()
         moved = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm") if Path(f"{path}{suffix}").exists()]
         for file in moved:
             file.rename(f"{file}.away")
         try:
             yield
         finally:
-            engine.dispose()
+            db.dispose()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)  # the empty file a connection made meanwhile
             for file in moved:
