@@ -1,8 +1,8 @@
 """Run every benchmark in turn: `python -m bench`. Each prints a table; none is part of the test run.
 
 Run on their own: `python -m bench.storms` (the storm trial replayed on a PostgreSQL server it starts and restarts;
-about 4 minutes, needs PostgreSQL's server binaries), `bench.ack_floor` (our acks beside a bare Bolt app; about
-10 minutes a run, starts its own PostgreSQL), `bench.hostile`, `bench.burst`."""
+about 4 minutes, needs PostgreSQL's server binaries), `bench.ack_floor` (our acks beside a bare Bolt app under
+gunicorn, from the `bench` extra; about 5 minutes a run, starts its own PostgreSQL), `bench.hostile`, `bench.burst`."""
 
 from __future__ import annotations
 
