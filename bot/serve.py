@@ -28,7 +28,7 @@ from bot import http_loop
 from bot.alerts.watch import CHECK_TICK
 from bot.app import WORK_THREADS, alert_receiver, create_app, slack_wiring, start_scheduler
 from bot.doors import wsgi_app
-from bot.doors.after_ack import DISPATCH_THREADS, AfterAck
+from bot.doors.after_ack import DISPATCH_PENDING, DISPATCH_THREADS, AfterAck
 from bot.doors.door import MAX_BODY_BYTES
 from bot.handover import Handover
 from bot.service import Service
@@ -91,7 +91,7 @@ def serve_http(settings: Settings, host: str = "0.0.0.0", *, scheduler: bool = T
     acks_first = AcksFirst()
     pool = WorkPool(workers=WORK_THREADS, after=acks_first)
     side = WorkPool(workers=SIDE_THREADS, max_pending=SIDE_PENDING, name="side", after=acks_first)
-    dispatch = WorkPool(workers=DISPATCH_THREADS, name="dispatch", after=acks_first)
+    dispatch = WorkPool(workers=DISPATCH_THREADS, max_pending=DISPATCH_PENDING, name="dispatch", after=acks_first)
     handover = Handover(service.held, service.cipher, lease_seconds=settings.handover_lease_seconds)
     receive, watcher = alert_receiver(settings, service, pool)
     bolt = create_app(settings, service=service, pool=pool, side=side, handover=handover)

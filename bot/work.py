@@ -62,9 +62,12 @@ class AcksFirst:
                 self._answering -= 1
                 self._last = time.monotonic()
 
-    def wait(self) -> None:
-        """Return once the door has been quiet for `quiet` seconds, or after `most`."""
-        deadline = time.monotonic() + self.most
+    def wait(self, since: float | None = None) -> None:
+        """Return once the door has been quiet for `quiet` seconds, or `most` seconds after `since` (when the job
+        was queued, on the monotonic clock; now if not given). Counted from the queueing, not from the job's
+        start: under steady traffic every job waited the full `most` once it reached a worker, so four workers
+        started eight jobs a second and the queue behind them grew (found in review)."""
+        deadline = (time.monotonic() if since is None else since) + self.most
         while True:
             now = time.monotonic()
             with self._lock:
@@ -114,15 +117,15 @@ class WorkPool:
             self._pending += 1
         metrics.work_queued(self.name, 1)
         try:  # in a copy of the caller's context: the job's log lines name the request it answers (bot.logs)
-            self._executor.submit(contextvars.copy_context().run, self._run, job, args)
+            self._executor.submit(contextvars.copy_context().run, self._run, job, args, time.monotonic())
         except RuntimeError:  # shut down
             self._done()
             return False
         return True
 
-    def _run(self, job: Callable[..., object], args: tuple[object, ...]) -> None:
+    def _run(self, job: Callable[..., object], args: tuple[object, ...], queued: float) -> None:
         if self.after is not None:
-            self.after.wait()
+            self.after.wait(since=queued)
         try:
             job(*args)
         except Exception:

@@ -4,6 +4,7 @@ writes, and after-ack jobs start once the door has answered. `bench.ack_floor` m
 from __future__ import annotations
 
 import threading
+import time
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -146,6 +147,23 @@ def test_after_ack_jobs_wait_no_longer_than_most_under_steady_traffic() -> None:
         with acks.answering():  # the door never falls quiet
             assert pool.submit(started.set)
             assert started.wait(timeout=10)
+    finally:
+        pool.shutdown()
+
+
+def test_under_steady_traffic_jobs_queued_together_wait_most_once_not_once_each() -> None:
+    """Found in review: `most` was counted from each job's start, so a worker started one job per `most` under
+    steady traffic (four jobs on one worker: 2 s at 0.5 s each), and the queue grew without bound."""
+    acks = AcksFirst(quiet=0.01, most=0.5)
+    pool = WorkPool(workers=1, after=acks)
+    started: list[float] = []
+    try:
+        with acks.answering():  # the door never falls quiet
+            queued = time.monotonic()
+            for _ in range(4):
+                assert pool.submit(lambda: started.append(time.monotonic()))
+            assert pool.wait_idle(timeout=10)
+        assert len(started) == 4 and max(started) - queued < 1.5  # each waited for its own deadline, not in turn
     finally:
         pool.shutdown()
 

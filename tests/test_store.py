@@ -178,3 +178,25 @@ def test_the_commits_acks_wait_for_never_checkpoint_and_ordinary_commits_still_d
         assert file.stat().st_size > 300 * 16000  # the next ordinary commit copied it back
     finally:
         db.dispose()
+
+
+def test_the_minutes_prune_checkpoints_what_only_the_acks_wrote(tmp_path: Path, clock: FrozenClock) -> None:
+    """Found in review: requests whose only write is their key (events, buttons) never checkpointed the log, and
+    a prune that deletes nothing writes nothing, so it did not either: the log could grow for ever."""
+    from bot.store.engine import Database
+    from bot.store.seen import SeenRequests
+
+    db = Database(f"sqlite:///{tmp_path / 'keys.db'}")
+    try:
+        db.migrate()
+        seen = SeenRequests(db, clock)
+        for n in range(300):
+            assert seen.first_time(f"event:{n}")
+        assert seen._prune_lock.acquire(timeout=10)  # as `_maybe_prune` does before it starts the prune
+        before = (tmp_path / "keys.db").stat().st_size
+        seen._prune(clock.time())
+        with db.read() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM seen_requests").scalar() == 300  # nothing to delete
+        assert (tmp_path / "keys.db").stat().st_size > before  # yet the keys were copied into the file
+    finally:
+        db.dispose()

@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 
 TROUBLE = "A moment of trouble on our side: I could not carry out that command. Please try again in a moment."
 DISPATCH_THREADS = 4
-"""Bolt's dispatch is ~0.3 ms of Python and no waiting (the work itself goes on to the answers pool)."""
+"""Bolt's dispatch is ~0.3 ms of Python; the Toggl work goes on to the answers pool. Each job may first wait up to
+`AcksFirst.most` after it was queued, for the burst's acks."""
+DISPATCH_PENDING = 100
+"""Commands waiting for their dispatch; beyond it a command goes through Bolt before its ack, as before."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,9 @@ class Acked:
 
 class AfterAck:
     """Bolt's dispatch of the slash commands in `commands`, on `pool` (which starts jobs after the door's acks,
-    `bot.work.AcksFirst`); `release` lets go of a hold no listener took."""
+    `bot.work.AcksFirst`); `release` lets go of a hold no listener took (None only without hand-over: no holds)."""
 
-    def __init__(
-        self, app: App, pool: WorkPool, *, commands: frozenset[str], release: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, app: App, pool: WorkPool, *, commands: frozenset[str], release: Callable[[str], None] | None) -> None:
         self._app = app
         self._pool = pool
         self.commands = commands

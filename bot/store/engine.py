@@ -166,8 +166,8 @@ class Database:
         """On a SQLite file, one connection for the writes an acknowledgement waits for (`together`), which never
         checkpoints the write-ahead log. SQLite copies the log back into the file, and syncs it, in whichever commit
         finds the log over 1,000 pages: the answers' cache writes fill it, and an ack's commit that came next took
-        8 ms more, the whole burst behind it (`bench.ack_floor`). Every other connection still checkpoints, in
-        the work after the acks, and the minute's prune of request keys writes on one of those.
+        8 ms more, the whole burst behind it (`bench.ack_floor`). Every other connection still checkpoints (never
+        inside an ack's own commit), and the minute's prune of request keys checkpoints too (`checkpoint`).
 
         It is not pinged on checkout either: a file does not drop a connection (a read-only one is thrown away
         by `_renew_after_read_only`), and on an ack's path each statement waits for the GIL again."""
@@ -266,6 +266,14 @@ class Database:
         """The migration the database is at (Alembic's revision id), or None before the first."""
         with self.read() as conn:
             return _revision(conn)
+
+    def checkpoint(self) -> None:
+        """On a SQLite file, copy the write-ahead log back into the file now (a passive checkpoint: no writer or
+        reader waits for it). The acks' connection never checkpoints, and an ordinary commit does only when it
+        wrote something: requests whose only write is their key (events, buttons) could grow the log for ever."""
+        if self._urgent_engine is not self.engine:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @property
     def engines(self) -> tuple[Engine, ...]:

@@ -122,6 +122,7 @@ class SeenRequests:
         try:
             with self._db.write() as conn:
                 conn.execute(sa.delete(seen_requests).where(seen_requests.c.seen_at < now - KEEP_SECONDS))
+            self._db.checkpoint()  # the keys' commits never do (`Database.together`)
         except SQLAlchemyError as err:  # the keys stay reusable in place; the next prune tries again
             log.warning("Could not delete expired request keys: %s", type(err).__name__)
         finally:
