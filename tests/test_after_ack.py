@@ -14,7 +14,6 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from pydantic import SecretStr
 from slack_bolt.response import BoltResponse
 
 from bot.app import create_app
@@ -29,7 +28,7 @@ from bot.store.held import HeldAnswers
 from bot.store.schema import held_answers
 from bot.work import WorkPool
 from handlers.commands import COMMAND
-from tests.fakes.app import settings_for
+from tests.fakes.app import oauth_settings_for, settings_for
 from tests.fakes.server import WSGILoopback
 from tests.fakes.signing import SlackSender
 from tests.fakes.slack import FakeSlack
@@ -92,14 +91,7 @@ def test_a_command_bolt_refuses_after_the_ack_is_told_why_and_leaves_no_hold(
 ) -> None:
     """OAuth mode, a workspace without an installation: Bolt's authorize answers instead of the listener, after
     the door's ack; the person still reads "no longer installed", and no hold is left to be taken over."""
-    settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
-        update={
-            "slack_bot_token": None,
-            "slack_client_id": "1111.2222",
-            "slack_client_secret": SecretStr("client-secret"),
-            "public_url": "https://toggl-bot.example.com/",
-        }
-    )
+    settings = oauth_settings_for(fake_slack, fake_toggl, database_url)
     held = HeldAnswers(service.database, clock)
     handover, other = Handover(held, cipher, lease_seconds=30), Handover(held, cipher, lease_seconds=30)
     dispatch = WorkPool(workers=1)

@@ -282,22 +282,14 @@ def test_a_command_bolt_refuses_before_its_listener_leaves_no_hold_behind(
     """OAuth mode, a workspace without an installation: Bolt's authorize answers "no longer installed" and the
     `/toggl` listener never runs. The door has already written a hold with the signature; nobody releases it, this
     instance renews it for ever, and on the next deploy another instance takes it over and answers it."""
-    from pydantic import SecretStr
 
     from bot.app import create_app
     from bot.doors import wsgi_app
     from bot.work import WorkPool
-    from tests.fakes.app import settings_for
+    from tests.fakes.app import oauth_settings_for
     from tests.fakes.server import WSGILoopback
 
-    settings = settings_for(fake_slack, fake_toggl, database_url).model_copy(
-        update={
-            "slack_bot_token": None,
-            "slack_client_id": "1111.2222",
-            "slack_client_secret": SecretStr("client-secret"),
-            "public_url": "https://toggl-bot.example.com/",
-        }
-    )
+    settings = oauth_settings_for(fake_slack, fake_toggl, database_url)
     held = HeldAnswers(service.database, clock)
     handover, other = Handover(held, cipher, lease_seconds=30), Handover(held, cipher, lease_seconds=30)
     pool, side = WorkPool(workers=2), WorkPool(workers=2)

@@ -50,3 +50,15 @@ def settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, database: Path | 
         toggl_api_url=fake_toggl.url,
         database_url=url,
     )
+
+
+def oauth_settings_for(fake_slack: FakeSlack, fake_toggl: FakeToggl, database: Path | str) -> Settings:
+    """`settings_for` in OAuth mode (many workspaces): no bot token, a client id and secret, a public address."""
+    return settings_for(fake_slack, fake_toggl, database).model_copy(
+        update={
+            "slack_bot_token": None,
+            "slack_client_id": "1111.2222",
+            "slack_client_secret": SecretStr("client-secret"),
+            "public_url": "https://toggl-bot.example.com/",
+        }
+    )
